@@ -1,0 +1,47 @@
+@{
+    RootModule           = 'StackOps.PowerShell.dll'
+    # Loaded first: it puts StackOps' private dependencies in their own AssemblyLoadContext.
+    NestedModules        = @('StackOps.Loader.dll')
+    ModuleVersion        = '{{ModuleVersion}}'
+    CompatiblePSEditions = @('Core')
+    GUID                 = '6f1c3a52-8d4e-4b7a-9c3e-2a5d7e9b1f40'
+    Author               = 'StackOps'
+    CompanyName          = 'StackOps'
+    Copyright            = '(c) StackOps. All rights reserved.'
+    Description          = 'ZenML-style stacks and components for PowerShell: register stacks of orchestrators, artifact stores, container registries and more, validate them against flavor schemas and keep them as reviewable YAML.'
+    PowerShellVersion    = '7.4'
+    FormatsToProcess     = @('StackOps.format.ps1xml')
+    CmdletsToExport      = @(
+        'Initialize-StackRepository'
+        'Get-Stack'
+        'New-Stack'
+        'Set-Stack'
+        'Rename-Stack'
+        'Copy-Stack'
+        'Remove-Stack'
+        'Set-ActiveStack'
+        'Test-Stack'
+        'Export-Stack'
+        'Import-Stack'
+        'Get-StackComponent'
+        'New-StackComponent'
+        'Set-StackComponent'
+        'Rename-StackComponent'
+        'Copy-StackComponent'
+        'Remove-StackComponent'
+        'Get-StackFlavor'
+        'Register-StackFlavor'
+        'Unregister-StackFlavor'
+    )
+    FunctionsToExport    = @()
+    AliasesToExport      = @()
+    VariablesToExport    = @()
+    PrivateData          = @{
+        PSData = @{
+            Tags         = @('MLOps', 'ZenML', 'Stacks', 'GitHubActions', 'Infrastructure', 'PSEdition_Core', 'Windows', 'Linux', 'MacOS')
+            ProjectUri   = 'https://github.com/stackops/stackops'
+            LicenseUri   = 'https://github.com/stackops/stackops/blob/main/LICENSE'
+            ReleaseNotes = 'Foundation: stacks, components and flavors on a local YAML store.'
+        }
+    }
+}

@@ -1,0 +1,143 @@
+using StackOps.Core.Errors;
+using StackOps.Core.Flavors;
+using StackOps.Core.Model;
+using StackOps.Core.Store;
+using StackOps.Core.Validation;
+
+namespace StackOps.Core.Components;
+
+public sealed class ComponentService
+{
+    private readonly StackOpsEngine _engine;
+
+    internal ComponentService(StackOpsEngine engine) => _engine = engine;
+
+    /// <summary>Every component (of a type), with the flavor's defaults applied to the effective configuration.</summary>
+    public Listing<StackComponent> List(string? type = null)
+    {
+        var view = _engine.View();
+        var catalog = new FlavorCatalog(view);
+        var listing = view.Components(type is null ? null : ComponentTypes.Normalize(type));
+        return listing with { Items = listing.Items.Select(c => Effective(catalog, c)).ToList() };
+    }
+
+    /// <summary>A component by exact name or unique prefix; without a type, across all types.</summary>
+    public StackComponent Get(string? type, string name)
+    {
+        var candidates = List(type).Items;
+        var sameName = candidates.Where(c => c.IsNamed(name)).ToList();
+        if (sameName.Count > 1) throw Fail.AmbiguousName("Component", name, sameName.Select(c => c.ToString()));
+        var found = NameMatching.ExactOrUniquePrefix(candidates, c => c.Name, name, "Component");
+        return found ?? throw Fail.ComponentNotFound(type is null ? "any type" : ComponentTypes.Normalize(type), name);
+    }
+
+    public StackComponent Create(string type, string name, string flavorName, IReadOnlyDictionary<string, object?> configuration,
+        IReadOnlyDictionary<string, string?>? labels = null)
+    {
+        type = ComponentTypes.Normalize(type);
+        NameRules.Validate("Component", name);
+        return _engine.Change((transaction, view) =>
+        {
+            if (view.FindComponent(type, name) is not null)
+                throw Fail.AlreadyExists("Component", name, $"Change it with Set-StackComponent, or choose another name.");
+            var flavor = new FlavorCatalog(view).Get(type, flavorName);
+            var component = new StackComponent(type, name, flavor.Name, ConfigurationValidator.Validate(flavor, configuration, name),
+                StackOpsEngine.MergeLabels(new Dictionary<string, string>(), labels), scope: _engine.Store.Scope);
+            return Effective(flavor, component.With(path: StackOpsEngine.Write(transaction, component)));
+        });
+    }
+
+    /// <summary>Merges configuration (a null value removes a key, as does removeKeys) and labels; revalidates the result.</summary>
+    public StackComponent Update(string type, string name, IReadOnlyDictionary<string, object?>? configuration,
+        IEnumerable<string>? removeKeys = null, IReadOnlyDictionary<string, string?>? labels = null)
+    {
+        type = ComponentTypes.Normalize(type);
+        return _engine.Change((transaction, view) =>
+        {
+            var existing = Stored(view, type, name);
+            var flavor = new FlavorCatalog(view).Get(type, existing.Flavor);
+            var merged = new Dictionary<string, object?>(existing.Configuration, StringComparer.OrdinalIgnoreCase);
+            foreach (var (key, value) in configuration ?? new Dictionary<string, object?>())
+            {
+                if (value is null) merged.Remove(key);
+                else merged[key] = value;
+            }
+            foreach (var key in removeKeys ?? [])
+            {
+                if (!merged.Remove(key) && flavor.Field(key) is null)
+                    throw new StackOpsException(ConfigurationValidator.UnknownKey, ErrorKind.InvalidArgument,
+                        $"'{key}' is not a configuration key of the {type} flavor '{flavor.Name}', so it cannot be removed. Run Get-StackFlavor -Type {type} -Name {flavor.Name} to see its schema.", existing.Name);
+            }
+            var updated = existing.With(configuration: ConfigurationValidator.Validate(flavor, merged, existing.Name),
+                labels: StackOpsEngine.MergeLabels(existing.Labels, labels));
+            StackOpsEngine.Write(transaction, updated);
+            return Effective(flavor, updated);
+        });
+    }
+
+    /// <summary>Renames a component and every stack that uses it, in one commit.</summary>
+    public StackComponent Rename(string type, string name, string newName)
+    {
+        type = ComponentTypes.Normalize(type);
+        NameRules.Validate("Component", newName);
+        return _engine.Change((transaction, view) =>
+        {
+            var existing = Stored(view, type, name);
+            if (view.FindComponent(type, newName) is { } clash && !clash.IsNamed(existing.Name))
+                throw Fail.AlreadyExists("Component", newName, "Choose another name.");
+            var renamed = existing.With(name: newName);
+            var path = StackOpsEngine.Write(transaction, renamed);
+            if (!string.Equals(existing.Name, newName, StringComparison.Ordinal))
+                transaction.Delete(StackOpsEngine.KeyOf(existing));
+            foreach (var stack in view.Stacks().Items.Where(s => !s.IsDefault && s.Uses(type, existing.Name)))
+                StackOpsEngine.Write(transaction, stack.With(components: stack.Components.ToDictionary(p => p.Key, p => p.Key == type ? newName : p.Value)));
+            return Effective(new FlavorCatalog(view), renamed.With(path: path));
+        });
+    }
+
+    public StackComponent Copy(string type, string name, string newName, IReadOnlyDictionary<string, string?>? labels = null)
+    {
+        type = ComponentTypes.Normalize(type);
+        NameRules.Validate("Component", newName);
+        return _engine.Change((transaction, view) =>
+        {
+            var source = view.FindComponent(type, name) ?? throw Fail.ComponentNotFound(type, name);
+            if (view.FindComponent(type, newName) is not null) throw Fail.AlreadyExists("Component", newName, "Choose another name.");
+            var copy = new StackComponent(type, newName, source.Flavor, source.Configuration, StackOpsEngine.MergeLabels(source.Labels, labels),
+                source.Connector, _engine.Store.Scope);
+            return Effective(new FlavorCatalog(view), copy.With(path: StackOpsEngine.Write(transaction, copy)));
+        });
+    }
+
+    public StackComponent Remove(string type, string name)
+    {
+        type = ComponentTypes.Normalize(type);
+        return _engine.Change((transaction, view) =>
+        {
+            var existing = Stored(view, type, name);
+            var users = view.Stacks().Items.Where(s => s.Uses(type, existing.Name)).Select(s => s.Name).ToList();
+            if (users.Count > 0) throw Fail.ComponentInUse(type, existing.Name, users);
+            transaction.Delete(StackOpsEngine.KeyOf(existing));
+            return existing;
+        });
+    }
+
+    /// <summary>A stored component that may be changed: exact name only (writes never take prefixes), never a built-in one.</summary>
+    private static StackComponent Stored(DocumentView view, string type, string name)
+    {
+        var component = view.FindComponent(type, name) ?? throw Fail.ComponentNotFound(type, name);
+        return component.IsDefault ? throw Fail.DefaultComponentImmutable(type, component.Name) : component;
+    }
+
+    private static StackComponent Effective(FlavorCatalog catalog, StackComponent component)
+    {
+        Flavor? flavor;
+        try { flavor = catalog.Find(component.Type, component.Flavor); }
+        catch (StackOpsException) { return component; }
+        return flavor is null ? component : Effective(flavor, component);
+    }
+
+    private static StackComponent Effective(Flavor flavor, StackComponent component) =>
+        new(component.Type, component.Name, component.Flavor, component.Configuration, component.Labels, component.Connector,
+            component.Scope, component.Path, component.ConfigurationLines, ConfigurationValidator.WithDefaults(flavor, component.Configuration));
+}

@@ -1,0 +1,61 @@
+namespace StackOps.Core.Errors;
+
+/// <summary>The engine's errors, one factory per error id, so each id and message is written once.</summary>
+public static class Fail
+{
+    public static StackOpsException StackNotFound(string name) =>
+        new("StackNotFound", ErrorKind.NotFound, $"Stack '{name}' was not found. Run Get-Stack to list the stacks of this store.", name);
+
+    public static StackOpsException ComponentNotFound(string type, string name) =>
+        new("ComponentNotFound", ErrorKind.NotFound, $"Component '{name}' of type '{type}' was not found. Run Get-StackComponent -Type {type} to list them, or New-StackComponent to create it.", name);
+
+    public static StackOpsException FlavorNotFound(string type, string flavor) =>
+        new("FlavorNotFound", ErrorKind.NotFound, $"Flavor '{flavor}' of component type '{type}' is unknown. Run Get-StackFlavor -Type {type} to list the flavors, or Register-StackFlavor to add a custom one.", flavor);
+
+    public static StackOpsException UnknownComponentType(string type) =>
+        new("UnknownComponentType", ErrorKind.InvalidArgument, $"'{type}' is not a component type. Use one of: {string.Join(", ", Model.ComponentTypes.All)}.", type);
+
+    public static StackOpsException AlreadyExists(string what, string name, string hint) =>
+        new($"{what}AlreadyExists", ErrorKind.AlreadyExists, $"{Describe(what)} '{name}' already exists. {hint}", name);
+
+    public static StackOpsException AmbiguousName(string what, string prefix, IEnumerable<string> candidates) =>
+        new("AmbiguousName", ErrorKind.InvalidArgument, $"'{prefix}' matches several {Describe(what).ToLowerInvariant()}s: {string.Join(", ", candidates)}. Give more of the name.", prefix);
+
+    public static StackOpsException InvalidName(string what, string name, string reason) =>
+        new("InvalidName", ErrorKind.InvalidArgument, $"'{Printable(name)}' is not a valid {Describe(what).ToLowerInvariant()} name: {reason}. Names are 1 to 255 characters without control characters, '/', '\\', '..' or any of <>:\"|?*.", name);
+
+    public static StackOpsException DefaultStackImmutable(string name) =>
+        new("DefaultStackImmutable", ErrorKind.InvalidOperation, $"The '{name}' stack is built in and cannot be changed, renamed or removed. Copy it with Copy-Stack and change the copy.", name);
+
+    public static StackOpsException DefaultComponentImmutable(string type, string name) =>
+        new("DefaultComponentImmutable", ErrorKind.InvalidOperation, $"The '{name}' {type} belongs to the built-in default stack and cannot be changed, renamed or removed. Copy it with Copy-StackComponent and change the copy.", name);
+
+    public static StackOpsException ActiveStackRemoval(string name) =>
+        new("ActiveStackRemoval", ErrorKind.InvalidOperation, $"Stack '{name}' is the active stack and cannot be removed. Activate another one first with Set-ActiveStack.", name);
+
+    public static StackOpsException ComponentInUse(string type, string name, IEnumerable<string> stacks) =>
+        new("ComponentInUse", ErrorKind.InvalidOperation, $"Component '{name}' of type '{type}' is used by stack(s) {string.Join(", ", stacks.Select(s => $"'{s}'"))}. Remove it from them with Set-Stack -RemoveComponent {type} first.", name);
+
+    public static StackOpsException FlavorInUse(string type, string flavor, IEnumerable<string> components) =>
+        new("FlavorInUse", ErrorKind.InvalidOperation, $"Flavor '{flavor}' of type '{type}' is used by component(s) {string.Join(", ", components.Select(c => $"'{c}'"))}. Remove or change them first.", flavor);
+
+    public static StackOpsException BuiltInFlavor(string type, string flavor) =>
+        new("BuiltInFlavorImmutable", ErrorKind.InvalidOperation, $"Flavor '{flavor}' of type '{type}' is built in; it cannot be replaced or unregistered. Give your flavor another name.", flavor);
+
+    public static StackOpsException RepositoryNotFound(string from) =>
+        new("RepositoryNotFound", ErrorKind.NotFound, $"No StackOps repository (.stackops folder) was found in '{from}' or above it. Run Initialize-StackRepository in the repository's root, or use -Scope User.", from);
+
+    public static StackOpsException StoreLocked(string path) =>
+        new("StoreLocked", ErrorKind.ResourceBusy, $"The store at '{path}' stayed locked by another process for too long. Retry; if no StackOps command is running, delete the stale '{path}' lock file.", path);
+
+    private static string Describe(string what) => what switch
+    {
+        "StackComponent" or "Component" => "Component",
+        "Flavor" => "Flavor",
+        _ => what,
+    };
+
+    /// <summary>Shows control characters (a newline in a name) as escapes, so a message stays on one line.</summary>
+    public static string Printable(string value) =>
+        string.Concat(value.Select(c => char.IsControl(c) ? $"\\u{(int)c:x4}" : c.ToString()));
+}

@@ -1,0 +1,112 @@
+using System.Text.RegularExpressions;
+
+namespace StackOps.Core.Flavors;
+
+/// <summary>A component implementation and the schema its configuration must follow.</summary>
+public sealed class Flavor
+{
+    public Flavor(string name, string type, string? description, bool isLocal, LocalCondition? localWhen,
+        FlavorRequirements requirements, IReadOnlyList<ConfigurationField> configuration, bool isBuiltIn, string? path = null)
+    {
+        Name = name;
+        Type = type;
+        Description = description;
+        IsLocal = isLocal;
+        LocalWhen = localWhen;
+        Requirements = requirements;
+        Configuration = configuration;
+        IsBuiltIn = isBuiltIn;
+        Path = path;
+    }
+
+    public string Name { get; }
+    public string Type { get; }
+    public string? Description { get; }
+    public bool IsLocal { get; }
+    public LocalCondition? LocalWhen { get; }
+    public FlavorRequirements Requirements { get; }
+    public IReadOnlyList<ConfigurationField> Configuration { get; }
+    public bool IsBuiltIn { get; }
+    public string? Path { get; }
+
+    public ConfigurationField? Field(string key) =>
+        Configuration.FirstOrDefault(f => string.Equals(f.Name, key, StringComparison.OrdinalIgnoreCase));
+
+    /// <summary>Whether a component of this flavor only works on the local machine.</summary>
+    public bool IsLocalFor(IReadOnlyDictionary<string, object?> configuration) =>
+        IsLocal || (LocalWhen is not null && configuration.TryGetValue(LocalWhen.Field, out var value)
+                    && value is string text && LocalWhen.Matches(text));
+
+    public override string ToString() => $"{Type}/{Name}";
+}
+
+public sealed class LocalCondition
+{
+    private readonly Regex _pattern;
+
+    public LocalCondition(string field, string pattern)
+    {
+        Field = field;
+        Pattern = pattern;
+        _pattern = new Regex(pattern, RegexOptions.CultureInvariant, TimeSpan.FromSeconds(1));
+    }
+
+    public string Field { get; }
+    public string Pattern { get; }
+    public bool Matches(string value) => _pattern.IsMatch(value);
+}
+
+/// <summary>What a stack that uses the flavor further needs (remote orchestrators need a registry, ...).</summary>
+public sealed class FlavorRequirements
+{
+    public static readonly FlavorRequirements None = new([], false);
+
+    public FlavorRequirements(IReadOnlyList<string> components, bool rejectLocalComponents)
+    {
+        Components = components;
+        RejectLocalComponents = rejectLocalComponents;
+    }
+
+    public IReadOnlyList<string> Components { get; }
+    public bool RejectLocalComponents { get; }
+}
+
+public enum FieldType
+{
+    String,
+    Integer,
+    Number,
+    Boolean,
+    List,
+    Map,
+}
+
+public sealed class ConfigurationField
+{
+    public ConfigurationField(string name, FieldType type, bool required, object? defaultValue, string? description,
+        bool secret, bool clearText, IReadOnlyList<string> values)
+    {
+        Name = name;
+        Type = type;
+        Required = required;
+        Default = defaultValue;
+        Description = description;
+        Secret = secret;
+        ClearText = clearText;
+        Values = values;
+    }
+
+    public string Name { get; }
+    public FieldType Type { get; }
+    public bool Required { get; }
+    public object? Default { get; }
+    public string? Description { get; }
+    /// <summary>A credential: should hold a secret reference, never clear text.</summary>
+    public bool Secret { get; }
+    /// <summary>May never hold a secret reference.</summary>
+    public bool ClearText { get; }
+    /// <summary>Allowed values, when the field is an enumeration.</summary>
+    public IReadOnlyList<string> Values { get; }
+
+    public override string ToString() => Name;
+}

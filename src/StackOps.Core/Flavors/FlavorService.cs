@@ -1,0 +1,47 @@
+using StackOps.Core.Errors;
+using StackOps.Core.Model;
+using StackOps.Core.Store;
+using StackOps.Core.Yaml;
+
+namespace StackOps.Core.Flavors;
+
+public sealed class FlavorService
+{
+    private readonly StackOpsEngine _engine;
+
+    internal FlavorService(StackOpsEngine engine) => _engine = engine;
+
+    public Listing<Flavor> List(string? type = null) => new FlavorCatalog(_engine.View()).List(type is null ? null : ComponentTypes.Normalize(type));
+
+    public Flavor Get(string type, string name) => new FlavorCatalog(_engine.View()).Get(ComponentTypes.Normalize(type), name);
+
+    /// <summary>Registers custom flavors from a flavor document (YAML); with force, replaces custom ones of the same name.</summary>
+    public IReadOnlyList<Flavor> Register(string yaml, string source, bool force)
+    {
+        var documents = DocumentCodec.ReadAll(yaml, source, _engine.Store.Scope);
+        var flavors = documents.Select(d => d as Flavor ?? throw new StackOpsException("UnsupportedDocument", ErrorKind.InvalidData,
+            $"{source}: holds a {d.GetType().Name} document; Register-StackFlavor takes Flavor documents only.", source)).ToList();
+        return _engine.Change((transaction, view) => flavors.Select(flavor =>
+        {
+            if (FlavorCatalog.FindBuiltIn(flavor.Type, flavor.Name) is not null) throw Fail.BuiltInFlavor(flavor.Type, flavor.Name);
+            if (!force && view.CustomFlavor(flavor.Type, flavor.Name) is not null)
+                throw Fail.AlreadyExists("Flavor", flavor.Name, "Pass -Force to replace it, or Unregister-StackFlavor it first.");
+            var path = StackOpsEngine.Write(transaction, flavor);
+            return new Flavor(flavor.Name, flavor.Type, flavor.Description, flavor.IsLocal, flavor.LocalWhen, flavor.Requirements, flavor.Configuration, false, path);
+        }).ToList());
+    }
+
+    public Flavor Unregister(string type, string name)
+    {
+        type = ComponentTypes.Normalize(type);
+        return _engine.Change((transaction, view) =>
+        {
+            if (FlavorCatalog.FindBuiltIn(type, name) is not null) throw Fail.BuiltInFlavor(type, name);
+            var flavor = view.CustomFlavor(type, name) ?? throw Fail.FlavorNotFound(type, name);
+            var users = view.Components(type).Items.Where(c => string.Equals(c.Flavor, flavor.Name, StringComparison.OrdinalIgnoreCase)).Select(c => c.Name).ToList();
+            if (users.Count > 0) throw Fail.FlavorInUse(type, flavor.Name, users);
+            transaction.Delete(StackOpsEngine.KeyOf(flavor));
+            return flavor;
+        });
+    }
+}

@@ -1,0 +1,28 @@
+using System.Diagnostics.CodeAnalysis;
+using System.Text.RegularExpressions;
+
+namespace StackOps.Core.Model;
+
+/// <summary>
+/// ZenML's secret reference syntax: the whole value is <c>{{ name.key }}</c>, white space allowed
+/// inside the braces but not around the dot; the name ends at the first dot.
+/// </summary>
+public sealed partial record SecretReference(string SecretName, string Key)
+{
+    public static bool TryParse(object? value, [NotNullWhen(true)] out SecretReference? reference)
+    {
+        reference = null;
+        if (value is not string text) return false;
+        var match = Pattern().Match(text);
+        if (!match.Success) return false;
+        reference = new SecretReference(match.Groups["name"].Value, match.Groups["key"].Value);
+        return true;
+    }
+
+    public static bool IsReference(object? value) => TryParse(value, out _);
+
+    public override string ToString() => $"{{{{ {SecretName}.{Key} }}}}";
+
+    [GeneratedRegex(@"^\{\{\s*(?<name>[^\s.{}]+)\.(?<key>[^\s{}]+)\s*\}\}$", RegexOptions.CultureInvariant)]
+    private static partial Regex Pattern();
+}

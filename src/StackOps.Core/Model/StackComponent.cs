@@ -1,0 +1,50 @@
+namespace StackOps.Core.Model;
+
+/// <summary>
+/// One configured component. <see cref="Configuration"/> is what the document stores;
+/// <see cref="EffectiveConfiguration"/> adds the flavor's defaults, applied on read and never written.
+/// </summary>
+public sealed class StackComponent
+{
+    public StackComponent(string type, string name, string flavor, IReadOnlyDictionary<string, object?> configuration,
+        IReadOnlyDictionary<string, string>? labels = null, ConnectorLink? connector = null,
+        StoreScope scope = StoreScope.User, string? path = null, IReadOnlyDictionary<string, int>? configurationLines = null,
+        IReadOnlyDictionary<string, object?>? effectiveConfiguration = null)
+    {
+        Type = type;
+        Name = name;
+        Flavor = flavor;
+        Configuration = configuration;
+        Labels = labels ?? new Dictionary<string, string>();
+        Connector = connector;
+        Scope = scope;
+        Path = path;
+        ConfigurationLines = configurationLines ?? new Dictionary<string, int>();
+        EffectiveConfiguration = effectiveConfiguration ?? configuration;
+    }
+
+    public string Type { get; }
+    public string Name { get; }
+    public string Flavor { get; }
+    public IReadOnlyDictionary<string, object?> Configuration { get; }
+    public IReadOnlyDictionary<string, object?> EffectiveConfiguration { get; }
+    public IReadOnlyDictionary<string, string> Labels { get; }
+    public ConnectorLink? Connector { get; }
+    public StoreScope Scope { get; }
+    /// <summary>The document's file; null for the built-in default components.</summary>
+    public string? Path { get; }
+    public bool IsDefault => string.Equals(Name, Stack.DefaultName, StringComparison.OrdinalIgnoreCase) && Path is null;
+
+    internal IReadOnlyDictionary<string, int> ConfigurationLines { get; }
+
+    public StackComponent With(string? name = null, IReadOnlyDictionary<string, object?>? configuration = null,
+        IReadOnlyDictionary<string, string>? labels = null, string? path = null, StoreScope? scope = null,
+        IReadOnlyDictionary<string, object?>? effectiveConfiguration = null) =>
+        new(Type, name ?? Name, Flavor, configuration ?? Configuration, labels ?? Labels, Connector, scope ?? Scope,
+            path ?? Path, configuration is null ? ConfigurationLines : null, effectiveConfiguration);
+
+    public override string ToString() => $"{Type}/{Name}";
+}
+
+/// <summary>A component's link to a service connector (references only, never a credential).</summary>
+public sealed record ConnectorLink(string Name, string? ResourceId);

@@ -1,0 +1,91 @@
+using StackOps.Core.Components;
+using StackOps.Core.Errors;
+using StackOps.Core.Flavors;
+using StackOps.Core.Interop;
+using StackOps.Core.Model;
+using StackOps.Core.Stacks;
+using StackOps.Core.Store;
+using StackOps.Core.Yaml;
+
+namespace StackOps.Core;
+
+/// <summary>The engine over one store: every StackOps rule is reached from here, with no PowerShell in sight.</summary>
+public sealed class StackOpsEngine
+{
+    public StackOpsEngine(StoreLocation location)
+    {
+        Location = location;
+        Store = new DirectoryStore(location.Root, location.Scope);
+        ActiveStacks = new ActiveStacks(location);
+        Flavors = new FlavorService(this);
+        Components = new ComponentService(this);
+        Stacks = new StackService(this);
+        Interchange = new StackInterchange(this);
+    }
+
+    /// <summary>The store of a scope, or (without one) of the repository around the directory, else the user's.</summary>
+    public static StackOpsEngine Open(StoreScope? scope, string currentDirectory) => new(StoreLocator.Resolve(scope, currentDirectory));
+
+    public StoreLocation Location { get; }
+    public IStackStore Store { get; }
+    public StackService Stacks { get; }
+    public ComponentService Components { get; }
+    public FlavorService Flavors { get; }
+    public StackInterchange Interchange { get; }
+    internal ActiveStacks ActiveStacks { get; }
+
+    internal DocumentView View() => new(Store);
+
+    /// <summary>Runs a change under the store's lock, committing it only if the body returns.</summary>
+    internal T Change<T>(Func<IStoreTransaction, DocumentView, T> body)
+    {
+        using var transaction = Store.Begin();
+        var result = body(transaction, new DocumentView(transaction, Store.Scope));
+        transaction.Commit();
+        return result;
+    }
+
+    /// <summary>Creates a repository store (.stackops/) in a folder; with force, an existing one is left as it is.</summary>
+    public static StoreLocation InitializeRepository(string folder, bool force)
+    {
+        var root = Path.Combine(Path.GetFullPath(folder), StoreLocator.RepositoryFolder);
+        if (Directory.Exists(root) && !force)
+            throw new StackOpsException("RepositoryAlreadyInitialized", ErrorKind.AlreadyExists,
+                $"'{folder}' already holds a StackOps repository ({root}). Use it as it is, or pass -Force to complete a partial one.", folder);
+        using (DirectoryStore.AcquireLock(root))
+        {
+            foreach (var sub in new[] { "stacks", "components", "flavors" }) Directory.CreateDirectory(Path.Combine(root, sub));
+            var ignore = Path.Combine(root, ".gitignore");
+            if (!File.Exists(ignore)) DirectoryStore.WriteAtomically(ignore, "# StackOps: per-process files that must never be committed\n.lock\n*.tmp\n");
+        }
+        return new StoreLocation(StoreScope.Repository, root, Path.GetFullPath(folder), StoreLocator.UserHome());
+    }
+
+    internal static DocumentKey KeyOf(object document) => document switch
+    {
+        Stack s => new DocumentKey(DocumentCodec.StackKind, s.Name),
+        StackComponent c => new DocumentKey(DocumentCodec.ComponentKind, c.Name, c.Type),
+        Flavor f => new DocumentKey(DocumentCodec.FlavorKind, f.Name, f.Type),
+        _ => throw new ArgumentException(document.GetType().Name, nameof(document)),
+    };
+
+    /// <summary>Writes a document in a transaction and returns it as stored (with its file).</summary>
+    internal static string Write(IStoreTransaction transaction, object document)
+    {
+        var key = KeyOf(document);
+        transaction.Put(key, DocumentCodec.ToYaml(document));
+        return transaction.PathOf(key);
+    }
+
+    internal static IReadOnlyDictionary<string, string> MergeLabels(IReadOnlyDictionary<string, string> labels, IReadOnlyDictionary<string, string?>? changes)
+    {
+        if (changes is null) return labels;
+        var merged = labels.ToDictionary(p => p.Key, p => p.Value);
+        foreach (var (key, value) in changes)
+        {
+            if (string.IsNullOrEmpty(value)) merged.Remove(key);
+            else merged[key] = value;
+        }
+        return merged;
+    }
+}

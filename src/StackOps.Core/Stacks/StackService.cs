@@ -1,0 +1,159 @@
+using StackOps.Core.Errors;
+using StackOps.Core.Flavors;
+using StackOps.Core.Model;
+using StackOps.Core.Store;
+using StackOps.Core.Validation;
+
+namespace StackOps.Core.Stacks;
+
+/// <summary>What Remove-Stack removed: the stack, and with includeComponents the components no other stack used.</summary>
+public sealed record RemovedStack(Stack Stack, IReadOnlyList<StackComponent> Components);
+
+public sealed class StackService
+{
+    private readonly StackOpsEngine _engine;
+
+    internal StackService(StackOpsEngine engine) => _engine = engine;
+
+    /// <summary>The active stack's name: $env:STACKOPS_ACTIVE_STACK, else the one set for this store, else default.</summary>
+    public string ActiveName => _engine.ActiveStacks.Get() ?? Stack.DefaultName;
+
+    public Listing<Stack> List()
+    {
+        var listing = _engine.View().Stacks();
+        var active = ActiveName;
+        return listing with { Items = listing.Items.Select(s => s.With(isActive: s.IsNamed(active))).ToList() };
+    }
+
+    /// <summary>A stack by exact name (any case) or unique prefix.</summary>
+    public Stack Get(string name)
+    {
+        var view = _engine.View();
+        var stack = view.FindStack(name) ?? NameMatching.ExactOrUniquePrefix(view.Stacks().Items, s => s.Name, name, "Stack") ?? throw Fail.StackNotFound(name);
+        return stack.With(isActive: stack.IsNamed(ActiveName));
+    }
+
+    public Stack GetActive()
+    {
+        var name = ActiveName;
+        var stack = _engine.View().FindStack(name) ?? throw new StackOpsException("ActiveStackNotFound", ErrorKind.NotFound,
+            $"The active stack '{name}' does not exist in this store. Run Set-ActiveStack with an existing stack{(_engine.ActiveStacks.Override is null ? "" : $" or change ${ActiveStacks.OverrideVariable}")}.", name);
+        return stack.With(isActive: true);
+    }
+
+    public Stack Create(string name, IReadOnlyDictionary<string, string> components, IReadOnlyDictionary<string, string?>? labels = null, string? description = null)
+    {
+        NameRules.Validate("Stack", name);
+        return _engine.Change((transaction, view) =>
+        {
+            if (view.FindStack(name) is not null) throw Fail.AlreadyExists("Stack", name, "Change it with Set-Stack, or choose another name.");
+            var stack = new Stack(name, Canonical(view, components), StackOpsEngine.MergeLabels(new Dictionary<string, string>(), labels), description, _engine.Store.Scope);
+            return Save(transaction, view, stack);
+        });
+    }
+
+    /// <summary>Replaces the given component types, removes others, merges labels; the result must still be a valid stack.</summary>
+    public Stack Update(string name, IReadOnlyDictionary<string, string>? replace, IEnumerable<string>? removeTypes = null,
+        IReadOnlyDictionary<string, string?>? labels = null, string? description = null)
+    {
+        return _engine.Change((transaction, view) =>
+        {
+            var existing = Stored(view, name);
+            var components = existing.Components.ToDictionary(p => p.Key, p => p.Value);
+            foreach (var type in removeTypes ?? []) components.Remove(ComponentTypes.Normalize(type));
+            foreach (var (type, component) in Canonical(view, replace ?? new Dictionary<string, string>())) components[type] = component;
+            return Save(transaction, view, existing.With(components: components, labels: StackOpsEngine.MergeLabels(existing.Labels, labels), description: description));
+        });
+    }
+
+    public Stack Rename(string name, string newName)
+    {
+        NameRules.Validate("Stack", newName);
+        return _engine.Change((transaction, view) =>
+        {
+            var existing = Stored(view, name);
+            if (view.FindStack(newName) is { } clash && !clash.IsNamed(existing.Name)) throw Fail.AlreadyExists("Stack", newName, "Choose another name.");
+            var renamed = Save(transaction, view, existing.With(name: newName));
+            if (!string.Equals(existing.Name, newName, StringComparison.Ordinal)) transaction.Delete(StackOpsEngine.KeyOf(existing));
+            if (_engine.ActiveStacks.Get() is { } active && existing.IsNamed(active) && _engine.ActiveStacks.Override is null)
+                _engine.ActiveStacks.Set(newName);
+            return renamed;
+        });
+    }
+
+    /// <summary>A new stack with the same components (shared, not copied), labels and description.</summary>
+    public Stack Copy(string name, string newName)
+    {
+        NameRules.Validate("Stack", newName);
+        return _engine.Change((transaction, view) =>
+        {
+            var source = view.FindStack(name) ?? throw Fail.StackNotFound(name);
+            if (view.FindStack(newName) is not null) throw Fail.AlreadyExists("Stack", newName, "Choose another name.");
+            return Save(transaction, view, new Stack(newName, source.Components, source.Labels, source.Description, _engine.Store.Scope));
+        });
+    }
+
+    public RemovedStack Remove(string name, bool includeComponents)
+    {
+        return _engine.Change((transaction, view) =>
+        {
+            var stack = Stored(view, name);
+            if (stack.IsNamed(ActiveName)) throw Fail.ActiveStackRemoval(stack.Name);
+            var others = view.Stacks().Items.Where(s => !s.IsNamed(stack.Name)).ToList();
+            var orphans = includeComponents
+                ? stack.Components.Where(p => !others.Any(o => o.Uses(p.Key, p.Value)))
+                    .Select(p => view.FindComponent(p.Key, p.Value)).OfType<StackComponent>().Where(c => !c.IsDefault).ToList()
+                : [];
+            transaction.Delete(StackOpsEngine.KeyOf(stack));
+            foreach (var component in orphans) transaction.Delete(StackOpsEngine.KeyOf(component));
+            return new RemovedStack(stack, orphans);
+        });
+    }
+
+    public Stack Activate(string name)
+    {
+        var stack = Get(name);
+        _engine.ActiveStacks.Set(stack.Name);
+        return stack.With(isActive: true);
+    }
+
+    /// <summary>Runs every stack rule and returns one finding per problem.</summary>
+    public StackValidationResult Test(string name)
+    {
+        var view = _engine.View();
+        var stack = view.FindStack(name) ?? NameMatching.ExactOrUniquePrefix(view.Stacks().Items, s => s.Name, name, "Stack") ?? throw Fail.StackNotFound(name);
+        return Validate(view, stack);
+    }
+
+    internal static StackValidationResult Validate(DocumentView view, Stack stack)
+    {
+        var catalog = new FlavorCatalog(view);
+        return StackValidator.Validate(stack, view.FindComponent, catalog.Find);
+    }
+
+    private Stack Save(IStoreTransaction transaction, DocumentView view, Stack stack)
+    {
+        var result = Validate(view, stack);
+        if (!result.IsValid) throw result.ToException();
+        return stack.With(path: StackOpsEngine.Write(transaction, stack), isActive: stack.IsNamed(ActiveName));
+    }
+
+    /// <summary>Normalized types and the stored names of the components (exact names: writes take no prefixes).</summary>
+    private static Dictionary<string, string> Canonical(DocumentView view, IReadOnlyDictionary<string, string> components)
+    {
+        var result = new Dictionary<string, string>();
+        foreach (var (rawType, name) in components)
+        {
+            var type = ComponentTypes.Normalize(rawType);
+            var component = view.FindComponent(type, name) ?? throw Fail.ComponentNotFound(type, name);
+            result[type] = component.Name;
+        }
+        return result;
+    }
+
+    private static Stack Stored(DocumentView view, string name)
+    {
+        var stack = view.FindStack(name) ?? throw Fail.StackNotFound(name);
+        return stack.IsDefault ? throw Fail.DefaultStackImmutable(stack.Name) : stack;
+    }
+}

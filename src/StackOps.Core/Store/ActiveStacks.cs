@@ -1,0 +1,46 @@
+using StackOps.Core.Yaml;
+
+namespace StackOps.Core.Store;
+
+/// <summary>
+/// The active stack, per user and per store: kept in the user's StackOps home (state/active-stacks.yaml),
+/// never in a file that gets committed. $env:STACKOPS_ACTIVE_STACK overrides it.
+/// </summary>
+public sealed class ActiveStacks
+{
+    public const string OverrideVariable = "STACKOPS_ACTIVE_STACK";
+    private readonly string _stateFolder;
+    private readonly string _file;
+    private readonly string _storeKey;
+
+    public ActiveStacks(StoreLocation location)
+    {
+        _stateFolder = Path.Combine(location.UserHome, "state");
+        _file = Path.Combine(_stateFolder, "active-stacks.yaml");
+        _storeKey = location.RepositoryRoot ?? "user";
+    }
+
+    public string? Override => Environment.GetEnvironmentVariable(OverrideVariable) is { Length: > 0 } name ? name : null;
+
+    /// <summary>The stack name set for this store, or null (the default stack is then active).</summary>
+    public string? Get() => Override ?? (Read().TryGetValue(_storeKey, out var name) ? name : null);
+
+    public void Set(string stackName)
+    {
+        using var _ = DirectoryStore.AcquireLock(_stateFolder);
+        var all = Read();
+        all[_storeKey] = stackName;
+        DirectoryStore.WriteAtomically(_file, YamlText.Write(all));
+    }
+
+    private Dictionary<string, string> Read()
+    {
+        if (!File.Exists(_file)) return new(StringComparer.Ordinal);
+        var root = YamlText.Parse(File.ReadAllText(_file), _file).FirstOrDefault();
+        var result = new Dictionary<string, string>(StringComparer.Ordinal);
+        if (root is not null && YamlText.ToValue(root) is Dictionary<string, object?> map)
+            foreach (var (key, value) in map)
+                if (value is string name) result[key] = name;
+        return result;
+    }
+}

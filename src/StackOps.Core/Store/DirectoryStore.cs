@@ -1,0 +1,194 @@
+using System.Text;
+using StackOps.Core.Errors;
+using StackOps.Core.Model;
+using StackOps.Core.Yaml;
+
+namespace StackOps.Core.Store;
+
+/// <summary>
+/// A directory of YAML documents, one per file: stacks/NAME.yaml, components/TYPE/NAME.yaml,
+/// flavors/TYPE/NAME.yaml. Writes go to a temporary file that is flushed and renamed over the
+/// target, under an exclusive lock on the store's .lock file, so concurrent processes lose no
+/// update and a crash leaves the old or the new file, never half of one.
+/// </summary>
+public sealed class DirectoryStore : IStackStore
+{
+    private const string LockFileName = ".lock";
+    private static readonly TimeSpan LockTimeout = TimeSpan.FromSeconds(30);
+
+    public DirectoryStore(string root, StoreScope scope)
+    {
+        Root = Path.GetFullPath(root);
+        Scope = scope;
+    }
+
+    public string Root { get; }
+    public StoreScope Scope { get; }
+    public string Location => Root;
+
+    public StoredDocument? Read(DocumentKey key)
+    {
+        var path = Find(key);
+        return path is null ? null : Load(key, path);
+    }
+
+    public IReadOnlyList<StoredDocument> ReadAll(string kind, string? type = null)
+    {
+        var result = new List<StoredDocument>();
+        foreach (var (folder, folderType) in Folders(kind, type))
+        {
+            if (!Directory.Exists(folder)) continue;
+            foreach (var file in Directory.EnumerateFiles(folder, "*.yaml").Order(StringComparer.Ordinal))
+            {
+                var name = System.IO.Path.GetFileNameWithoutExtension(file);
+                if (name.StartsWith('.')) continue;
+                var document = Load(new DocumentKey(kind, name, folderType), file);
+                if (document is not null) result.Add(document);
+            }
+        }
+        return result;
+    }
+
+    public IStoreTransaction Begin() => new Transaction(this, AcquireLock(Root));
+
+    public string PathOf(DocumentKey key) => key.Kind switch
+    {
+        DocumentCodec.StackKind => System.IO.Path.Combine(Root, "stacks", key.Name + ".yaml"),
+        DocumentCodec.ComponentKind => System.IO.Path.Combine(Root, "components", key.Type!, key.Name + ".yaml"),
+        DocumentCodec.FlavorKind => System.IO.Path.Combine(Root, "flavors", key.Type!, key.Name + ".yaml"),
+        _ => throw new ArgumentException($"unknown document kind {key.Kind}", nameof(key)),
+    };
+
+    private IEnumerable<(string Folder, string? Type)> Folders(string kind, string? type)
+    {
+        if (kind == DocumentCodec.StackKind) return [(System.IO.Path.Combine(Root, "stacks"), null)];
+        var folder = kind == DocumentCodec.ComponentKind ? "components" : "flavors";
+        var types = type is null ? ComponentTypes.All : [type];
+        return types.Select(t => (System.IO.Path.Combine(Root, folder, t), (string?)t));
+    }
+
+    /// <summary>The file of a document: the exact name, else the one name that differs only in case (names are case-insensitive).</summary>
+    private string? Find(DocumentKey key)
+    {
+        var exact = PathOf(key);
+        if (File.Exists(exact)) return exact;
+        var folder = System.IO.Path.GetDirectoryName(exact)!;
+        if (!Directory.Exists(folder)) return null;
+        return Directory.EnumerateFiles(folder, "*.yaml").FirstOrDefault(f =>
+            string.Equals(System.IO.Path.GetFileNameWithoutExtension(f), key.Name, StringComparison.OrdinalIgnoreCase));
+    }
+
+    private static StoredDocument? Load(DocumentKey key, string path)
+    {
+        try
+        {
+            return new StoredDocument(key with { Name = System.IO.Path.GetFileNameWithoutExtension(path) }, path, File.ReadAllText(path, Encoding.UTF8));
+        }
+        catch (FileNotFoundException) { return null; }
+        catch (DirectoryNotFoundException) { return null; }
+    }
+
+    /// <summary>Writes a file so that readers see the old or the new content, never a mix.</summary>
+    public static void WriteAtomically(string path, string text)
+    {
+        var folder = System.IO.Path.GetDirectoryName(path)!;
+        Directory.CreateDirectory(folder);
+        var temporary = System.IO.Path.Combine(folder, $".{System.IO.Path.GetFileName(path)}.{Guid.NewGuid():N}.tmp");
+        try
+        {
+            using (var stream = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None))
+            {
+                var bytes = new UTF8Encoding(false).GetBytes(text);
+                stream.Write(bytes);
+                stream.Flush(flushToDisk: true);
+            }
+            File.Move(temporary, path, overwrite: true);
+        }
+        catch
+        {
+            File.Delete(temporary);
+            throw;
+        }
+    }
+
+    /// <summary>Holds the folder's exclusive lock (an OS file lock, released if the process dies).</summary>
+    public static IDisposable AcquireLock(string folder)
+    {
+        Directory.CreateDirectory(folder);
+        var path = System.IO.Path.Combine(folder, LockFileName);
+        var deadline = DateTime.UtcNow + LockTimeout;
+        var delay = 1;
+        while (true)
+        {
+            try
+            {
+                return new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None, 1, FileOptions.None);
+            }
+            catch (IOException) when (DateTime.UtcNow < deadline)
+            {
+                Thread.Sleep(Random.Shared.Next(delay, delay * 2 + 1));
+                delay = Math.Min(delay * 2, 50);
+            }
+            catch (IOException e)
+            {
+                throw new StackOpsException("StoreLocked", ErrorKind.ResourceBusy,
+                    $"The store at '{folder}' stayed locked by another process for {LockTimeout.TotalSeconds:0} seconds. Retry when the other StackOps command has finished.", folder, e);
+            }
+        }
+    }
+
+    private sealed class Transaction : IStoreTransaction
+    {
+        private readonly DirectoryStore _store;
+        private readonly IDisposable _lock;
+        private readonly Dictionary<string, (DocumentKey Key, string? Text)> _pending = new(StringComparer.Ordinal);
+
+        public Transaction(DirectoryStore store, IDisposable lockHandle)
+        {
+            _store = store;
+            _lock = lockHandle;
+        }
+
+        public StoredDocument? Read(DocumentKey key)
+        {
+            var pending = _pending.Where(p => Same(p.Value.Key, key)).OrderBy(p => p.Value.Text is null).ToList();
+            if (pending.Count > 0) return pending[0].Value.Text is null ? null : new StoredDocument(pending[0].Value.Key, pending[0].Key, pending[0].Value.Text!);
+            return _store.Read(key);
+        }
+
+        public IReadOnlyList<StoredDocument> ReadAll(string kind, string? type = null)
+        {
+            var documents = _store.ReadAll(kind, type).Where(d => !_pending.ContainsKey(d.Path)).ToList();
+            documents.AddRange(_pending.Where(p => p.Value.Text is not null && p.Value.Key.Kind == kind && (type is null || p.Value.Key.Type == type))
+                .Select(p => new StoredDocument(p.Value.Key, p.Key, p.Value.Text!)));
+            return documents;
+        }
+
+        public string PathOf(DocumentKey key) => _store.PathOf(key);
+
+        public void Put(DocumentKey key, string text) => _pending[_store.PathOf(key)] = (key, text);
+
+        public void Delete(DocumentKey key)
+        {
+            _pending.Remove(_store.PathOf(key));
+            var existing = _store.Find(key);
+            if (existing is not null) _pending[existing] = (key, null);
+        }
+
+        public void Commit()
+        {
+            var written = _pending.Where(p => p.Value.Text is not null).Select(p => p.Key).ToList();
+            foreach (var path in written) WriteAtomically(path, _pending[path].Text!);
+            // On a case-insensitive file system a rename that only changes case wrote the same file it would delete.
+            var comparison = OperatingSystem.IsLinux() ? StringComparison.Ordinal : StringComparison.OrdinalIgnoreCase;
+            foreach (var (path, _) in _pending.Where(p => p.Value.Text is null))
+                if (!written.Any(w => string.Equals(w, path, comparison))) File.Delete(path);
+            _pending.Clear();
+        }
+
+        public void Dispose() => _lock.Dispose();
+
+        private static bool Same(DocumentKey a, DocumentKey b) =>
+            a.Kind == b.Kind && a.Type == b.Type && string.Equals(a.Name, b.Name, StringComparison.OrdinalIgnoreCase);
+    }
+}

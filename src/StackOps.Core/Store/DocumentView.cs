@@ -1,0 +1,126 @@
+using StackOps.Core.Errors;
+using StackOps.Core.Flavors;
+using StackOps.Core.Model;
+using StackOps.Core.Yaml;
+
+namespace StackOps.Core.Store;
+
+/// <summary>What a listing found, and the documents it could not read (each error names its file and line).</summary>
+public sealed record Listing<T>(IReadOnlyList<T> Items, IReadOnlyList<StackOpsException> Problems);
+
+/// <summary>
+/// Typed documents over a store or an open transaction, with the built-in default stack and its
+/// components laid over what is stored: they exist in every store and are never written.
+/// </summary>
+internal sealed class DocumentView
+{
+    private readonly Func<DocumentKey, StoredDocument?> _read;
+    private readonly Func<string, string?, IReadOnlyList<StoredDocument>> _readAll;
+    private readonly StoreScope _scope;
+
+    public DocumentView(IStackStore store) : this(store.Read, store.ReadAll, store.Scope) { }
+    public DocumentView(IStoreTransaction transaction, StoreScope scope) : this(transaction.Read, transaction.ReadAll, scope) { }
+
+    private DocumentView(Func<DocumentKey, StoredDocument?> read, Func<string, string?, IReadOnlyList<StoredDocument>> readAll, StoreScope scope)
+    {
+        _read = read;
+        _readAll = readAll;
+        _scope = scope;
+    }
+
+    public Stack DefaultStack => new(Stack.DefaultName, new Dictionary<string, string>
+    {
+        [ComponentTypes.Orchestrator] = Stack.DefaultName,
+        [ComponentTypes.ArtifactStore] = Stack.DefaultName,
+    }, description: "The built-in local stack.", scope: _scope);
+
+    public StackComponent? DefaultComponent(string type) =>
+        type is ComponentTypes.Orchestrator or ComponentTypes.ArtifactStore
+            ? new StackComponent(type, Stack.DefaultName, "local", new Dictionary<string, object?>(), scope: _scope)
+            : null;
+
+    public Listing<Stack> Stacks()
+    {
+        var listing = All<Stack>(DocumentCodec.StackKind, null);
+        var items = listing.Items.Where(s => !s.IsDefault).Prepend(DefaultStack).ToList();
+        return listing with { Items = items };
+    }
+
+    public Stack? FindStack(string name) =>
+        string.Equals(name, Model.Stack.DefaultName, StringComparison.OrdinalIgnoreCase) ? DefaultStack : One<Stack>(new DocumentKey(DocumentCodec.StackKind, name));
+
+    public Listing<StackComponent> Components(string? type)
+    {
+        var listing = All<StackComponent>(DocumentCodec.ComponentKind, type);
+        var defaults = (type is null ? ComponentTypes.All : [type]).Select(DefaultComponent).OfType<StackComponent>().ToList();
+        var items = listing.Items.Where(c => !defaults.Any(d => d.Type == c.Type && d.IsNamed(c.Name))).Concat(defaults)
+            .OrderBy(c => ComponentTypes.Order(c.Type)).ThenBy(c => c.Name, StringComparer.OrdinalIgnoreCase).ToList();
+        return listing with { Items = items };
+    }
+
+    public StackComponent? FindComponent(string type, string name) =>
+        DefaultComponent(type) is { } builtIn && builtIn.IsNamed(name) ? builtIn : One<StackComponent>(new DocumentKey(DocumentCodec.ComponentKind, name, type));
+
+    public Listing<Flavor> CustomFlavors(string? type) => All<Flavor>(DocumentCodec.FlavorKind, type);
+
+    public Flavor? CustomFlavor(string type, string name) => One<Flavor>(new DocumentKey(DocumentCodec.FlavorKind, name, type));
+
+    private T? One<T>(DocumentKey key) where T : class
+    {
+        var stored = _read(key);
+        return stored is null ? null : Parse<T>(stored);
+    }
+
+    private Listing<T> All<T>(string kind, string? type) where T : class
+    {
+        var items = new List<T>();
+        var problems = new List<StackOpsException>();
+        foreach (var stored in _readAll(kind, type))
+        {
+            try { items.Add(Parse<T>(stored)); }
+            catch (StackOpsException e) { problems.Add(e); }
+        }
+        return new Listing<T>(items, problems);
+    }
+
+    private T Parse<T>(StoredDocument stored) where T : class
+    {
+        var document = DocumentCodec.ReadOne<T>(stored.Text, stored.Path, _scope, stored.Path);
+        var (name, type) = document switch
+        {
+            Stack s => (s.Name, (string?)null),
+            StackComponent c => (c.Name, c.Type),
+            Flavor f => (f.Name, f.Type),
+            _ => ("", null),
+        };
+        if (!string.Equals(name, stored.Key.Name, StringComparison.OrdinalIgnoreCase))
+            throw new StackOpsException("InvalidDocument", ErrorKind.InvalidData,
+                $"{stored.Path}: metadata.name is '{name}' but the file is named '{stored.Key.Name}'. Rename the file or fix metadata.name; use Rename-* cmdlets to rename.", stored.Path);
+        if (stored.Key.Type is not null && type != stored.Key.Type)
+            throw new StackOpsException("InvalidDocument", ErrorKind.InvalidData,
+                $"{stored.Path}: metadata.type is '{type}' but the file is in the '{stored.Key.Type}' folder. Move the file or fix metadata.type.", stored.Path);
+        return document;
+    }
+}
+
+internal static class NameMatching
+{
+    public static bool IsNamed(this StackComponent component, string name) => string.Equals(component.Name, name, StringComparison.OrdinalIgnoreCase);
+    public static bool IsNamed(this Stack stack, string name) => string.Equals(stack.Name, name, StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>Read lookups: the exact name (any case), else the one name that starts with it.</summary>
+    public static T? ExactOrUniquePrefix<T>(IEnumerable<T> items, Func<T, string> nameOf, string name, string what)
+        where T : class
+    {
+        var list = items.ToList();
+        var exact = list.FirstOrDefault(i => string.Equals(nameOf(i), name, StringComparison.OrdinalIgnoreCase));
+        if (exact is not null) return exact;
+        var prefixed = list.Where(i => nameOf(i).StartsWith(name, StringComparison.OrdinalIgnoreCase)).ToList();
+        return prefixed.Count switch
+        {
+            0 => null,
+            1 => prefixed[0],
+            _ => throw Fail.AmbiguousName(what, name, prefixed.Select(nameOf)),
+        };
+    }
+}

@@ -1,0 +1,36 @@
+namespace StackOps.Core.Store;
+
+/// <summary>Which stored document: kind (Stack, StackComponent, Flavor), name, and the component type for the typed kinds.</summary>
+public sealed record DocumentKey(string Kind, string Name, string? Type = null)
+{
+    public override string ToString() => Type is null ? $"{Kind} '{Name}'" : $"{Kind} '{Name}' ({Type})";
+}
+
+/// <summary>A document as stored: its text, and where it lives (a file path, or a row's address).</summary>
+public sealed record StoredDocument(DocumentKey Key, string Path, string Text);
+
+/// <summary>
+/// The store behind stacks, components and flavors: text documents by key. Reads never lock and
+/// see whole documents; changes go through a transaction that holds the store's lock and commits
+/// every write atomically. Narrow on purpose, so a shared database store can implement it too.
+/// </summary>
+public interface IStackStore
+{
+    Model.StoreScope Scope { get; }
+    /// <summary>Where the store lives, for messages.</summary>
+    string Location { get; }
+    StoredDocument? Read(DocumentKey key);
+    IReadOnlyList<StoredDocument> ReadAll(string kind, string? type = null);
+    IStoreTransaction Begin();
+}
+
+public interface IStoreTransaction : IDisposable
+{
+    StoredDocument? Read(DocumentKey key);
+    IReadOnlyList<StoredDocument> ReadAll(string kind, string? type = null);
+    /// <summary>The path the document will have once written (for messages and the returned objects).</summary>
+    string PathOf(DocumentKey key);
+    void Put(DocumentKey key, string text);
+    void Delete(DocumentKey key);
+    void Commit();
+}

@@ -1,0 +1,106 @@
+using StackOps.Core.Errors;
+using StackOps.Core.Flavors;
+using StackOps.Core.Model;
+
+namespace StackOps.Core.Validation;
+
+/// <summary>One problem of a component's configuration. Messages name keys, never values (a value may be a secret).</summary>
+public sealed record ConfigurationProblem(string ErrorId, string Key, string Message);
+
+/// <summary>Checks a configuration against its flavor's schema; the one place these rules live.</summary>
+public static class ConfigurationValidator
+{
+    public const string UnknownKey = "UnknownConfigurationKey";
+    public const string MissingKey = "MissingConfigurationKey";
+    public const string InvalidValue = "InvalidConfigurationValue";
+
+    public static IReadOnlyList<ConfigurationProblem> Check(Flavor flavor, IReadOnlyDictionary<string, object?> configuration)
+    {
+        var problems = new List<ConfigurationProblem>();
+        foreach (var (key, value) in configuration)
+        {
+            var field = flavor.Field(key);
+            if (field is null)
+            {
+                var known = flavor.Configuration.Count == 0 ? "it has no settings" : $"its keys are {string.Join(", ", flavor.Configuration.Select(f => f.Name))}";
+                problems.Add(new(UnknownKey, key, $"'{key}' is not a configuration key of the {flavor.Type} flavor '{flavor.Name}' ({known}). Run Get-StackFlavor -Type {flavor.Type} -Name {flavor.Name} to see its schema."));
+                continue;
+            }
+            if (value is null) continue;
+            if (SecretReference.IsReference(value))
+            {
+                if (field.ClearText)
+                    problems.Add(new(InvalidValue, field.Name, $"'{field.Name}' of flavor '{flavor.Name}' may not hold a secret reference; give its value in clear text."));
+                continue;
+            }
+            if (TypeProblem(field, value) is { } problem)
+                problems.Add(new(InvalidValue, field.Name, $"'{field.Name}' of flavor '{flavor.Name}': {problem}."));
+        }
+        foreach (var field in flavor.Configuration.Where(f => f.Required))
+        {
+            var present = configuration.FirstOrDefault(p => string.Equals(p.Key, field.Name, StringComparison.OrdinalIgnoreCase));
+            if (present.Value is null)
+                problems.Add(new(MissingKey, field.Name, $"'{field.Name}' is required by the {flavor.Type} flavor '{flavor.Name}' ({field.Description ?? field.Type.ToString().ToLowerInvariant()}). Give it with -Configuration @{{ {field.Name} = ... }}."));
+        }
+        return problems;
+    }
+
+    /// <summary>Throws the first problem's id with every problem in the message, or returns the configuration with the schema's key names.</summary>
+    public static Dictionary<string, object?> Validate(Flavor flavor, IReadOnlyDictionary<string, object?> configuration, string componentName)
+    {
+        var problems = Check(flavor, configuration);
+        if (problems.Count > 0)
+            throw new StackOpsException(problems[0].ErrorId, ErrorKind.InvalidArgument,
+                $"The configuration of component '{componentName}' is not valid: {string.Join(" ", problems.Select(p => p.Message))}", componentName);
+        return configuration.ToDictionary(p => flavor.Field(p.Key)!.Name, p => p.Value);
+    }
+
+    public static string? TypeProblem(ConfigurationField field, object value)
+    {
+        var ok = field.Type switch
+        {
+            FieldType.String => value is string,
+            FieldType.Integer => value is long or int,
+            FieldType.Number => value is long or int or double,
+            FieldType.Boolean => value is bool,
+            FieldType.List => value is IList<object?>,
+            FieldType.Map => value is IDictionary<string, object?>,
+            _ => false,
+        };
+        if (!ok) return $"expected {Article(field.Type)}, got {Describe(value)}";
+        if (field.Values.Count > 0 && value is string text && !field.Values.Contains(text))
+            return $"expected one of {string.Join(", ", field.Values)}";
+        return null;
+    }
+
+    /// <summary>The configuration with the flavor's defaults for keys it does not set; applied on read, never written.</summary>
+    public static IReadOnlyDictionary<string, object?> WithDefaults(Flavor flavor, IReadOnlyDictionary<string, object?> configuration)
+    {
+        var effective = new Dictionary<string, object?>(configuration, StringComparer.OrdinalIgnoreCase);
+        foreach (var field in flavor.Configuration)
+            if (field.Default is not null && (!effective.TryGetValue(field.Name, out var value) || value is null))
+                effective[field.Name] = field.Default;
+        return effective;
+    }
+
+    private static string Article(FieldType type) => type switch
+    {
+        FieldType.String => "text",
+        FieldType.Integer => "an integer",
+        FieldType.Number => "a number",
+        FieldType.Boolean => "true or false",
+        FieldType.List => "a list",
+        _ => "a mapping (key: value pairs)",
+    };
+
+    private static string Describe(object value) => value switch
+    {
+        string => "text",
+        bool => "a boolean",
+        long or int => "an integer",
+        double => "a number",
+        IList<object?> => "a list",
+        IDictionary<string, object?> => "a mapping",
+        _ => value.GetType().Name,
+    };
+}

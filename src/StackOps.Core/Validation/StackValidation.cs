@@ -1,0 +1,122 @@
+using StackOps.Core.Errors;
+using StackOps.Core.Flavors;
+using StackOps.Core.Model;
+
+namespace StackOps.Core.Validation;
+
+public enum FindingSeverity
+{
+    Error,
+    Warning,
+}
+
+/// <summary>One problem of a stack: what, where (component, field, file, line) and what to do.</summary>
+public sealed class StackValidationFinding
+{
+    public StackValidationFinding(FindingSeverity severity, string code, string message, string? componentType = null,
+        string? component = null, string? field = null, string? file = null, int? line = null)
+    {
+        Severity = severity;
+        Code = code;
+        Message = message;
+        ComponentType = componentType;
+        Component = component;
+        Field = field;
+        File = file;
+        Line = line;
+    }
+
+    public FindingSeverity Severity { get; }
+    public string Code { get; }
+    public string Message { get; }
+    public string? ComponentType { get; }
+    public string? Component { get; }
+    public string? Field { get; }
+    public string? File { get; }
+    public int? Line { get; }
+
+    public override string ToString() => Message;
+}
+
+public sealed class StackValidationResult
+{
+    public StackValidationResult(string stack, IReadOnlyList<StackValidationFinding> findings)
+    {
+        Stack = stack;
+        Findings = findings;
+    }
+
+    public string Stack { get; }
+    public bool IsValid => Findings.All(f => f.Severity != FindingSeverity.Error);
+    public IReadOnlyList<StackValidationFinding> Findings { get; }
+
+    /// <summary>The first error as an exception (its code as the error id), every error in the message.</summary>
+    public StackOpsException ToException()
+    {
+        var errors = Findings.Where(f => f.Severity == FindingSeverity.Error).ToList();
+        return new StackOpsException(errors[0].Code, errors[0].Code.EndsWith("NotFound") ? ErrorKind.NotFound : ErrorKind.InvalidOperation,
+            $"Stack '{Stack}' is not valid: {string.Join(" ", errors.Select(e => e.Message))}", Stack);
+    }
+}
+
+/// <summary>The rules a stack must satisfy, ZenML's among them; Test-Stack and every stack change run them.</summary>
+internal static class StackValidator
+{
+    public static StackValidationResult Validate(Stack stack, Func<string, string, StackComponent?> findComponent, Func<string, string, Flavor?> findFlavor)
+    {
+        var findings = new List<StackValidationFinding>();
+        foreach (var required in new[] { ComponentTypes.Orchestrator, ComponentTypes.ArtifactStore })
+            if (stack[required] is null)
+                findings.Add(new(FindingSeverity.Error, $"{ComponentTypes.ToPascalCase(required)}Missing",
+                    $"A stack needs an {required}; add one with Set-Stack -{ComponentTypes.ToPascalCase(required)} <name>.", required, file: stack.Path));
+
+        var resolved = new List<(StackComponent Component, Flavor Flavor)>();
+        foreach (var (type, name) in stack.Components)
+        {
+            StackComponent? component;
+            try { component = findComponent(type, name); }
+            catch (StackOpsException e)
+            {
+                findings.Add(new(FindingSeverity.Error, e.ErrorId, e.Message, type, name, file: e.Target as string));
+                continue;
+            }
+            if (component is null)
+            {
+                findings.Add(new(FindingSeverity.Error, "ComponentNotFound",
+                    $"The {type} '{name}' does not exist; create it with New-StackComponent or change the stack with Set-Stack.", type, name, file: stack.Path));
+                continue;
+            }
+            Flavor? flavor;
+            try { flavor = findFlavor(type, component.Flavor); }
+            catch (StackOpsException e)
+            {
+                findings.Add(new(FindingSeverity.Error, e.ErrorId, e.Message, type, name, file: e.Target as string));
+                continue;
+            }
+            if (flavor is null)
+            {
+                findings.Add(new(FindingSeverity.Error, "FlavorNotFound",
+                    $"The {type} '{name}' uses flavor '{component.Flavor}', which is unknown; register it with Register-StackFlavor.", type, name, "flavor", component.Path));
+                continue;
+            }
+            foreach (var problem in ConfigurationValidator.Check(flavor, component.Configuration))
+                findings.Add(new(FindingSeverity.Error, problem.ErrorId, $"The {type} '{name}': {problem.Message}", type, name, problem.Key,
+                    component.Path, component.ConfigurationLines.TryGetValue(problem.Key, out var line) ? line : null));
+            resolved.Add((component, flavor));
+        }
+
+        foreach (var (component, flavor) in resolved)
+        {
+            foreach (var type in flavor.Requirements.Components.Where(t => stack[t] is null))
+                findings.Add(new(FindingSeverity.Error, "RequiredComponentMissing",
+                    $"The {component.Type} '{component.Name}' ({flavor.Name}) runs remotely and needs a {type} in the stack; add one with Set-Stack -{ComponentTypes.ToPascalCase(type)} <name>.",
+                    type, component.Name, file: stack.Path));
+            if (!flavor.Requirements.RejectLocalComponents) continue;
+            foreach (var (other, otherFlavor) in resolved.Where(r => r.Component != component && r.Flavor.IsLocalFor(r.Component.Configuration)))
+                findings.Add(new(FindingSeverity.Error, "LocalComponentNotAllowed",
+                    $"The {other.Type} '{other.Name}' ({otherFlavor.Name}) only works on this machine, but the {component.Type} '{component.Name}' ({flavor.Name}) runs remotely; replace it with a remote {other.Type}.",
+                    other.Type, other.Name, file: other.Path ?? stack.Path));
+        }
+        return new StackValidationResult(stack.Name, findings);
+    }
+}

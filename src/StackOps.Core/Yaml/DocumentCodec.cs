@@ -1,0 +1,216 @@
+using StackOps.Core.Errors;
+using StackOps.Core.Flavors;
+using StackOps.Core.Model;
+using YamlDotNet.RepresentationModel;
+
+namespace StackOps.Core.Yaml;
+
+/// <summary>
+/// The document format (apiVersion stackops.io/v1; kinds Stack, StackComponent, Flavor): one
+/// place that reads and writes each kind, used by the store, export and import alike.
+/// </summary>
+public static class DocumentCodec
+{
+    public const string ApiVersion = "stackops.io/v1";
+    public const string StackKind = "Stack";
+    public const string ComponentKind = "StackComponent";
+    public const string FlavorKind = "Flavor";
+
+    /// <summary>Reads every document of a YAML stream (a file may hold one, an export several).</summary>
+    public static IReadOnlyList<object> ReadAll(string text, string source, StoreScope scope = StoreScope.User, string? path = null, bool builtIn = false) =>
+        YamlText.Parse(text, source).Select(root => Read(new DocumentReader(source, root), scope, path, builtIn)).ToList();
+
+    /// <summary>Reads a stored file, which holds exactly one document.</summary>
+    public static T ReadOne<T>(string text, string source, StoreScope scope, string path) where T : class
+    {
+        var documents = ReadAll(text, source, scope, path);
+        if (documents.Count != 1)
+            throw new StackOpsException("InvalidDocument", ErrorKind.InvalidData, $"{source}: a stored file must hold exactly one document, it holds {documents.Count}. Fix the file by hand.", source);
+        return documents[0] as T ?? throw new StackOpsException("InvalidDocument", ErrorKind.InvalidData,
+            $"{source}: expected a {typeof(T).Name} document here, found a {documents[0].GetType().Name}. Move the file to the folder of its kind.", source);
+    }
+
+    private static object Read(DocumentReader reader, StoreScope scope, string? path, bool builtIn)
+    {
+        var root = reader.Root;
+        var apiVersion = reader.String(root, "apiVersion", "", required: true);
+        var kind = reader.String(root, "kind", "", required: true);
+        if (apiVersion != ApiVersion)
+            throw Unsupported(reader, root, $"apiVersion '{apiVersion}' is not supported; use '{ApiVersion}'");
+        var metadata = reader.Mapping(root, "metadata", "", required: true)!;
+        var spec = reader.Mapping(root, "spec", "") ?? new YamlMappingNode();
+        return kind switch
+        {
+            StackKind => ReadStack(reader, metadata, spec, scope, path),
+            ComponentKind => ReadComponent(reader, metadata, spec, scope, path),
+            FlavorKind => ReadFlavor(reader, metadata, spec, builtIn, path),
+            _ => throw Unsupported(reader, root, $"kind '{kind}' is not a StackOps document kind; use {StackKind}, {ComponentKind} or {FlavorKind}"),
+        };
+    }
+
+    private static StackOpsException Unsupported(DocumentReader reader, YamlNode node, string problem) =>
+        new("UnsupportedDocument", ErrorKind.InvalidData, $"{reader.Source}, line {node.Start.Line}: {problem}.", reader.Source);
+
+    private static string Name(DocumentReader reader, YamlMappingNode metadata, string what)
+    {
+        var name = reader.String(metadata, "name", "metadata", required: true)!;
+        var problem = NameRules.Problem(name);
+        return problem is null ? name : throw reader.Invalid(reader.Find(metadata, "name")!, "metadata.name", $"'{Fail.Printable(name)}' is not a valid {what} name: {problem}");
+    }
+
+    private static string Type(DocumentReader reader, YamlMappingNode metadata)
+    {
+        var type = reader.String(metadata, "type", "metadata", required: true)!;
+        try { return ComponentTypes.Normalize(type); }
+        catch (StackOpsException) { throw reader.Invalid(reader.Find(metadata, "type")!, "metadata.type", $"'{type}' is not a component type (one of {string.Join(", ", ComponentTypes.All)})"); }
+    }
+
+    private static Stack ReadStack(DocumentReader reader, YamlMappingNode metadata, YamlMappingNode spec, StoreScope scope, string? path)
+    {
+        var name = Name(reader, metadata, "stack");
+        var components = new Dictionary<string, string>();
+        foreach (var (type, component) in reader.StringMap(spec, "components", "spec"))
+        {
+            string normalized;
+            try { normalized = ComponentTypes.Normalize(type); }
+            catch (StackOpsException) { throw reader.Invalid(spec, $"spec.components.{type}", $"'{type}' is not a component type"); }
+            if (NameRules.Problem(component) is { } problem) throw reader.Invalid(spec, $"spec.components.{type}", $"'{Fail.Printable(component)}' is not a valid component name: {problem}");
+            components[normalized] = component;
+        }
+        return new Stack(name, components, reader.StringMap(metadata, "labels", "metadata"),
+            reader.String(metadata, "description", "metadata"), scope, path);
+    }
+
+    private static StackComponent ReadComponent(DocumentReader reader, YamlMappingNode metadata, YamlMappingNode spec, StoreScope scope, string? path)
+    {
+        var name = Name(reader, metadata, "component");
+        var type = Type(reader, metadata);
+        var flavor = reader.String(spec, "flavor", "spec", required: true)!;
+        var configurationNode = reader.Mapping(spec, "configuration", "spec");
+        var lines = configurationNode is null
+            ? new Dictionary<string, int>()
+            : configurationNode.Children.Keys.OfType<YamlScalarNode>().ToDictionary(k => k.Value ?? "", k => (int)k.Start.Line);
+        var connectorNode = reader.Mapping(spec, "connector", "spec");
+        var connector = connectorNode is null ? null
+            : new ConnectorLink(reader.String(connectorNode, "name", "spec.connector", required: true)!, reader.String(connectorNode, "resourceId", "spec.connector"));
+        return new StackComponent(type, name, flavor, reader.ValueMap(spec, "configuration", "spec"),
+            reader.StringMap(metadata, "labels", "metadata"), connector, scope, path, lines);
+    }
+
+    private static Flavor ReadFlavor(DocumentReader reader, YamlMappingNode metadata, YamlMappingNode spec, bool builtIn, string? path)
+    {
+        var name = Name(reader, metadata, "flavor");
+        var type = Type(reader, metadata);
+        var localWhenNode = reader.Mapping(spec, "localWhen", "spec");
+        LocalCondition? localWhen = null;
+        if (localWhenNode is not null)
+        {
+            var pattern = reader.String(localWhenNode, "pattern", "spec.localWhen", required: true)!;
+            try { localWhen = new LocalCondition(reader.String(localWhenNode, "field", "spec.localWhen", required: true)!, pattern); }
+            catch (ArgumentException e) { throw reader.Invalid(localWhenNode, "spec.localWhen.pattern", $"the pattern is not a valid regular expression ({e.Message})"); }
+        }
+        var requirementsNode = reader.Mapping(spec, "requirements", "spec");
+        var requirements = requirementsNode is null ? FlavorRequirements.None : new FlavorRequirements(
+            reader.StringList(requirementsNode, "components", "spec.requirements").Select(t =>
+            {
+                try { return ComponentTypes.Normalize(t); }
+                catch (StackOpsException) { throw reader.Invalid(requirementsNode, "spec.requirements.components", $"'{t}' is not a component type"); }
+            }).ToList(),
+            reader.Boolean(requirementsNode, "rejectLocalComponents", "spec.requirements"));
+
+        var fields = new List<ConfigurationField>();
+        var configuration = reader.Mapping(spec, "configuration", "spec");
+        foreach (var (keyNode, valueNode) in configuration?.Children.AsEnumerable() ?? [])
+        {
+            var key = ((YamlScalarNode)keyNode).Value ?? "";
+            var fieldPath = $"spec.configuration.{key}";
+            var field = valueNode as YamlMappingNode ?? throw reader.Invalid(valueNode, fieldPath, "expected the field's schema (type, required, default, description, ...)");
+            var typeText = reader.String(field, "type", fieldPath) ?? "string";
+            if (!Enum.TryParse<FieldType>(typeText, ignoreCase: true, out var fieldType) || int.TryParse(typeText, out _))
+                throw reader.Invalid(field, $"{fieldPath}.type", $"'{typeText}' is not a field type (string, integer, number, boolean, list, map)");
+            var defaultNode = reader.Find(field, "default");
+            var defaultValue = defaultNode is null ? null : YamlText.ToValue(defaultNode);
+            var values = reader.StringList(field, "values", fieldPath);
+            var schema = new ConfigurationField(key, fieldType, reader.Boolean(field, "required", fieldPath), defaultValue,
+                reader.String(field, "description", fieldPath), reader.Boolean(field, "secret", fieldPath),
+                reader.Boolean(field, "clearText", fieldPath), values);
+            if (defaultValue is not null && Validation.ConfigurationValidator.TypeProblem(schema, defaultValue) is { } problem)
+                throw reader.Invalid(defaultNode!, $"{fieldPath}.default", problem);
+            fields.Add(schema);
+        }
+        return new Flavor(name, type, reader.String(spec, "description", "spec"), reader.Boolean(spec, "local", "spec"),
+            localWhen, requirements, fields, builtIn, path);
+    }
+
+    public static Dictionary<string, object?> ToTree(object document) => document switch
+    {
+        Stack stack => Envelope(StackKind, Metadata(stack.Name, null, stack.Labels, stack.Description), new Dictionary<string, object?>
+        {
+            ["components"] = stack.Components.ToDictionary(p => p.Key, p => (object?)p.Value),
+        }),
+        StackComponent component => Envelope(ComponentKind, Metadata(component.Name, component.Type, component.Labels, null), ComponentSpec(component)),
+        Flavor flavor => Envelope(FlavorKind, Metadata(flavor.Name, flavor.Type, null, null), FlavorSpec(flavor)),
+        _ => throw new ArgumentException($"{document.GetType().Name} is not a document", nameof(document)),
+    };
+
+    public static string ToYaml(object document) => YamlText.Write(ToTree(document));
+
+    private static Dictionary<string, object?> Envelope(string kind, Dictionary<string, object?> metadata, Dictionary<string, object?> spec) => new()
+    {
+        ["apiVersion"] = ApiVersion,
+        ["kind"] = kind,
+        ["metadata"] = metadata,
+        ["spec"] = spec,
+    };
+
+    private static Dictionary<string, object?> Metadata(string name, string? type, IReadOnlyDictionary<string, string>? labels, string? description)
+    {
+        var metadata = new Dictionary<string, object?> { ["name"] = name };
+        if (type is not null) metadata["type"] = type;
+        if (description is not null) metadata["description"] = description;
+        if (labels is { Count: > 0 }) metadata["labels"] = labels.ToDictionary(p => p.Key, p => (object?)p.Value);
+        return metadata;
+    }
+
+    private static Dictionary<string, object?> ComponentSpec(StackComponent component)
+    {
+        var spec = new Dictionary<string, object?>
+        {
+            ["flavor"] = component.Flavor,
+            ["configuration"] = component.Configuration.ToDictionary(p => p.Key, p => p.Value),
+        };
+        if (component.Connector is { } link)
+        {
+            var connector = new Dictionary<string, object?> { ["name"] = link.Name };
+            if (link.ResourceId is not null) connector["resourceId"] = link.ResourceId;
+            spec["connector"] = connector;
+        }
+        return spec;
+    }
+
+    private static Dictionary<string, object?> FlavorSpec(Flavor flavor)
+    {
+        var spec = new Dictionary<string, object?>();
+        if (flavor.Description is not null) spec["description"] = flavor.Description;
+        spec["local"] = flavor.IsLocal;
+        if (flavor.LocalWhen is { } when) spec["localWhen"] = new Dictionary<string, object?> { ["field"] = when.Field, ["pattern"] = when.Pattern };
+        if (flavor.Requirements.Components.Count > 0 || flavor.Requirements.RejectLocalComponents)
+            spec["requirements"] = new Dictionary<string, object?>
+            {
+                ["components"] = flavor.Requirements.Components.ToList(),
+                ["rejectLocalComponents"] = flavor.Requirements.RejectLocalComponents,
+            };
+        spec["configuration"] = flavor.Configuration.ToDictionary(f => f.Name, f =>
+        {
+            var field = new Dictionary<string, object?> { ["type"] = f.Type.ToString().ToLowerInvariant() };
+            if (f.Required) field["required"] = true;
+            if (f.Default is not null) field["default"] = f.Default;
+            if (f.Description is not null) field["description"] = f.Description;
+            if (f.Secret) field["secret"] = true;
+            if (f.ClearText) field["clearText"] = true;
+            if (f.Values.Count > 0) field["values"] = f.Values.ToList();
+            return (object?)field;
+        });
+        return spec;
+    }
+}

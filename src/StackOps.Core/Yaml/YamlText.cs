@@ -1,0 +1,85 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+using StackOps.Core.Errors;
+using YamlDotNet.Core;
+using YamlDotNet.RepresentationModel;
+using YamlDotNet.Serialization;
+
+namespace StackOps.Core.Yaml;
+
+/// <summary>
+/// Reads YAML into YamlDotNet's representation model (which keeps each node's line) and writes
+/// plain .NET trees (dictionaries, lists, scalars) back as YAML. Scalars are resolved with the
+/// YAML 1.2 core schema: quoted values are strings, plain ones may be null, bool, int or float.
+/// </summary>
+public static partial class YamlText
+{
+    private static readonly ISerializer Serializer = new SerializerBuilder()
+        .WithQuotingNecessaryStrings()
+        .DisableAliases()
+        .WithIndentedSequences()
+        .Build();
+
+    public static IReadOnlyList<YamlNode> Parse(string text, string source)
+    {
+        var stream = new YamlStream();
+        try
+        {
+            stream.Load(new StringReader(text));
+        }
+        catch (YamlException e)
+        {
+            var reason = (e.InnerException?.Message ?? e.Message).Split('\n')[0];
+            throw new StackOpsException("InvalidYaml", ErrorKind.InvalidData,
+                $"{source}, line {e.Start.Line}, column {e.Start.Column}: the YAML does not parse ({Tidy(reason)}). Fix the file; StackOps never rewrites or deletes it.", source, e);
+        }
+        catch (ArgumentException e)
+        {
+            throw new StackOpsException("InvalidYaml", ErrorKind.InvalidData,
+                $"{source}: the YAML does not parse ({e.Message}). Fix the file; StackOps never rewrites or deletes it.", source, e);
+        }
+        return stream.Documents.Select(d => d.RootNode).ToList();
+    }
+
+    public static string Write(object tree) => Serializer.Serialize(tree);
+
+    public static string WriteAll(IEnumerable<object> trees) =>
+        string.Join("---\n", trees.Select(Write));
+
+    /// <summary>Converts a node to a plain tree: Dictionary&lt;string, object?&gt;, List&lt;object?&gt;, string, long, double, bool or null.</summary>
+    public static object? ToValue(YamlNode node) => node switch
+    {
+        YamlScalarNode scalar => Resolve(scalar),
+        YamlSequenceNode sequence => sequence.Children.Select(ToValue).ToList(),
+        YamlMappingNode mapping => mapping.Children.ToDictionary(
+            pair => ((YamlScalarNode)pair.Key).Value ?? "", pair => ToValue(pair.Value), StringComparer.Ordinal),
+        _ => null,
+    };
+
+    private static object? Resolve(YamlScalarNode scalar)
+    {
+        var text = scalar.Value ?? "";
+        if (scalar.Style is not (ScalarStyle.Plain or ScalarStyle.Any)) return text;
+        switch (text)
+        {
+            case "" or "~" or "null" or "Null" or "NULL": return null;
+            case "true" or "True" or "TRUE": return true;
+            case "false" or "False" or "FALSE": return false;
+            case ".inf" or ".Inf" or ".INF" or "+.inf": return double.PositiveInfinity;
+            case "-.inf" or "-.Inf" or "-.INF": return double.NegativeInfinity;
+            case ".nan" or ".NaN" or ".NAN": return double.NaN;
+        }
+        if (IntPattern().IsMatch(text) && long.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var integer)) return integer;
+        if (text.StartsWith("0x") && long.TryParse(text[2..], NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out var hex)) return hex;
+        if (FloatPattern().IsMatch(text) && double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var real)) return real;
+        return text;
+    }
+
+    private static string Tidy(string reason) => reason.TrimEnd('.', ' ');
+
+    [GeneratedRegex(@"^[-+]?[0-9]+$")]
+    private static partial Regex IntPattern();
+
+    [GeneratedRegex(@"^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$")]
+    private static partial Regex FloatPattern();
+}

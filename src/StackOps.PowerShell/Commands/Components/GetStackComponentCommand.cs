@@ -1,0 +1,41 @@
+using System.Management.Automation;
+using StackOps.Core.Model;
+using StackOps.PowerShell.Completion;
+
+namespace StackOps.PowerShell.Commands;
+
+[Cmdlet(VerbsCommon.Get, "StackComponent")]
+[OutputType(typeof(StackComponent))]
+public sealed class GetStackComponentCommand : StackOpsCmdlet
+{
+    [Parameter(Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+    [SupportsWildcards, ArgumentCompleter(typeof(ComponentNameCompleter))]
+    public string[]? Name { get; set; }
+
+    /// <summary>The component type (artifact_store or ArtifactStore); all types when omitted.</summary>
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    [ArgumentCompleter(typeof(ComponentTypeCompleter))]
+    public string? Type { get; set; }
+
+    [Parameter, SupportsWildcards, ArgumentCompleter(typeof(FlavorNameCompleter))]
+    public string? Flavor { get; set; }
+
+    [Parameter] public StoreScope? Scope { get; set; }
+
+    protected override StoreScope? RequestedScope => Scope;
+
+    protected override void ProcessRecord()
+    {
+        var flavor = Flavor is null ? null : new WildcardPattern(Flavor, WildcardOptions.IgnoreCase);
+        var components = Must(() => Select(Name, ListAll, c => c.Name, name => Engine.Components.Get(Type, name)).ToList());
+        foreach (var component in components)
+            if (flavor is null || flavor.IsMatch(component.Flavor)) WriteObject(component);
+    }
+
+    private IReadOnlyList<StackComponent> ListAll()
+    {
+        var listing = Engine.Components.List(Type);
+        WriteProblems(listing);
+        return listing.Items;
+    }
+}

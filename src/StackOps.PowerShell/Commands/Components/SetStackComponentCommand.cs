@@ -1,0 +1,44 @@
+using System.Collections;
+using System.Management.Automation;
+using StackOps.Core.Model;
+using StackOps.PowerShell.Completion;
+
+namespace StackOps.PowerShell.Commands;
+
+/// <summary>Merges configuration and labels into a component; $null or -RemoveKey takes a key out.</summary>
+[Cmdlet(VerbsCommon.Set, "StackComponent", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
+[OutputType(typeof(StackComponent))]
+public sealed class SetStackComponentCommand : StackOpsCmdlet
+{
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
+    [ArgumentCompleter(typeof(ComponentTypeCompleter))]
+    public string Type { get; set; } = "";
+
+    [Parameter(Mandatory = true, Position = 1, ValueFromPipelineByPropertyName = true)]
+    [ArgumentCompleter(typeof(ComponentNameCompleter))]
+    public string Name { get; set; } = "";
+
+    [Parameter] public IDictionary? Configuration { get; set; }
+
+    [Parameter] public string[]? RemoveKey { get; set; }
+
+    /// <summary>Labels to add or change; a label set to $null or '' is removed.</summary>
+    [Parameter] public IDictionary? Label { get; set; }
+
+    [Parameter] public SwitchParameter PassThru { get; set; }
+
+    [Parameter] public StoreScope? Scope { get; set; }
+
+    protected override StoreScope? RequestedScope => Scope;
+
+    protected override void ProcessRecord()
+    {
+        if (!ShouldProcess($"{Type}/{Name}", "Update component")) return;
+        Try(Name, () =>
+        {
+            var component = Engine.Components.Update(Type, Name, Configuration is null ? null : ToConfiguration(Configuration), RemoveKey, ToLabels(Label));
+            WriteVerbose($"Updated the {component.Type} '{component.Name}' in {component.Path}.");
+            if (PassThru) WriteObject(component);
+        });
+    }
+}

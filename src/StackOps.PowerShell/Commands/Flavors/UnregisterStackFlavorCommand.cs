@@ -1,0 +1,38 @@
+using System.Management.Automation;
+using StackOps.Core.Flavors;
+using StackOps.Core.Model;
+using StackOps.PowerShell.Completion;
+
+namespace StackOps.PowerShell.Commands;
+
+[Cmdlet(VerbsLifecycle.Unregister, "StackFlavor", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
+[OutputType(typeof(Flavor))]
+public sealed class UnregisterStackFlavorCommand : StackOpsCmdlet
+{
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
+    [ArgumentCompleter(typeof(ComponentTypeCompleter))]
+    public string Type { get; set; } = "";
+
+    [Parameter(Mandatory = true, Position = 1, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+    [ArgumentCompleter(typeof(FlavorNameCompleter))]
+    public string[] Name { get; set; } = [];
+
+    [Parameter] public SwitchParameter PassThru { get; set; }
+
+    [Parameter] public StoreScope? Scope { get; set; }
+
+    protected override StoreScope? RequestedScope => Scope;
+
+    protected override void ProcessRecord()
+    {
+        foreach (var name in Name)
+        {
+            if (!ShouldProcess($"{Type}/{name}", "Unregister flavor")) continue;
+            Try(name, () =>
+            {
+                var flavor = Engine.Flavors.Unregister(Type, name);
+                if (PassThru) WriteObject(flavor);
+            });
+        }
+    }
+}

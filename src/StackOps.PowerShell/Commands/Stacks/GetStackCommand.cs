@@ -1,0 +1,41 @@
+using System.Management.Automation;
+using StackOps.Core.Model;
+using StackOps.PowerShell.Completion;
+
+namespace StackOps.PowerShell.Commands;
+
+[Cmdlet(VerbsCommon.Get, "Stack", DefaultParameterSetName = ByName)]
+[OutputType(typeof(Stack))]
+public sealed class GetStackCommand : StackOpsCmdlet
+{
+    private const string ByName = "ByName", ActiveSet = "Active";
+
+    [Parameter(ParameterSetName = ByName, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+    [SupportsWildcards, ArgumentCompleter(typeof(StackNameCompleter))]
+    public string[]? Name { get; set; }
+
+    [Parameter(ParameterSetName = ActiveSet, Mandatory = true)]
+    [Alias("ActiveStack")]
+    public SwitchParameter Active { get; set; }
+
+    [Parameter] public StoreScope? Scope { get; set; }
+
+    protected override StoreScope? RequestedScope => Scope;
+
+    protected override void ProcessRecord()
+    {
+        if (Active)
+        {
+            Try(Engine.Stacks.ActiveName, () => WriteObject(Engine.Stacks.GetActive()));
+            return;
+        }
+        foreach (var stack in Select(Name, ListAll, s => s.Name, Engine.Stacks.Get)) WriteObject(stack);
+    }
+
+    private IReadOnlyList<Stack> ListAll()
+    {
+        var listing = Engine.Stacks.List();
+        WriteProblems(listing);
+        return listing.Items;
+    }
+}

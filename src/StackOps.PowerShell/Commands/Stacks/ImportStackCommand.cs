@@ -1,0 +1,73 @@
+using System.Management.Automation;
+using StackOps.Core.Model;
+
+namespace StackOps.PowerShell.Commands;
+
+/// <summary>Imports a stack from StackOps' export format or ZenML's (stack_name, components, zenml_version).</summary>
+[Cmdlet(VerbsData.Import, "Stack", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium, DefaultParameterSetName = ByYaml)]
+[OutputType(typeof(Stack))]
+public sealed class ImportStackCommand : StackOpsCmdlet
+{
+    private const string ByPath = "ByPath", ByYaml = "ByYaml";
+
+    [Parameter(ParameterSetName = ByPath, Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
+    [Alias("FullName")]
+    public string[] Path { get; set; } = [];
+
+    /// <summary>The YAML text itself, as Export-Stack writes it to the pipeline.</summary>
+    [Parameter(ParameterSetName = ByYaml, Mandatory = true, ValueFromPipeline = true)]
+    public string Yaml { get; set; } = "";
+
+    /// <summary>Imports the stack under this name instead of the one in the file.</summary>
+    [Parameter] public string? Name { get; set; }
+
+    /// <summary>Prefixes the names of the file's components, to import them next to different ones of the same name.</summary>
+    [Parameter] public string? ComponentNamePrefix { get; set; }
+
+    /// <summary>Replaces a stored stack, components or flavors of the same names that differ from the file.</summary>
+    [Parameter] public SwitchParameter Force { get; set; }
+
+    [Parameter] public SwitchParameter PassThru { get; set; }
+
+    [Parameter] public StoreScope? Scope { get; set; }
+
+    protected override StoreScope? RequestedScope => Scope;
+
+    protected override void ProcessRecord()
+    {
+        if (ParameterSetName == ByYaml)
+        {
+            Import(Yaml, "the YAML given");
+            return;
+        }
+        foreach (var path in Path)
+        {
+            var files = new List<string>();
+            Try(path, () => files.AddRange(ResolvePaths(path)));
+            foreach (var file in files) Import(File.ReadAllText(file), file);
+        }
+    }
+
+    private IEnumerable<string> ResolvePaths(string path)
+    {
+        try { return GetResolvedProviderPathFromPSPath(path, out _); }
+        catch (ItemNotFoundException e)
+        {
+            throw new Core.Errors.StackOpsException("FileNotFound", Core.Errors.ErrorKind.NotFound, $"'{path}' does not exist. Give the path of a file written by Export-Stack or zenml stack export.", path, e);
+        }
+    }
+
+    private void Import(string yaml, string source)
+    {
+        if (!ShouldProcess(source, "Import stack")) return;
+        Try(source, () =>
+        {
+            var imported = Engine.Interchange.Import(yaml, source, Name, ComponentNamePrefix, Force);
+            foreach (var c in imported.Created) WriteVerbose($"Created the {c.Type} '{c.Name}'.");
+            foreach (var c in imported.Reused) WriteVerbose($"Reused the identical {c.Type} '{c.Name}'.");
+            foreach (var c in imported.Replaced) WriteVerbose($"Replaced the {c.Type} '{c.Name}'.");
+            foreach (var f in imported.Flavors) WriteVerbose($"Registered the {f.Type} flavor '{f.Name}'.");
+            if (PassThru) WriteObject(imported.Stack);
+        });
+    }
+}

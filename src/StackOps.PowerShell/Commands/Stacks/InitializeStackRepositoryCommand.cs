@@ -1,0 +1,35 @@
+using System.Management.Automation;
+using StackOps.Core;
+using StackOps.Core.Store;
+
+namespace StackOps.PowerShell.Commands;
+
+/// <summary>Creates a repository store (.stackops/) so that stacks live in git next to the pipeline code.</summary>
+[Cmdlet(VerbsData.Initialize, "StackRepository", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low)]
+[OutputType(typeof(StoreLocation))]
+public sealed class InitializeStackRepositoryCommand : StackOpsCmdlet
+{
+    /// <summary>The repository's root folder; the current location by default.</summary>
+    [Parameter(Position = 0, ValueFromPipelineByPropertyName = true)]
+    [Alias("FullName")]
+    public string? Path { get; set; }
+
+    /// <summary>Completes an existing .stackops folder instead of failing.</summary>
+    [Parameter] public SwitchParameter Force { get; set; }
+
+    [Parameter] public SwitchParameter PassThru { get; set; }
+
+    protected override void BeginProcessing() { }
+
+    protected override void ProcessRecord()
+    {
+        var folder = Path is null ? CurrentDirectory : GetUnresolvedProviderPathFromPSPath(Path);
+        if (!ShouldProcess(folder, "Initialize StackOps repository")) return;
+        Try(folder, () =>
+        {
+            var location = StackOpsEngine.InitializeRepository(folder, Force);
+            WriteVerbose($"Initialized the StackOps repository store in {location.Root}.");
+            if (PassThru) WriteObject(location);
+        });
+    }
+}

@@ -1,0 +1,44 @@
+using System.Management.Automation;
+using StackOps.Core.Model;
+using StackOps.PowerShell.Completion;
+
+namespace StackOps.PowerShell.Commands;
+
+[Cmdlet(VerbsCommon.Remove, "Stack", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
+[OutputType(typeof(Stack))]
+public sealed class RemoveStackCommand : StackOpsCmdlet
+{
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+    [SupportsWildcards, ArgumentCompleter(typeof(StackNameCompleter))]
+    public string[] Name { get; set; } = [];
+
+    /// <summary>Also removes the stack's components that no other stack uses.</summary>
+    [Parameter] public SwitchParameter IncludeComponents { get; set; }
+
+    [Parameter] public SwitchParameter PassThru { get; set; }
+
+    [Parameter] public StoreScope? Scope { get; set; }
+
+    protected override StoreScope? RequestedScope => Scope;
+
+    protected override void ProcessRecord()
+    {
+        foreach (var stack in Select(Name, () => Engine.Stacks.List().Items, s => s.Name, ExactStack).ToList())
+        {
+            if (!ShouldProcess(stack.Name, IncludeComponents ? "Remove stack and its unshared components" : "Remove stack")) continue;
+            Try(stack, () =>
+            {
+                var removed = Engine.Stacks.Remove(stack.Name, IncludeComponents);
+                foreach (var component in removed.Components) WriteVerbose($"Removed the {component.Type} '{component.Name}', which no other stack used.");
+                if (PassThru) WriteObject(removed.Stack);
+            });
+        }
+    }
+
+    /// <summary>Removal takes exact names only: a prefix must never remove a stack the user did not name.</summary>
+    private Stack ExactStack(string name)
+    {
+        var stack = Engine.Stacks.Get(name);
+        return string.Equals(stack.Name, name, StringComparison.OrdinalIgnoreCase) ? stack : throw Core.Errors.Fail.StackNotFound(name);
+    }
+}

@@ -1,0 +1,74 @@
+using System.Collections;
+using System.Management.Automation;
+using System.Management.Automation.Language;
+using System.Management.Automation.Runspaces;
+using StackOps.Core;
+using StackOps.Core.Flavors;
+using StackOps.Core.Model;
+
+namespace StackOps.PowerShell.Completion;
+
+/// <summary>Completion over the store of the session's current location; a store that cannot be read completes nothing.</summary>
+public abstract class StoreCompleter : IArgumentCompleter
+{
+    public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete,
+        CommandAst commandAst, IDictionary fakeBoundParameters)
+    {
+        var pattern = new WildcardPattern(wordToComplete.Trim('\'', '"') + "*", WildcardOptions.IgnoreCase);
+        IEnumerable<(string Name, string Tooltip)> candidates;
+        try
+        {
+            var location = Runspace.DefaultRunspace?.SessionStateProxy.Path.CurrentFileSystemLocation.ProviderPath ?? Environment.CurrentDirectory;
+            var scope = fakeBoundParameters["Scope"] is { } s && Enum.TryParse<StoreScope>(s.ToString(), true, out var parsed) ? parsed : (StoreScope?)null;
+            candidates = Candidates(StackOpsEngine.Open(scope, location), parameterName, fakeBoundParameters).ToList();
+        }
+        catch (Exception e) when (e is Core.Errors.StackOpsException or IOException or UnauthorizedAccessException)
+        {
+            yield break;
+        }
+        foreach (var (name, tooltip) in candidates.Where(c => pattern.IsMatch(c.Name)).DistinctBy(c => c.Name))
+        {
+            var text = name.Any(c => char.IsWhiteSpace(c) || "'\"$`;(){}@#,".Contains(c)) ? $"'{name.Replace("'", "''")}'" : name;
+            yield return new CompletionResult(text, name, CompletionResultType.ParameterValue, tooltip);
+        }
+    }
+
+    protected abstract IEnumerable<(string Name, string Tooltip)> Candidates(StackOpsEngine engine, string parameterName, IDictionary bound);
+
+    /// <summary>The component type a parameter is about: -Type, or the parameter's own name (-ArtifactStore → artifact_store).</summary>
+    protected static string? TypeOf(string parameterName, IDictionary bound)
+    {
+        try
+        {
+            if (bound["Type"] is { } type) return ComponentTypes.Normalize(type.ToString()!);
+            return ComponentTypes.Normalize(parameterName);
+        }
+        catch (Core.Errors.StackOpsException) { return null; }
+    }
+}
+
+public sealed class StackNameCompleter : StoreCompleter
+{
+    protected override IEnumerable<(string, string)> Candidates(StackOpsEngine engine, string parameterName, IDictionary bound) =>
+        engine.Stacks.List().Items.Select(s => (s.Name, string.Join(", ", s.Components.Select(p => $"{p.Key}: {p.Value}"))));
+}
+
+public sealed class ComponentNameCompleter : StoreCompleter
+{
+    protected override IEnumerable<(string, string)> Candidates(StackOpsEngine engine, string parameterName, IDictionary bound) =>
+        engine.Components.List(TypeOf(parameterName, bound)).Items.Select(c => (c.Name, $"{c.Type} ({c.Flavor})"));
+}
+
+public sealed class FlavorNameCompleter : StoreCompleter
+{
+    protected override IEnumerable<(string, string)> Candidates(StackOpsEngine engine, string parameterName, IDictionary bound) =>
+        engine.Flavors.List(TypeOf("Type", bound)).Items.Select(f => (f.Name, $"{f.Type}: {f.Description}"));
+}
+
+public sealed class ComponentTypeCompleter : IArgumentCompleter
+{
+    public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete,
+        CommandAst commandAst, IDictionary fakeBoundParameters) =>
+        ComponentTypes.All.Where(t => t.StartsWith(wordToComplete.Trim('\'', '"'), StringComparison.OrdinalIgnoreCase))
+            .Select(t => new CompletionResult(t, t, CompletionResultType.ParameterValue, t));
+}

@@ -1,0 +1,133 @@
+using System.Collections;
+using System.Management.Automation;
+using StackOps.Core;
+using StackOps.Core.Errors;
+using StackOps.Core.Model;
+using StackOps.Core.Store;
+
+namespace StackOps.PowerShell;
+
+/// <summary>
+/// The base of every StackOps cmdlet: opens the engine on the store of the current location (or
+/// -Scope), turns engine errors into ErrorRecords with stable ids, and converts PowerShell
+/// values (hashtables, PSObjects) into the engine's plain values.
+/// </summary>
+public abstract class StackOpsCmdlet : PSCmdlet
+{
+    private StackOpsEngine? _engine;
+
+    /// <summary>The store the cmdlet works on; null means the repository around the current location, else the user store.</summary>
+    protected virtual StoreScope? RequestedScope => null;
+
+    protected StackOpsEngine Engine => _engine ??= StackOpsEngine.Open(RequestedScope, CurrentDirectory);
+
+    protected string CurrentDirectory => SessionState.Path.CurrentFileSystemLocation.ProviderPath;
+
+    protected override void BeginProcessing()
+    {
+        try { _ = Engine; }
+        catch (StackOpsException e) { ThrowTerminatingError(ToErrorRecord(e, e.Target)); }
+    }
+
+    /// <summary>Runs one item's work; an engine error becomes a non-terminating error about that item.</summary>
+    protected void Try(object? target, Action action)
+    {
+        try { action(); }
+        catch (StackOpsException e) { WriteError(ToErrorRecord(e, target ?? e.Target)); }
+    }
+
+    /// <summary>Runs work that nothing can go on without; an engine error terminates the cmdlet.</summary>
+    protected T Must<T>(Func<T> action)
+    {
+        try { return action(); }
+        catch (StackOpsException e) { ThrowTerminatingError(ToErrorRecord(e, e.Target)); throw; }
+    }
+
+    protected static ErrorRecord ToErrorRecord(StackOpsException e, object? target)
+    {
+        var record = new ErrorRecord(e, e.ErrorId, Category(e.Kind), target);
+        record.ErrorDetails = new ErrorDetails(e.Message);
+        return record;
+    }
+
+    protected void WriteProblems<T>(Listing<T> listing)
+    {
+        foreach (var problem in listing.Problems) WriteError(ToErrorRecord(problem, problem.Target));
+    }
+
+    private static ErrorCategory Category(ErrorKind kind) => kind switch
+    {
+        ErrorKind.NotFound => ErrorCategory.ObjectNotFound,
+        ErrorKind.AlreadyExists => ErrorCategory.ResourceExists,
+        ErrorKind.InvalidArgument => ErrorCategory.InvalidArgument,
+        ErrorKind.InvalidData => ErrorCategory.InvalidData,
+        ErrorKind.InvalidOperation => ErrorCategory.InvalidOperation,
+        ErrorKind.ResourceBusy => ErrorCategory.ResourceBusy,
+        ErrorKind.ReadError => ErrorCategory.ReadError,
+        ErrorKind.WriteError => ErrorCategory.WriteError,
+        _ => ErrorCategory.NotSpecified,
+    };
+
+    /// <summary>
+    /// Resolves -Name values: a wildcard selects every match (none is no error); a plain name is
+    /// looked up (exact, then unique prefix) and a miss is an ObjectNotFound error for that name.
+    /// </summary>
+    protected IEnumerable<T> Select<T>(string[]? names, Func<IReadOnlyList<T>> all, Func<T, string> nameOf, Func<string, T> get)
+    {
+        if (names is null || names.Length == 0)
+        {
+            foreach (var item in all()) yield return item;
+            yield break;
+        }
+        IReadOnlyList<T>? cached = null;
+        foreach (var name in names)
+        {
+            if (WildcardPattern.ContainsWildcardCharacters(name))
+            {
+                var pattern = new WildcardPattern(name, WildcardOptions.IgnoreCase);
+                foreach (var item in cached ??= all())
+                    if (pattern.IsMatch(nameOf(item))) yield return item;
+                continue;
+            }
+            T? found = default;
+            var ok = false;
+            Try(name, () => { found = get(name); ok = true; });
+            if (ok) yield return found!;
+        }
+    }
+
+    protected static Dictionary<string, object?> ToConfiguration(IDictionary? table)
+    {
+        var result = new Dictionary<string, object?>(StringComparer.OrdinalIgnoreCase);
+        if (table is null) return result;
+        foreach (DictionaryEntry entry in table) result[entry.Key.ToString()!] = ToPlainValue(entry.Value);
+        return result;
+    }
+
+    protected static Dictionary<string, string?>? ToLabels(IDictionary? table)
+    {
+        if (table is null) return null;
+        var result = new Dictionary<string, string?>(StringComparer.Ordinal);
+        foreach (DictionaryEntry entry in table)
+            result[entry.Key.ToString()!] = ToPlainValue(entry.Value) is { } value ? Convert.ToString(value, System.Globalization.CultureInfo.InvariantCulture) : null;
+        return result;
+    }
+
+    /// <summary>PowerShell values as the engine's: hashtables become maps, arrays lists, ints longs, PSObjects their base object.</summary>
+    protected static object? ToPlainValue(object? value)
+    {
+        if (value is PSObject wrapped) value = wrapped.BaseObject;
+        return value switch
+        {
+            null => null,
+            string or bool or long or double => value,
+            int or short or byte or sbyte or ushort or uint => Convert.ToInt64(value),
+            float or decimal => Convert.ToDouble(value),
+            System.Security.SecureString => throw new PSArgumentException("A SecureString cannot be stored in a configuration. Store it as a secret and reference it as '{{ secret.key }}'."),
+            IDictionary map => ToConfiguration(map).ToDictionary(p => p.Key, p => p.Value, StringComparer.Ordinal),
+            IEnumerable list => list.Cast<object?>().Select(ToPlainValue).ToList(),
+            Enum or char or Guid or Uri => value.ToString(),
+            _ => value.ToString(),
+        };
+    }
+}

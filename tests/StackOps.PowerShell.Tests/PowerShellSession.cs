@@ -1,0 +1,109 @@
+using System.Collections.ObjectModel;
+using System.Management.Automation;
+using System.Management.Automation.Runspaces;
+
+[assembly: CollectionBehavior(DisableTestParallelization = true)]
+
+namespace StackOps.PowerShell.Tests;
+
+[AttributeUsage(AttributeTargets.Assembly)]
+public sealed class RepositoryRootAttribute(string path) : Attribute
+{
+    public string Path { get; } = path;
+}
+
+[AttributeUsage(AttributeTargets.Assembly)]
+public sealed class OtherYamlDotNetAttribute(string path) : Attribute
+{
+    public string Path { get; } = path;
+}
+
+/// <summary>What a script produced: its output objects and the errors it wrote.</summary>
+public sealed record ScriptResult(IReadOnlyList<PSObject> Output, IReadOnlyList<ErrorRecord> Errors, IReadOnlyList<string> Warnings)
+{
+    public IReadOnlyList<string> ErrorIds => Errors.Select(e => e.FullyQualifiedErrorId).ToList();
+
+    public PSObject Single() => Assert.Single(Output);
+}
+
+/// <summary>
+/// The built module (out/StackOps) imported into the real PowerShell engine, with a temporary user
+/// home ($env:STACKOPS_HOME) and a temporary working folder, both deleted on dispose.
+/// </summary>
+public sealed class PowerShellSession : IDisposable
+{
+    public static readonly string RepositoryRoot =
+        typeof(PowerShellSession).Assembly.GetCustomAttributes(typeof(RepositoryRootAttribute), false).Cast<RepositoryRootAttribute>().Single().Path;
+
+    public static readonly string ModuleManifest = System.IO.Path.Combine(RepositoryRoot, "out", "StackOps", "StackOps.psd1");
+
+    private readonly Runspace _runspace;
+
+    public PowerShellSession(bool importModule = true)
+    {
+        Root = Directory.CreateTempSubdirectory("stackops-ps-").FullName;
+        Home = Directory.CreateDirectory(System.IO.Path.Combine(Root, "home")).FullName;
+        WorkingDirectory = Directory.CreateDirectory(System.IO.Path.Combine(Root, "work")).FullName;
+        var state = InitialSessionState.CreateDefault2();
+        if (importModule) state.ImportPSModule(ModuleManifest);
+        state.EnvironmentVariables.Add(new SessionStateVariableEntry("STACKOPS_HOME", Home, ""));
+        _runspace = RunspaceFactory.CreateRunspace(state);
+        _runspace.Open();
+        Environment.SetEnvironmentVariable("STACKOPS_HOME", Home);
+        Environment.SetEnvironmentVariable("STACKOPS_ACTIVE_STACK", null);
+        // The hosted engine has no Microsoft.PowerShell.Management module (no Set-Location): use the session state.
+        _runspace.SessionStateProxy.Path.SetLocation(WorkingDirectory);
+    }
+
+    public string Root { get; }
+    public string Home { get; }
+    public string WorkingDirectory { get; }
+
+    public ScriptResult Run(string script, params (string Name, object? Value)[] variables)
+    {
+        using var shell = System.Management.Automation.PowerShell.Create();
+        shell.Runspace = _runspace;
+        foreach (var (name, value) in variables) _runspace.SessionStateProxy.SetVariable(name, value);
+        shell.AddScript(script);
+        Collection<PSObject> output;
+        try
+        {
+            output = shell.Invoke();
+        }
+        catch (RuntimeException e)
+        {
+            return new ScriptResult([], shell.Streams.Error.Append(e.ErrorRecord).ToList(), shell.Streams.Warning.Select(w => w.Message).ToList());
+        }
+        return new ScriptResult(output.Where(o => o is not null).ToList(), shell.Streams.Error.ToList(), shell.Streams.Warning.Select(w => w.Message).ToList());
+    }
+
+    /// <summary>Runs a script that must succeed without errors and returns its output.</summary>
+    public IReadOnlyList<PSObject> Ok(string script)
+    {
+        var result = Run(script);
+        Assert.True(result.Errors.Count == 0, $"Unexpected errors:\n{string.Join("\n", result.Errors.Select(e => $"{e.FullyQualifiedErrorId}: {e}"))}");
+        return result.Output;
+    }
+
+    /// <summary>Runs a script that must fail with exactly this error id (Id,StackOps.PowerShell.Commands.XCommand).</summary>
+    public ErrorRecord Fails(string script, string fullyQualifiedErrorId)
+    {
+        var result = Run(script);
+        var error = Assert.Single(result.Errors);
+        Assert.Equal(fullyQualifiedErrorId, error.FullyQualifiedErrorId);
+        return error;
+    }
+
+    /// <summary>Every file of the store folders with its content, to prove that a failed command changed nothing.</summary>
+    public IReadOnlyDictionary<string, string> Snapshot() =>
+        Directory.EnumerateFiles(Root, "*", SearchOption.AllDirectories)
+            .Where(f => !f.EndsWith(".lock"))
+            .ToDictionary(f => System.IO.Path.GetRelativePath(Root, f), File.ReadAllText);
+
+    public void Dispose()
+    {
+        _runspace.Dispose();
+        Environment.SetEnvironmentVariable("STACKOPS_HOME", null);
+        try { Directory.Delete(Root, recursive: true); } catch (IOException) { }
+    }
+}
