@@ -106,3 +106,33 @@ public sealed class InterchangeTests : IDisposable
         Assert.StartsWith("bad.yaml, line ", error.Message);
     }
 }
+
+public sealed class YamlTextTests
+{
+    [Theory]
+    [InlineData("a: 1\na: 2\n")]
+    [InlineData("a: [1, 2\n")]
+    [InlineData("a: b: c\n")]
+    public void MalformedYamlIsInvalidYamlWithTheSource(string text)
+    {
+        var error = Assert.Throws<StackOpsException>(() => Yaml.YamlText.Parse(text, "file.yaml"));
+        Assert.Equal("InvalidYaml", error.ErrorId);
+        Assert.StartsWith("file.yaml", error.Message);
+    }
+
+    [Fact]
+    public void ScalarsFollowTheCoreSchemaAndQuotedOnesStayText()
+    {
+        var root = Yaml.YamlText.Parse("a: 1\nb: '1'\nc: true\nd: 'true'\ne: 1.5\nf: ~\ng: text\n", "x").Single();
+        var map = (Dictionary<string, object?>)Yaml.YamlText.ToValue(root)!;
+        Assert.Equal(new Dictionary<string, object?> { ["a"] = 1L, ["b"] = "1", ["c"] = true, ["d"] = "true", ["e"] = 1.5, ["f"] = null, ["g"] = "text" }, map);
+    }
+
+    [Fact]
+    public void WritingQuotesTextThatWouldReadAsAnotherType()
+    {
+        var tree = new Dictionary<string, object?> { ["a"] = "1", ["b"] = "true", ["c"] = "{{ s.k }}", ["d"] = 1L, ["e"] = "null" };
+        var back = (Dictionary<string, object?>)Yaml.YamlText.ToValue(Yaml.YamlText.Parse(Yaml.YamlText.Write(tree), "x").Single())!;
+        Assert.Equal(tree, back);
+    }
+}

@@ -64,7 +64,7 @@ public sealed class ValidationTests : IDisposable
         Assert.Equal("LocalComponentNotAllowed", local.ErrorId);
         Assert.Contains("'default'", local.Message);
         Assert.Contains("'local-registry'", local.Message);
-        Assert.Empty(Directory.EnumerateFiles(_store.Root, "*.yaml", SearchOption.AllDirectories).Where(f => f.Contains("stacks")));
+        Assert.DoesNotContain(Directory.EnumerateFiles(_store.Root, "*.yaml", SearchOption.AllDirectories), f => f.Contains("stacks"));
     }
 
     [Fact]
@@ -140,8 +140,8 @@ public sealed class ValidationTests : IDisposable
         foreach (var (type, flavors) in promised)
             foreach (var flavor in flavors)
                 Assert.True(FlavorCatalog.FindBuiltIn(type, flavor) is not null, $"{type}/{flavor} is missing");
-        Assert.NotEmpty(FlavorCatalog.BuiltIn.Where(f => f.Type == "log_store"));
-        Assert.NotEmpty(FlavorCatalog.BuiltIn.Where(f => f.Type == "deployer"));
+        Assert.Contains(FlavorCatalog.BuiltIn, f => f.Type == "log_store");
+        Assert.Contains(FlavorCatalog.BuiltIn, f => f.Type == "deployer");
         foreach (var remote in new[] { "kubernetes", "kubeflow", "airflow", "sagemaker", "vertex", "azureml", "github" })
         {
             var flavor = FlavorCatalog.FindBuiltIn("orchestrator", remote)!;

@@ -100,10 +100,12 @@ public sealed class FlavorAndInterchangeCmdletTests : IDisposable
     {
         RemoteStack();
         Assert.Equal("copy", Prop(_ps.Ok("Export-Stack staging | Import-Stack -Name copy -PassThru").Single(), "Name"));
-        _ps.Ok("Set-StackComponent artifact_store s3 -Configuration @{ path = 's3://other' }");
-        _ps.Fails("Export-Stack copy -Format ZenML | Import-Stack -Name third", $"ComponentNameConflict,{Commands}.ImportStackCommand");
-        _ps.Ok("Export-Stack copy | Import-Stack -Name third -ComponentNamePrefix new-");
+        _ps.Ok("$zenml = Export-Stack staging -Format ZenML; Set-StackComponent artifact_store s3 -Configuration @{ path = 's3://other' }");
+        _ps.Fails("$zenml | Import-Stack -Name third", $"ComponentNameConflict,{Commands}.ImportStackCommand");
+        Assert.Equal(["copy", "default", "staging"], _ps.Ok("Get-Stack").Select(o => (string)Prop(o, "Name")!).Order());
+        _ps.Ok("$zenml | Import-Stack -Name third -ComponentNamePrefix new-");
         Assert.Equal("new-s3", ((IDictionary)Prop(_ps.Ok("Get-Stack third").Single(), "Components")!)["artifact_store"]);
+        Assert.Equal("s3://ml/artifacts", ((IDictionary)Prop(_ps.Ok("Get-StackComponent new-s3").Single(), "Configuration")!)["path"]);
     }
 
     [Fact]

@@ -24,11 +24,16 @@ public sealed class ComponentService
     /// <summary>A component by exact name or unique prefix; without a type, across all types.</summary>
     public StackComponent Get(string? type, string name)
     {
-        var candidates = List(type).Items;
-        var sameName = candidates.Where(c => c.IsNamed(name)).ToList();
-        if (sameName.Count > 1) throw Fail.AmbiguousName("Component", name, sameName.Select(c => c.ToString()));
-        var found = NameMatching.ExactOrUniquePrefix(candidates, c => c.Name, name, "Component");
-        return found ?? throw Fail.ComponentNotFound(type is null ? "any type" : ComponentTypes.Normalize(type), name);
+        var view = _engine.View();
+        var catalog = new FlavorCatalog(view);
+        var types = type is null ? ComponentTypes.All : [ComponentTypes.Normalize(type)];
+        var exact = types.Select(t => view.FindComponent(t, name)).OfType<StackComponent>().ToList();
+        if (exact.Count > 1) throw Fail.AmbiguousName("Component", name, exact.Select(c => c.ToString()));
+        var found = exact.Count == 1 ? exact[0]
+            : NameMatching.ExactOrUniquePrefix(view.Components(type is null ? null : types[0]).Items, c => c.Name, name, "Component");
+        return found is null
+            ? throw Fail.ComponentNotFound(type is null ? null : types[0], name)
+            : Effective(catalog, found);
     }
 
     public StackComponent Create(string type, string name, string flavorName, IReadOnlyDictionary<string, object?> configuration,

@@ -6,8 +6,10 @@ public static class Fail
     public static StackOpsException StackNotFound(string name) =>
         new("StackNotFound", ErrorKind.NotFound, $"Stack '{name}' was not found. Run Get-Stack to list the stacks of this store.", name);
 
-    public static StackOpsException ComponentNotFound(string type, string name) =>
-        new("ComponentNotFound", ErrorKind.NotFound, $"Component '{name}' of type '{type}' was not found. Run Get-StackComponent -Type {type} to list them, or New-StackComponent to create it.", name);
+    public static StackOpsException ComponentNotFound(string? type, string name) =>
+        new("ComponentNotFound", ErrorKind.NotFound, type is null
+            ? $"Component '{name}' was not found. Run Get-StackComponent to list the components, or New-StackComponent to create it."
+            : $"Component '{name}' of type '{type}' was not found. Run Get-StackComponent -Type {type} to list them, or New-StackComponent to create it.", name);
 
     public static StackOpsException FlavorNotFound(string type, string flavor) =>
         new("FlavorNotFound", ErrorKind.NotFound, $"Flavor '{flavor}' of component type '{type}' is unknown. Run Get-StackFlavor -Type {type} to list the flavors, or Register-StackFlavor to add a custom one.", flavor);

@@ -52,7 +52,7 @@ public static partial class YamlText
         YamlScalarNode scalar => Resolve(scalar),
         YamlSequenceNode sequence => sequence.Children.Select(ToValue).ToList(),
         YamlMappingNode mapping => mapping.Children.ToDictionary(
-            pair => ((YamlScalarNode)pair.Key).Value ?? "", pair => ToValue(pair.Value), StringComparer.Ordinal),
+            pair => pair.Key is YamlScalarNode key ? key.Value ?? "" : pair.Key.ToString(), pair => ToValue(pair.Value), StringComparer.Ordinal),
         _ => null,
     };
 

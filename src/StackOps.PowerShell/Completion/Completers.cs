@@ -18,7 +18,7 @@ public abstract class StoreCompleter : IArgumentCompleter
         IEnumerable<(string Name, string Tooltip)> candidates;
         try
         {
-            var location = Runspace.DefaultRunspace?.SessionStateProxy.Path.CurrentFileSystemLocation.ProviderPath ?? Environment.CurrentDirectory;
+            var location = CurrentLocation();
             var scope = fakeBoundParameters["Scope"] is { } s && Enum.TryParse<StoreScope>(s.ToString(), true, out var parsed) ? parsed : (StoreScope?)null;
             candidates = Candidates(StackOpsEngine.Open(scope, location), parameterName, fakeBoundParameters).ToList();
         }
@@ -31,6 +31,18 @@ public abstract class StoreCompleter : IArgumentCompleter
             var text = name.Any(c => char.IsWhiteSpace(c) || "'\"$`;(){}@#,".Contains(c)) ? $"'{name.Replace("'", "''")}'" : name;
             yield return new CompletionResult(text, name, CompletionResultType.ParameterValue, tooltip);
         }
+    }
+
+    /// <summary>
+    /// The session's current folder. Completion runs inside a pipeline, where the runspace's
+    /// SessionStateProxy may not be used; a nested command on the current runspace may.
+    /// </summary>
+    private static string CurrentLocation()
+    {
+        if (Runspace.DefaultRunspace is null) return Environment.CurrentDirectory;
+        using var shell = System.Management.Automation.PowerShell.Create(RunspaceMode.CurrentRunspace);
+        var result = shell.AddScript("$ExecutionContext.SessionState.Path.CurrentFileSystemLocation.ProviderPath").Invoke();
+        return result.Count == 1 && result[0]?.BaseObject is string path ? path : Environment.CurrentDirectory;
     }
 
     protected abstract IEnumerable<(string Name, string Tooltip)> Candidates(StackOpsEngine engine, string parameterName, IDictionary bound);

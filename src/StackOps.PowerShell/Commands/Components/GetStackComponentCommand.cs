@@ -6,7 +6,7 @@ namespace StackOps.PowerShell.Commands;
 
 [Cmdlet(VerbsCommon.Get, "StackComponent")]
 [OutputType(typeof(StackComponent))]
-public sealed class GetStackComponentCommand : StackOpsCmdlet
+public sealed class GetStackComponentCommand : StoreCmdlet
 {
     [Parameter(Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
     [SupportsWildcards, ArgumentCompleter(typeof(ComponentNameCompleter))]
@@ -19,10 +19,6 @@ public sealed class GetStackComponentCommand : StackOpsCmdlet
 
     [Parameter, SupportsWildcards, ArgumentCompleter(typeof(FlavorNameCompleter))]
     public string? Flavor { get; set; }
-
-    [Parameter] public StoreScope? Scope { get; set; }
-
-    protected override StoreScope? RequestedScope => Scope;
 
     protected override void ProcessRecord()
     {

@@ -7,7 +7,7 @@ namespace StackOps.PowerShell.Commands;
 
 [Cmdlet(VerbsCommon.New, "StackComponent", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low)]
 [OutputType(typeof(StackComponent))]
-public sealed class NewStackComponentCommand : StackOpsCmdlet
+public sealed class NewStackComponentCommand : StoreCmdlet
 {
     [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
     [ArgumentCompleter(typeof(ComponentTypeCompleter))]
@@ -28,10 +28,6 @@ public sealed class NewStackComponentCommand : StackOpsCmdlet
     public IDictionary? Label { get; set; }
 
     [Parameter] public SwitchParameter PassThru { get; set; }
-
-    [Parameter] public StoreScope? Scope { get; set; }
-
-    protected override StoreScope? RequestedScope => Scope;
 
     protected override void ProcessRecord()
     {

@@ -6,7 +6,7 @@ namespace StackOps.PowerShell.Commands;
 
 [Cmdlet(VerbsCommon.Remove, "StackComponent", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
 [OutputType(typeof(StackComponent))]
-public sealed class RemoveStackComponentCommand : StackOpsCmdlet
+public sealed class RemoveStackComponentCommand : StoreCmdlet
 {
     [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
     [ArgumentCompleter(typeof(ComponentTypeCompleter))]
@@ -17,10 +17,6 @@ public sealed class RemoveStackComponentCommand : StackOpsCmdlet
     public string[] Name { get; set; } = [];
 
     [Parameter] public SwitchParameter PassThru { get; set; }
-
-    [Parameter] public StoreScope? Scope { get; set; }
-
-    protected override StoreScope? RequestedScope => Scope;
 
     protected override void ProcessRecord()
     {

@@ -8,7 +8,7 @@ namespace StackOps.PowerShell.Commands;
 /// <summary>Merges configuration and labels into a component; $null or -RemoveKey takes a key out.</summary>
 [Cmdlet(VerbsCommon.Set, "StackComponent", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
 [OutputType(typeof(StackComponent))]
-public sealed class SetStackComponentCommand : StackOpsCmdlet
+public sealed class SetStackComponentCommand : StoreCmdlet
 {
     [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
     [ArgumentCompleter(typeof(ComponentTypeCompleter))]
@@ -26,10 +26,6 @@ public sealed class SetStackComponentCommand : StackOpsCmdlet
     [Parameter] public IDictionary? Label { get; set; }
 
     [Parameter] public SwitchParameter PassThru { get; set; }
-
-    [Parameter] public StoreScope? Scope { get; set; }
-
-    protected override StoreScope? RequestedScope => Scope;
 
     protected override void ProcessRecord()
     {

@@ -8,7 +8,7 @@ namespace StackOps.PowerShell.Commands;
 /// <summary>Lists flavors, built-in and custom, with their configuration schema.</summary>
 [Cmdlet(VerbsCommon.Get, "StackFlavor")]
 [OutputType(typeof(Flavor))]
-public sealed class GetStackFlavorCommand : StackOpsCmdlet
+public sealed class GetStackFlavorCommand : StoreCmdlet
 {
     [Parameter(Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
     [SupportsWildcards, ArgumentCompleter(typeof(FlavorNameCompleter))]
@@ -17,10 +17,6 @@ public sealed class GetStackFlavorCommand : StackOpsCmdlet
     [Parameter(Position = 1, ValueFromPipelineByPropertyName = true)]
     [ArgumentCompleter(typeof(ComponentTypeCompleter))]
     public string? Type { get; set; }
-
-    [Parameter] public StoreScope? Scope { get; set; }
-
-    protected override StoreScope? RequestedScope => Scope;
 
     protected override void ProcessRecord()
     {

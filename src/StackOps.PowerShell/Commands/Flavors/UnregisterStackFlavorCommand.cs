@@ -7,7 +7,7 @@ namespace StackOps.PowerShell.Commands;
 
 [Cmdlet(VerbsLifecycle.Unregister, "StackFlavor", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
 [OutputType(typeof(Flavor))]
-public sealed class UnregisterStackFlavorCommand : StackOpsCmdlet
+public sealed class UnregisterStackFlavorCommand : StoreCmdlet
 {
     [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
     [ArgumentCompleter(typeof(ComponentTypeCompleter))]
@@ -18,10 +18,6 @@ public sealed class UnregisterStackFlavorCommand : StackOpsCmdlet
     public string[] Name { get; set; } = [];
 
     [Parameter] public SwitchParameter PassThru { get; set; }
-
-    [Parameter] public StoreScope? Scope { get; set; }
-
-    protected override StoreScope? RequestedScope => Scope;
 
     protected override void ProcessRecord()
     {

@@ -1,33 +1,14 @@
 using System.Management.Automation;
 using StackOps.Core.Model;
-using StackOps.PowerShell.Completion;
 
 namespace StackOps.PowerShell.Commands;
 
+/// <summary>Creates a stack with the same components (shared, not copied), labels and description.</summary>
 [Cmdlet(VerbsCommon.Copy, "Stack", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low)]
 [OutputType(typeof(Stack))]
-public sealed class CopyStackCommand : StackOpsCmdlet
+public sealed class CopyStackCommand : StackNameChangeCmdlet
 {
-    [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
-    [ArgumentCompleter(typeof(StackNameCompleter))]
-    public string Name { get; set; } = "";
+    protected override string Action => "Copy";
 
-    [Parameter(Mandatory = true, Position = 1)]
-    public string NewName { get; set; } = "";
-
-    [Parameter] public SwitchParameter PassThru { get; set; }
-
-    [Parameter] public StoreScope? Scope { get; set; }
-
-    protected override StoreScope? RequestedScope => Scope;
-
-    protected override void ProcessRecord()
-    {
-        if (!ShouldProcess(Name, $"Copy stack to '{NewName}'")) return;
-        Try(Name, () =>
-        {
-            var stack = Engine.Stacks.Copy(Name, NewName);
-            if (PassThru) WriteObject(stack);
-        });
-    }
+    protected override Stack Change(string name, string newName) => Engine.Stacks.Copy(name, newName);
 }

@@ -9,7 +9,7 @@ namespace StackOps.PowerShell.Commands;
 /// <summary>Writes a stack, its components and its custom flavors as one YAML document set, to -Path or the pipeline.</summary>
 [Cmdlet(VerbsData.Export, "Stack", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low)]
 [OutputType(typeof(string), typeof(FileInfo))]
-public sealed class ExportStackCommand : StackOpsCmdlet
+public sealed class ExportStackCommand : StoreCmdlet
 {
     [Parameter(Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
     [SupportsWildcards, ArgumentCompleter(typeof(StackNameCompleter))]
@@ -26,14 +26,9 @@ public sealed class ExportStackCommand : StackOpsCmdlet
 
     [Parameter] public SwitchParameter PassThru { get; set; }
 
-    [Parameter] public StoreScope? Scope { get; set; }
-
-    protected override StoreScope? RequestedScope => Scope;
-
     protected override void ProcessRecord()
     {
-        var names = Name is { Length: > 0 } ? Name : [Engine.Stacks.ActiveName];
-        foreach (var stack in Select(names, () => Engine.Stacks.List().Items, s => s.Name, Engine.Stacks.Get))
+        foreach (var stack in StacksOrActive(Name))
         {
             Try(stack, () =>
             {

@@ -6,7 +6,7 @@ namespace StackOps.PowerShell.Commands;
 
 [Cmdlet(VerbsCommon.Get, "Stack", DefaultParameterSetName = ByName)]
 [OutputType(typeof(Stack))]
-public sealed class GetStackCommand : StackOpsCmdlet
+public sealed class GetStackCommand : StoreCmdlet
 {
     private const string ByName = "ByName", ActiveSet = "Active";
 
@@ -17,10 +17,6 @@ public sealed class GetStackCommand : StackOpsCmdlet
     [Parameter(ParameterSetName = ActiveSet, Mandatory = true)]
     [Alias("ActiveStack")]
     public SwitchParameter Active { get; set; }
-
-    [Parameter] public StoreScope? Scope { get; set; }
-
-    protected override StoreScope? RequestedScope => Scope;
 
     protected override void ProcessRecord()
     {

@@ -6,18 +6,8 @@ namespace StackOps.PowerShell.Commands;
 /// <summary>Imports a stack from StackOps' export format or ZenML's (stack_name, components, zenml_version).</summary>
 [Cmdlet(VerbsData.Import, "Stack", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium, DefaultParameterSetName = ByYaml)]
 [OutputType(typeof(Stack))]
-public sealed class ImportStackCommand : StackOpsCmdlet
+public sealed class ImportStackCommand : YamlInputCmdlet
 {
-    private const string ByPath = "ByPath", ByYaml = "ByYaml";
-
-    [Parameter(ParameterSetName = ByPath, Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
-    [Alias("FullName")]
-    public string[] Path { get; set; } = [];
-
-    /// <summary>The YAML text itself, as Export-Stack writes it to the pipeline.</summary>
-    [Parameter(ParameterSetName = ByYaml, Mandatory = true, ValueFromPipeline = true)]
-    public string Yaml { get; set; } = "";
-
     /// <summary>Imports the stack under this name instead of the one in the file.</summary>
     [Parameter] public string? Name { get; set; }
 
@@ -29,33 +19,7 @@ public sealed class ImportStackCommand : StackOpsCmdlet
 
     [Parameter] public SwitchParameter PassThru { get; set; }
 
-    [Parameter] public StoreScope? Scope { get; set; }
-
-    protected override StoreScope? RequestedScope => Scope;
-
-    protected override void ProcessRecord()
-    {
-        if (ParameterSetName == ByYaml)
-        {
-            Import(Yaml, "the YAML given");
-            return;
-        }
-        foreach (var path in Path)
-        {
-            var files = new List<string>();
-            Try(path, () => files.AddRange(ResolvePaths(path)));
-            foreach (var file in files) Import(File.ReadAllText(file), file);
-        }
-    }
-
-    private IEnumerable<string> ResolvePaths(string path)
-    {
-        try { return GetResolvedProviderPathFromPSPath(path, out _); }
-        catch (ItemNotFoundException e)
-        {
-            throw new Core.Errors.StackOpsException("FileNotFound", Core.Errors.ErrorKind.NotFound, $"'{path}' does not exist. Give the path of a file written by Export-Stack or zenml stack export.", path, e);
-        }
-    }
+    protected override void ProcessRecord() => ForEachInput(Import);
 
     private void Import(string yaml, string source)
     {

@@ -13,10 +13,6 @@ public sealed class NewStackCommand : StackComponentParameters
     /// <summary>Makes the new stack the active one (ZenML's register --set).</summary>
     [Parameter] public SwitchParameter Activate { get; set; }
 
-    [Parameter] public StoreScope? Scope { get; set; }
-
-    protected override StoreScope? RequestedScope => Scope;
-
     protected override void ProcessRecord()
     {
         if (!ShouldProcess(Name, "Create stack")) return;

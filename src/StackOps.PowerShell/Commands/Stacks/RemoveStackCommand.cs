@@ -6,7 +6,7 @@ namespace StackOps.PowerShell.Commands;
 
 [Cmdlet(VerbsCommon.Remove, "Stack", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
 [OutputType(typeof(Stack))]
-public sealed class RemoveStackCommand : StackOpsCmdlet
+public sealed class RemoveStackCommand : StoreCmdlet
 {
     [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
     [SupportsWildcards, ArgumentCompleter(typeof(StackNameCompleter))]
@@ -16,10 +16,6 @@ public sealed class RemoveStackCommand : StackOpsCmdlet
     [Parameter] public SwitchParameter IncludeComponents { get; set; }
 
     [Parameter] public SwitchParameter PassThru { get; set; }
-
-    [Parameter] public StoreScope? Scope { get; set; }
-
-    protected override StoreScope? RequestedScope => Scope;
 
     protected override void ProcessRecord()
     {

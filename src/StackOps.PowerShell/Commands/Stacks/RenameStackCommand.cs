@@ -1,33 +1,14 @@
 using System.Management.Automation;
 using StackOps.Core.Model;
-using StackOps.PowerShell.Completion;
 
 namespace StackOps.PowerShell.Commands;
 
+/// <summary>Renames a stack; if it is the active stack, the new name stays active.</summary>
 [Cmdlet(VerbsCommon.Rename, "Stack", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
 [OutputType(typeof(Stack))]
-public sealed class RenameStackCommand : StackOpsCmdlet
+public sealed class RenameStackCommand : StackNameChangeCmdlet
 {
-    [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
-    [ArgumentCompleter(typeof(StackNameCompleter))]
-    public string Name { get; set; } = "";
+    protected override string Action => "Rename";
 
-    [Parameter(Mandatory = true, Position = 1)]
-    public string NewName { get; set; } = "";
-
-    [Parameter] public SwitchParameter PassThru { get; set; }
-
-    [Parameter] public StoreScope? Scope { get; set; }
-
-    protected override StoreScope? RequestedScope => Scope;
-
-    protected override void ProcessRecord()
-    {
-        if (!ShouldProcess(Name, $"Rename stack to '{NewName}'")) return;
-        Try(Name, () =>
-        {
-            var stack = Engine.Stacks.Rename(Name, NewName);
-            if (PassThru) WriteObject(stack);
-        });
-    }
+    protected override Stack Change(string name, string newName) => Engine.Stacks.Rename(name, newName);
 }

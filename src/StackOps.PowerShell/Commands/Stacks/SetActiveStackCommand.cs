@@ -7,17 +7,13 @@ namespace StackOps.PowerShell.Commands;
 /// <summary>Sets the stack that commands use by default, for this user and this store (never in a committed file).</summary>
 [Cmdlet(VerbsCommon.Set, "ActiveStack", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low)]
 [OutputType(typeof(Stack))]
-public sealed class SetActiveStackCommand : StackOpsCmdlet
+public sealed class SetActiveStackCommand : StoreCmdlet
 {
     [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
     [ArgumentCompleter(typeof(StackNameCompleter))]
     public string Name { get; set; } = "";
 
     [Parameter] public SwitchParameter PassThru { get; set; }
-
-    [Parameter] public StoreScope? Scope { get; set; }
-
-    protected override StoreScope? RequestedScope => Scope;
 
     protected override void ProcessRecord()
     {

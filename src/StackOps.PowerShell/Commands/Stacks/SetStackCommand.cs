@@ -16,10 +16,6 @@ public sealed class SetStackCommand : StackComponentParameters
     [Parameter, ArgumentCompleter(typeof(ComponentTypeCompleter))]
     public string[]? RemoveComponent { get; set; }
 
-    [Parameter] public StoreScope? Scope { get; set; }
-
-    protected override StoreScope? RequestedScope => Scope;
-
     protected override void ProcessRecord()
     {
         foreach (var name in Name)

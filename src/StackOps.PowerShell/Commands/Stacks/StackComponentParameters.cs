@@ -6,7 +6,7 @@ using StackOps.PowerShell.Completion;
 namespace StackOps.PowerShell.Commands;
 
 /// <summary>One parameter per component type, shared by New-Stack and Set-Stack.</summary>
-public abstract class StackComponentParameters : StackOpsCmdlet
+public abstract class StackComponentParameters : StoreCmdlet
 {
     [Parameter, ArgumentCompleter(typeof(ComponentNameCompleter))] public string? Orchestrator { get; set; }
     [Parameter, ArgumentCompleter(typeof(ComponentNameCompleter))] public string? ArtifactStore { get; set; }

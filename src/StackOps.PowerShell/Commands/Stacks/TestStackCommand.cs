@@ -8,7 +8,7 @@ namespace StackOps.PowerShell.Commands;
 /// <summary>Validates stacks (the active one by default) and returns one finding per problem.</summary>
 [Cmdlet(VerbsDiagnostic.Test, "Stack")]
 [OutputType(typeof(StackValidationResult), typeof(bool))]
-public sealed class TestStackCommand : StackOpsCmdlet
+public sealed class TestStackCommand : StoreCmdlet
 {
     [Parameter(Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
     [SupportsWildcards, ArgumentCompleter(typeof(StackNameCompleter))]
@@ -17,14 +17,9 @@ public sealed class TestStackCommand : StackOpsCmdlet
     /// <summary>Returns only $true or $false per stack.</summary>
     [Parameter] public SwitchParameter Quiet { get; set; }
 
-    [Parameter] public StoreScope? Scope { get; set; }
-
-    protected override StoreScope? RequestedScope => Scope;
-
     protected override void ProcessRecord()
     {
-        var names = Name is { Length: > 0 } ? Name : [Engine.Stacks.ActiveName];
-        foreach (var stack in Select(names, () => Engine.Stacks.List().Items, s => s.Name, Engine.Stacks.Get))
+        foreach (var stack in StacksOrActive(Name))
         {
             Try(stack, () =>
             {

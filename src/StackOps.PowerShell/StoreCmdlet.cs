@@ -1,0 +1,114 @@
+using System.Management.Automation;
+using StackOps.Core.Errors;
+using StackOps.Core.Model;
+
+namespace StackOps.PowerShell;
+
+/// <summary>A cmdlet that works on a store: -Scope chooses the repository's or the user's.</summary>
+public abstract class StoreCmdlet : StackOpsCmdlet
+{
+    /// <summary>Repository: the nearest .stackops folder; User: $env:STACKOPS_HOME. Default: the repository's when there is one.</summary>
+    [Parameter]
+    public StoreScope? Scope { get; set; }
+
+    protected override StoreScope? RequestedScope => Scope;
+
+    /// <summary>The stacks named (wildcards allowed), or the active stack when none is.</summary>
+    protected IEnumerable<Stack> StacksOrActive(string[]? names) =>
+        Select(names is { Length: > 0 } ? names : [Engine.Stacks.ActiveName], () => Engine.Stacks.List().Items, s => s.Name, Engine.Stacks.Get);
+}
+
+/// <summary>A cmdlet that reads YAML documents from files (-Path, or FileInfo from the pipeline) or from -Yaml text.</summary>
+public abstract class YamlInputCmdlet : StoreCmdlet
+{
+    protected const string ByPath = "ByPath", ByYaml = "ByYaml";
+
+    [Parameter(ParameterSetName = ByPath, Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
+    [Alias("FullName")]
+    public string[] Path { get; set; } = [];
+
+    /// <summary>The YAML text itself, for example from Export-Stack or Get-Content -Raw.</summary>
+    [Parameter(ParameterSetName = ByYaml, Mandatory = true, ValueFromPipeline = true)]
+    public string Yaml { get; set; } = "";
+
+    /// <summary>Calls <paramref name="process"/> with each input's text and its source (the file, or "the YAML given").</summary>
+    protected void ForEachInput(Action<string, string> process)
+    {
+        if (ParameterSetName == ByYaml)
+        {
+            process(Yaml, "the YAML given");
+            return;
+        }
+        foreach (var path in Path)
+        {
+            var files = new List<string>();
+            Try(path, () =>
+            {
+                try { files.AddRange(GetResolvedProviderPathFromPSPath(path, out _)); }
+                catch (ItemNotFoundException e)
+                {
+                    throw new StackOpsException("FileNotFound", ErrorKind.NotFound, $"'{path}' does not exist. Check the path, or pass the YAML itself with -Yaml.", path, e);
+                }
+            });
+            foreach (var file in files) process(File.ReadAllText(file), file);
+        }
+    }
+}
+
+/// <summary>Rename-Stack and Copy-Stack: a stack and the name of the result.</summary>
+public abstract class StackNameChangeCmdlet : StoreCmdlet
+{
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
+    [ArgumentCompleter(typeof(Completion.StackNameCompleter))]
+    public string Name { get; set; } = "";
+
+    [Parameter(Mandatory = true, Position = 1)]
+    public string NewName { get; set; } = "";
+
+    [Parameter] public SwitchParameter PassThru { get; set; }
+
+    protected abstract string Action { get; }
+
+    protected abstract Stack Change(string name, string newName);
+
+    protected override void ProcessRecord()
+    {
+        if (!ShouldProcess(Name, $"{Action} stack as '{NewName}'")) return;
+        Try(Name, () =>
+        {
+            var stack = Change(Name, NewName);
+            if (PassThru) WriteObject(stack);
+        });
+    }
+}
+
+/// <summary>Rename-StackComponent and Copy-StackComponent: a component and the name of the result.</summary>
+public abstract class ComponentNameChangeCmdlet : StoreCmdlet
+{
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
+    [ArgumentCompleter(typeof(Completion.ComponentTypeCompleter))]
+    public string Type { get; set; } = "";
+
+    [Parameter(Mandatory = true, Position = 1, ValueFromPipelineByPropertyName = true)]
+    [ArgumentCompleter(typeof(Completion.ComponentNameCompleter))]
+    public string Name { get; set; } = "";
+
+    [Parameter(Mandatory = true, Position = 2)]
+    public string NewName { get; set; } = "";
+
+    [Parameter] public SwitchParameter PassThru { get; set; }
+
+    protected abstract string Action { get; }
+
+    protected abstract StackComponent Change(string type, string name, string newName);
+
+    protected override void ProcessRecord()
+    {
+        if (!ShouldProcess($"{Type}/{Name}", $"{Action} component as '{NewName}'")) return;
+        Try(Name, () =>
+        {
+            var component = Change(Type, Name, NewName);
+            if (PassThru) WriteObject(component);
+        });
+    }
+}
