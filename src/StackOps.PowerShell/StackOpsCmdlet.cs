@@ -43,9 +43,10 @@ public abstract class StackOpsCmdlet : PSCmdlet
         catch (StackOpsException e) { ThrowTerminatingError(ToErrorRecord(e, e.Target)); throw; }
     }
 
+    /// <summary>The error about the engine's object (a stack, a component) when it names one, else about the given target.</summary>
     protected static ErrorRecord ToErrorRecord(StackOpsException e, object? target)
     {
-        var record = new ErrorRecord(e, e.ErrorId, Category(e.Kind), target);
+        var record = new ErrorRecord(e, e.ErrorId, Category(e.Kind), e.Target is null or string ? target ?? e.Target : e.Target);
         record.ErrorDetails = new ErrorDetails(e.Message);
         return record;
     }

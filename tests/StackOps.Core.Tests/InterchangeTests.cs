@@ -99,6 +99,29 @@ public sealed class InterchangeTests : IDisposable
     }
 
     [Fact]
+    public void OlderZenMLExportsWithIdsAndFlatSettingsImport()
+    {
+        const string recipe = """
+            zenml_version: 0.30.0
+            stack_name: gcp_minimal_stack
+            components:
+              orchestrator:
+                id: 6b0f2a8e-3c0a-4f7e-9d55-0e3f4a1c2b7d
+                flavor: local
+                name: local_orchestrator
+              artifact_store:
+                id: 0f8b6c1e-9a2d-4a53-8f7c-1d2e3f4a5b6c
+                flavor: gcp
+                name: gcs_artifact_store
+                path: gs://zenml-artifacts
+            """;
+        var imported = _store.Engine.Interchange.Import(recipe, "recipe.yaml");
+        Assert.Equal("gs://zenml-artifacts", _store.Engine.Components.Get("artifact_store", "gcs_artifact_store").Configuration["path"]);
+        Assert.DoesNotContain("id", _store.Engine.Components.Get("orchestrator", "local_orchestrator").Configuration.Keys);
+        Assert.Equal("gcp_minimal_stack", imported.Stack.Name);
+    }
+
+    [Fact]
     public void MalformedYamlIsAClearError()
     {
         var error = Assert.Throws<StackOpsException>(() => _store.Engine.Interchange.Import("stack_name: [unclosed\n", "bad.yaml"));

@@ -68,7 +68,8 @@ public sealed class StackCmdletTests : IDisposable
     public void TheDefaultStackIsImmutable()
     {
         _ps.Fails("Remove-Stack default -Confirm:$false", $"DefaultStackImmutable,{Commands}.RemoveStackCommand");
-        _ps.Fails("Set-Stack default -Orchestrator default", $"DefaultStackImmutable,{Commands}.SetStackCommand");
+        var error = _ps.Fails("Set-Stack default -Orchestrator default", $"DefaultStackImmutable,{Commands}.SetStackCommand");
+        Assert.True((bool)Prop(PSObject.AsPSObject(error.TargetObject), "IsDefault")!);
         _ps.Fails("Rename-Stack default other", $"DefaultStackImmutable,{Commands}.RenameStackCommand");
     }
 

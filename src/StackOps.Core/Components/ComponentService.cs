@@ -121,7 +121,7 @@ public sealed class ComponentService
         {
             var existing = Stored(view, type, name);
             var users = view.Stacks().Items.Where(s => s.Uses(type, existing.Name)).Select(s => s.Name).ToList();
-            if (users.Count > 0) throw Fail.ComponentInUse(type, existing.Name, users);
+            if (users.Count > 0) throw Fail.ComponentInUse(existing, users);
             transaction.Delete(StackOpsEngine.KeyOf(existing));
             return existing;
         });
@@ -131,7 +131,7 @@ public sealed class ComponentService
     private static StackComponent Stored(DocumentView view, string type, string name)
     {
         var component = view.FindComponent(type, name) ?? throw Fail.ComponentNotFound(type, name);
-        return component.IsDefault ? throw Fail.DefaultComponentImmutable(type, component.Name) : component;
+        return component.IsDefault ? throw Fail.DefaultComponentImmutable(component) : component;
     }
 
     private static StackComponent Effective(FlavorCatalog catalog, StackComponent component)

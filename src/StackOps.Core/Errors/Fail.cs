@@ -1,3 +1,5 @@
+using StackOps.Core.Model;
+
 namespace StackOps.Core.Errors;
 
 /// <summary>The engine's errors, one factory per error id, so each id and message is written once.</summary>
@@ -15,7 +17,7 @@ public static class Fail
         new("FlavorNotFound", ErrorKind.NotFound, $"Flavor '{flavor}' of component type '{type}' is unknown. Run Get-StackFlavor -Type {type} to list the flavors, or Register-StackFlavor to add a custom one.", flavor);
 
     public static StackOpsException UnknownComponentType(string type) =>
-        new("UnknownComponentType", ErrorKind.InvalidArgument, $"'{type}' is not a component type. Use one of: {string.Join(", ", Model.ComponentTypes.All)}.", type);
+        new("UnknownComponentType", ErrorKind.InvalidArgument, $"'{type}' is not a component type. Use one of: {string.Join(", ", ComponentTypes.All)}.", type);
 
     public static StackOpsException AlreadyExists(string what, string name, string hint) =>
         new($"{what}AlreadyExists", ErrorKind.AlreadyExists, $"{Describe(what)} '{name}' already exists. {hint}", name);
@@ -26,20 +28,20 @@ public static class Fail
     public static StackOpsException InvalidName(string what, string name, string reason) =>
         new("InvalidName", ErrorKind.InvalidArgument, $"'{Printable(name)}' is not a valid {Describe(what).ToLowerInvariant()} name: {reason}. Names are 1 to 255 characters without control characters, '/', '\\', '..' or any of <>:\"|?*.", name);
 
-    public static StackOpsException DefaultStackImmutable(string name) =>
-        new("DefaultStackImmutable", ErrorKind.InvalidOperation, $"The '{name}' stack is built in and cannot be changed, renamed or removed. Copy it with Copy-Stack and change the copy.", name);
+    public static StackOpsException DefaultStackImmutable(Stack stack) =>
+        new("DefaultStackImmutable", ErrorKind.InvalidOperation, $"The '{stack.Name}' stack is built in and cannot be changed, renamed or removed. Copy it with Copy-Stack and change the copy.", stack);
 
-    public static StackOpsException DefaultComponentImmutable(string type, string name) =>
-        new("DefaultComponentImmutable", ErrorKind.InvalidOperation, $"The '{name}' {type} belongs to the built-in default stack and cannot be changed, renamed or removed. Copy it with Copy-StackComponent and change the copy.", name);
+    public static StackOpsException DefaultComponentImmutable(StackComponent component) =>
+        new("DefaultComponentImmutable", ErrorKind.InvalidOperation, $"The '{component.Name}' {component.Type} belongs to the built-in default stack and cannot be changed, renamed or removed. Copy it with Copy-StackComponent and change the copy.", component);
 
-    public static StackOpsException ActiveStackRemoval(string name) =>
-        new("ActiveStackRemoval", ErrorKind.InvalidOperation, $"Stack '{name}' is the active stack and cannot be removed. Activate another one first with Set-ActiveStack.", name);
+    public static StackOpsException ActiveStackRemoval(Stack stack) =>
+        new("ActiveStackRemoval", ErrorKind.InvalidOperation, $"Stack '{stack.Name}' is the active stack and cannot be removed. Activate another one first with Set-ActiveStack.", stack);
 
-    public static StackOpsException ComponentInUse(string type, string name, IEnumerable<string> stacks) =>
-        new("ComponentInUse", ErrorKind.InvalidOperation, $"Component '{name}' of type '{type}' is used by stack(s) {string.Join(", ", stacks.Select(s => $"'{s}'"))}. Remove it from them with Set-Stack -RemoveComponent {type} first.", name);
+    public static StackOpsException ComponentInUse(StackComponent component, IEnumerable<string> stacks) =>
+        new("ComponentInUse", ErrorKind.InvalidOperation, $"Component '{component.Name}' of type '{component.Type}' is used by stack(s) {string.Join(", ", stacks.Select(s => $"'{s}'"))}. Remove it from them with Set-Stack -RemoveComponent {component.Type} first.", component);
 
-    public static StackOpsException FlavorInUse(string type, string flavor, IEnumerable<string> components) =>
-        new("FlavorInUse", ErrorKind.InvalidOperation, $"Flavor '{flavor}' of type '{type}' is used by component(s) {string.Join(", ", components.Select(c => $"'{c}'"))}. Remove or change them first.", flavor);
+    public static StackOpsException FlavorInUse(Flavors.Flavor flavor, IEnumerable<string> components) =>
+        new("FlavorInUse", ErrorKind.InvalidOperation, $"Flavor '{flavor.Name}' of type '{flavor.Type}' is used by component(s) {string.Join(", ", components.Select(c => $"'{c}'"))}. Remove or change them first.", flavor);
 
     public static StackOpsException BuiltInFlavor(string type, string flavor) =>
         new("BuiltInFlavorImmutable", ErrorKind.InvalidOperation, $"Flavor '{flavor}' of type '{type}' is built in; it cannot be replaced or unregistered. Give your flavor another name.", flavor);

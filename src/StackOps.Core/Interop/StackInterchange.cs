@@ -101,7 +101,7 @@ public sealed class StackInterchange
                 }
                 if (existing is not null && (!force || existing.IsDefault))
                 {
-                    if (existing.IsDefault) throw Fail.DefaultComponentImmutable(existing.Type, existing.Name);
+                    if (existing.IsDefault) throw Fail.DefaultComponentImmutable(existing);
                     throw new StackOpsException("ComponentNameConflict", ErrorKind.AlreadyExists,
                         $"The {existing.Type} '{existing.Name}' already exists with another flavor or configuration. Pass -ComponentNamePrefix to import the file's components under new names, or -Force to replace the stored ones.", existing.Name);
                 }
@@ -117,11 +117,11 @@ public sealed class StackInterchange
             var stored = view.FindStack(stack.Name);
             if (stored is not null && (stored.IsDefault || !force))
             {
-                if (stored.IsDefault) throw Fail.DefaultStackImmutable(stored.Name);
+                if (stored.IsDefault) throw Fail.DefaultStackImmutable(stored);
                 throw Fail.AlreadyExists("Stack", stored.Name, "Pass -Name to import it under another name, or -Force to replace it.");
             }
             var result = StackService.Validate(view, stack);
-            if (!result.IsValid) throw result.ToException();
+            if (!result.IsValid) throw result.ToException(stack);
             var path = StackOpsEngine.Write(transaction, stack);
             return new ImportedStack(stack.With(path: path, isActive: stack.IsNamed(_engine.Stacks.ActiveName)), created, reused, replaced, registered);
         });
@@ -158,10 +158,21 @@ public sealed class StackInterchange
             var componentName = reader.String(component, "name", path, required: true)!;
             if (NameRules.Problem(componentName) is { } bad) throw reader.Invalid(component, $"{path}.name", $"'{Fail.Printable(componentName)}' is not a valid component name: {bad}");
             components.Add(new StackComponent(type, componentName, reader.String(component, "flavor", path, required: true)!,
-                reader.ValueMap(component, "configuration", path)));
+                ZenMLConfiguration(reader, component, path)));
         }
         var stack = new Stack(name, components.ToDictionary(c => c.Type, c => c.Name));
         return (stack, components, []);
+    }
+
+    /// <summary>
+    /// The component's configuration: its configuration mapping, or (in older ZenML exports and stack
+    /// recipes) every key beside flavor, name and id. ZenML's component id is dropped: names identify here.
+    /// </summary>
+    private static Dictionary<string, object?> ZenMLConfiguration(DocumentReader reader, YamlMappingNode component, string path)
+    {
+        if (reader.Find(component, "configuration") is not null) return reader.ValueMap(component, "configuration", path);
+        var all = (Dictionary<string, object?>)YamlText.ToValue(component)!;
+        return all.Where(p => p.Key is not ("flavor" or "name" or "id")).ToDictionary(p => p.Key, p => p.Value);
     }
 
     private static bool Same(StackComponent a, StackComponent b) =>

@@ -98,7 +98,7 @@ public sealed class StackService
         return _engine.Change((transaction, view) =>
         {
             var stack = Stored(view, name);
-            if (stack.IsNamed(ActiveName)) throw Fail.ActiveStackRemoval(stack.Name);
+            if (stack.IsNamed(ActiveName)) throw Fail.ActiveStackRemoval(stack);
             var others = view.Stacks().Items.Where(s => !s.IsNamed(stack.Name)).ToList();
             var orphans = includeComponents
                 ? stack.Components.Where(p => !others.Any(o => o.Uses(p.Key, p.Value)))
@@ -134,7 +134,7 @@ public sealed class StackService
     private Stack Save(IStoreTransaction transaction, DocumentView view, Stack stack)
     {
         var result = Validate(view, stack);
-        if (!result.IsValid) throw result.ToException();
+        if (!result.IsValid) throw result.ToException(stack);
         return stack.With(path: StackOpsEngine.Write(transaction, stack), isActive: stack.IsNamed(ActiveName));
     }
 
@@ -154,6 +154,6 @@ public sealed class StackService
     private static Stack Stored(DocumentView view, string name)
     {
         var stack = view.FindStack(name) ?? throw Fail.StackNotFound(name);
-        return stack.IsDefault ? throw Fail.DefaultStackImmutable(stack.Name) : stack;
+        return stack.IsDefault ? throw Fail.DefaultStackImmutable(stack) : stack;
     }
 }

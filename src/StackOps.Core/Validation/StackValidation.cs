@@ -50,12 +50,12 @@ public sealed class StackValidationResult
     public bool IsValid => Findings.All(f => f.Severity != FindingSeverity.Error);
     public IReadOnlyList<StackValidationFinding> Findings { get; }
 
-    /// <summary>The first error as an exception (its code as the error id), every error in the message.</summary>
-    public StackOpsException ToException()
+    /// <summary>The first error as an exception (its code as the error id, the stack as target), every error in the message.</summary>
+    public StackOpsException ToException(Stack target)
     {
         var errors = Findings.Where(f => f.Severity == FindingSeverity.Error).ToList();
         return new StackOpsException(errors[0].Code, errors[0].Code.EndsWith("NotFound") ? ErrorKind.NotFound : ErrorKind.InvalidOperation,
-            $"Stack '{Stack}' is not valid: {string.Join(" ", errors.Select(e => e.Message))}", Stack);
+            $"Stack '{Stack}' is not valid: {string.Join(" ", errors.Select(e => e.Message))}", target);
     }
 }
 
