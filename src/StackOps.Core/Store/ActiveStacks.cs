@@ -36,7 +36,7 @@ public sealed class ActiveStacks
     private Dictionary<string, string> Read()
     {
         if (!File.Exists(_file)) return new(StringComparer.Ordinal);
-        var root = YamlText.Parse(File.ReadAllText(_file), _file).FirstOrDefault();
+        var root = YamlText.Parse(DirectoryStore.ReadShared(_file), _file).FirstOrDefault();
         var result = new Dictionary<string, string>(StringComparer.Ordinal);
         if (root is not null && YamlText.ToValue(root) is Dictionary<string, object?> map)
             foreach (var (key, value) in map)

@@ -82,10 +82,18 @@ public sealed class DirectoryStore : IStackStore
     {
         try
         {
-            return new StoredDocument(key with { Name = System.IO.Path.GetFileNameWithoutExtension(path) }, path, File.ReadAllText(path, Encoding.UTF8));
+            return new StoredDocument(key with { Name = System.IO.Path.GetFileNameWithoutExtension(path) }, path, ReadShared(path));
         }
         catch (FileNotFoundException) { return null; }
         catch (DirectoryNotFoundException) { return null; }
+    }
+
+    /// <summary>Reads a file while letting a writer replace it (on Windows a rename over an open file needs FileShare.Delete).</summary>
+    internal static string ReadShared(string path)
+    {
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+        using var reader = new StreamReader(stream, Encoding.UTF8);
+        return reader.ReadToEnd();
     }
 
     /// <summary>Writes a file so that readers see the old or the new content, never a mix.</summary>
@@ -102,12 +110,29 @@ public sealed class DirectoryStore : IStackStore
                 stream.Write(bytes);
                 stream.Flush(flushToDisk: true);
             }
-            File.Move(temporary, path, overwrite: true);
+            ReplaceWith(temporary, path);
         }
         catch
         {
             File.Delete(temporary);
             throw;
+        }
+    }
+
+    /// <summary>Renames over the target; on Windows an antivirus or indexer may hold it for a moment, so retry briefly.</summary>
+    private static void ReplaceWith(string temporary, string path)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                File.Move(temporary, path, overwrite: true);
+                return;
+            }
+            catch (Exception e) when (attempt < 20 && e is IOException or UnauthorizedAccessException && OperatingSystem.IsWindows())
+            {
+                Thread.Sleep(10 * attempt);
+            }
         }
     }
 
