@@ -106,7 +106,7 @@ public sealed class ModuleTests : IDisposable
         Assert.Equal(["s3-a"], Complete("ComponentNameCompleter", "ArtifactStore", "s3"));
         Assert.Empty(Complete("ComponentNameCompleter", "Orchestrator", "s3"));
         Assert.Equal(["artifact_store"], Complete("ComponentTypeCompleter", "Type", "art"));
-        Assert.Equal(["kubernetes"], Complete("FlavorNameCompleter", "Flavor", "kub", "@{ Type = 'orchestrator' }"));
+        Assert.Equal(["kubeflow", "kubernetes"], Complete("FlavorNameCompleter", "Flavor", "kub", "@{ Type = 'orchestrator' }").Order());
         Assert.Contains("StackNameCompleter", _ps.Ok("(Get-Command Remove-Stack).Parameters['Name'].Attributes | ForEach-Object { $_.Type.Name }").Select(o => o?.BaseObject as string));
     }
 
