@@ -1,0 +1,143 @@
+using System.Diagnostics;
+using System.Management.Automation;
+using System.Management.Automation.Runspaces;
+using System.Reflection;
+
+// The figures issue #2 asks for: module import time in the hosted engine, and Get-Stack / Test-Stack
+// latency on a store of 1,000 stacks and 5,000 components that this program generates.
+var manifest = typeof(Bench).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().Single(a => a.Key == "ModuleManifest").Value!;
+var store = Directory.CreateTempSubdirectory("stackops-bench-").FullName;
+Environment.SetEnvironmentVariable("STACKOPS_HOME", store);
+Environment.SetEnvironmentVariable("STACKOPS_ACTIVE_STACK", null);
+try
+{
+    Console.WriteLine($"StackOps benchmark — {manifest}");
+    Console.WriteLine($"{Environment.ProcessorCount} cores, .NET {Environment.Version}, {System.Runtime.InteropServices.RuntimeInformation.OSDescription}");
+    Console.WriteLine();
+
+    // 1. Import. The engine's own start-up is paid by the first runspace of the process, so one is
+    //    opened without the module first; the next one, with the module, pays what StackOps costs a
+    //    user on first import (loading its assemblies, reading the manifest and format file).
+    var coldEngine = Bench.Time(() => Bench.Open(null).Dispose());
+    var coldWith = Bench.Time(() => Bench.Open(manifest).Dispose());
+    var warmWithout = Bench.Median(10, () => Bench.Open(null).Dispose());
+    var warmWith = Bench.Median(10, () => Bench.Open(manifest).Dispose());
+    var firstCommand = Bench.Time(() =>
+    {
+        using var rs = Bench.Open(manifest);
+        Bench.Invoke(rs, "Get-Stack");
+    });
+    var coldImport = coldWith - warmWithout;
+    Console.WriteLine("Module import (hosted engine)");
+    Console.WriteLine($"  first runspace of the process, no module (engine start-up):  {coldEngine,8:0.0} ms");
+    Console.WriteLine($"  first runspace with the module (first import):               {coldWith,8:0.0} ms");
+    Console.WriteLine($"  runspace without the module (median of 10):                  {warmWithout,8:0.0} ms");
+    Console.WriteLine($"  runspace with the module (median of 10, assemblies loaded):  {warmWith,8:0.0} ms");
+    Console.WriteLine($"  first import cost (first with − without):                    {coldImport,8:0.0} ms");
+    Console.WriteLine($"  later import cost (median with − without):                   {warmWith - warmWithout,8:0.0} ms");
+    Console.WriteLine($"  new runspace + import + first Get-Stack:                     {firstCommand,8:0.0} ms");
+    Console.WriteLine();
+
+    // 2. The store: 1,000 stacks over 5,000 components, written directly as the store's YAML documents.
+    var generate = Stopwatch.StartNew();
+    Bench.Generate(store, stacks: 1000, components: 5000);
+    Console.WriteLine($"Generated 1,000 stacks and 5,000 components in {generate.ElapsedMilliseconds} ms ({store})");
+
+    using var runspace = Bench.Open(manifest);
+    var listed = Bench.Invoke(runspace, "Get-Stack").Count;
+    if (listed != 1001) throw new InvalidOperationException($"Get-Stack listed {listed} stacks, expected 1,001 (1,000 + default).");
+    var components = Bench.Invoke(runspace, "Get-StackComponent").Count;
+    if (components != 5002) throw new InvalidOperationException($"Get-StackComponent listed {components} components, expected 5,002 (5,000 + the 2 built-in).");
+    var result = Bench.Invoke(runspace, "Test-Stack", ("Name", "stack-0500")).Single();
+    if (!(bool)result.Properties["IsValid"].Value) throw new InvalidOperationException("stack-0500 is not valid.");
+
+    // 3. Latency.
+    var listAll = Bench.Samples(20, () => Bench.Invoke(runspace, "Get-Stack"));
+    var getOne = Bench.Samples(50, () => Bench.Invoke(runspace, "Get-Stack", ("Name", "stack-0500")));
+    var testOne = Bench.Samples(50, () => Bench.Invoke(runspace, "Test-Stack", ("Name", "stack-0500")));
+    var listComponents = Bench.Samples(10, () => Bench.Invoke(runspace, "Get-StackComponent"));
+    Console.WriteLine();
+    Console.WriteLine("Latency on 1,000 stacks / 5,000 components          median      p95");
+    Console.WriteLine($"  Get-Stack (all 1,001)                         {Bench.P(listAll, 50),8:0.0} ms {Bench.P(listAll, 95),8:0.0} ms");
+    Console.WriteLine($"  Get-Stack stack-0500                          {Bench.P(getOne, 50),8:0.0} ms {Bench.P(getOne, 95),8:0.0} ms");
+    Console.WriteLine($"  Test-Stack stack-0500                         {Bench.P(testOne, 50),8:0.0} ms {Bench.P(testOne, 95),8:0.0} ms");
+    Console.WriteLine($"  Get-StackComponent (all 5,002)                {Bench.P(listComponents, 50),8:0.0} ms {Bench.P(listComponents, 95),8:0.0} ms");
+    Console.WriteLine();
+    Console.WriteLine("Targets");
+    Bench.Target("module import (first in the process)", coldImport, 300);
+    Bench.Target("Get-Stack listing 1,000 stacks (median)", Bench.P(listAll, 50), 200);
+    Bench.Target("one Test-Stack (median)", Bench.P(testOne, 50), 20);
+    return 0;
+}
+catch (Exception e)
+{
+    Console.Error.WriteLine($"The benchmark failed: {e.Message}");
+    return 1;
+}
+finally
+{
+    Directory.Delete(store, recursive: true);
+}
+
+internal static class Bench
+{
+    public static Runspace Open(string? manifest)
+    {
+        var state = InitialSessionState.CreateDefault2();
+        if (manifest is not null) state.ImportPSModule(manifest);
+        var runspace = RunspaceFactory.CreateRunspace(state);
+        runspace.Open();
+        return runspace;
+    }
+
+    public static IReadOnlyList<PSObject> Invoke(Runspace runspace, string command, params (string Name, object Value)[] parameters)
+    {
+        using var shell = PowerShell.Create();
+        shell.Runspace = runspace;
+        shell.AddCommand(command);
+        foreach (var (name, value) in parameters) shell.AddParameter(name, value);
+        var output = shell.Invoke();
+        if (shell.HadErrors) throw new InvalidOperationException($"{command}: {string.Join("; ", shell.Streams.Error)}");
+        return output;
+    }
+
+    public static double Time(Action action)
+    {
+        var watch = Stopwatch.StartNew();
+        action();
+        return watch.Elapsed.TotalMilliseconds;
+    }
+
+    public static double[] Samples(int count, Action action)
+    {
+        action();
+        return Enumerable.Range(0, count).Select(_ => Time(action)).Order().ToArray();
+    }
+
+    public static double Median(int count, Action action) => P(Samples(count, action), 50);
+
+    public static double P(double[] sorted, int percentile) => sorted[Math.Min(sorted.Length - 1, (int)Math.Ceiling(percentile / 100.0 * sorted.Length) - 1)];
+
+    public static void Target(string what, double measured, double limit) =>
+        Console.WriteLine($"  {(measured < limit ? "PASS" : "FAIL")}  {what}: {measured:0.0} ms (target < {limit} ms)");
+
+    /// <summary>Writes the documents as the store does: 1,000 orchestrators, 2,000 artifact stores, 2,000 registries; each stack uses three.</summary>
+    public static void Generate(string root, int stacks, int components)
+    {
+        void Component(string type, string name, string flavor, string configuration)
+        {
+            var folder = Path.Combine(root, "components", type);
+            Directory.CreateDirectory(folder);
+            File.WriteAllText(Path.Combine(folder, name + ".yaml"),
+                $"apiVersion: stackops.io/v1\nkind: StackComponent\nmetadata:\n  name: {name}\n  type: {type}\n  labels:\n    team: ml\nspec:\n  flavor: {flavor}\n  configuration:{configuration}\n");
+        }
+        var perKind = (components - stacks) / 2;
+        for (var i = 1; i <= stacks; i++) Component("orchestrator", $"orchestrator-{i:0000}", "kubernetes", $"\n    kubernetes_context: cluster-{i % 7}\n    kubernetes_namespace: ml-{i:0000}");
+        for (var i = 1; i <= perKind; i++) Component("artifact_store", $"store-{i:0000}", "s3", $"\n    path: s3://bucket-{i:0000}/artifacts\n    key: '{{{{ aws.access_key_id }}}}'");
+        for (var i = 1; i <= perKind; i++) Component("container_registry", $"registry-{i:0000}", "default", $"\n    uri: registry{i % 5}.example.com/team-{i:0000}");
+        Directory.CreateDirectory(Path.Combine(root, "stacks"));
+        for (var i = 1; i <= stacks; i++)
+            File.WriteAllText(Path.Combine(root, "stacks", $"stack-{i:0000}.yaml"),
+                $"apiVersion: stackops.io/v1\nkind: Stack\nmetadata:\n  name: stack-{i:0000}\n  labels:\n    stage: dev\nspec:\n  components:\n    orchestrator: orchestrator-{i:0000}\n    artifact_store: store-{i:0000}\n    container_registry: registry-{i:0000}\n");
+    }
+}
