@@ -40,7 +40,7 @@ public static class ConfigurationValidator
         {
             var present = configuration.FirstOrDefault(p => string.Equals(p.Key, field.Name, StringComparison.OrdinalIgnoreCase));
             if (present.Value is null)
-                problems.Add(new(MissingKey, field.Name, $"'{field.Name}' is required by the {flavor.Type} flavor '{flavor.Name}' ({field.Description ?? field.Type.ToString().ToLowerInvariant()}). Give it with -Configuration @{{ {field.Name} = ... }}."));
+                problems.Add(new(MissingKey, field.Name, $"'{field.Name}' is required by the {flavor.Type} flavor '{flavor.Name}' ({field.Description?.TrimEnd('.') ?? field.Type.ToString().ToLowerInvariant()}). Give it with -Configuration @{{ {field.Name} = ... }}."));
         }
         return problems;
     }

@@ -68,7 +68,7 @@ internal static class StackValidator
         foreach (var required in new[] { ComponentTypes.Orchestrator, ComponentTypes.ArtifactStore })
             if (stack[required] is null)
                 findings.Add(new(FindingSeverity.Error, $"{ComponentTypes.ToPascalCase(required)}Missing",
-                    $"A stack needs an {required}; add one with Set-Stack -{ComponentTypes.ToPascalCase(required)} <name>.", required, file: stack.Path));
+                    $"A stack needs an {required}; give it one with -{ComponentTypes.ToPascalCase(required)} <name> (New-Stack, Set-Stack).", required, file: stack.Path));
 
         var resolved = new List<(StackComponent Component, Flavor Flavor)>();
         foreach (var (type, name) in stack.Components)
@@ -109,7 +109,7 @@ internal static class StackValidator
         {
             foreach (var type in flavor.Requirements.Components.Where(t => stack[t] is null))
                 findings.Add(new(FindingSeverity.Error, "RequiredComponentMissing",
-                    $"The {component.Type} '{component.Name}' ({flavor.Name}) runs remotely and needs a {type} in the stack; add one with Set-Stack -{ComponentTypes.ToPascalCase(type)} <name>.",
+                    $"The {component.Type} '{component.Name}' ({flavor.Name}) runs remotely and needs a {type} in the stack; give it one with -{ComponentTypes.ToPascalCase(type)} <name> (New-Stack, Set-Stack).",
                     type, component.Name, file: stack.Path));
             if (!flavor.Requirements.RejectLocalComponents) continue;
             foreach (var (other, otherFlavor) in resolved.Where(r => r.Component != component && r.Flavor.IsLocalFor(r.Component.Configuration)))
