@@ -46,7 +46,6 @@ public sealed class PowerShellSession : IDisposable
         WorkingDirectory = Directory.CreateDirectory(System.IO.Path.Combine(Root, "work")).FullName;
         var state = InitialSessionState.CreateDefault2();
         if (importModule) state.ImportPSModule(ModuleManifest);
-        state.EnvironmentVariables.Add(new SessionStateVariableEntry("STACKOPS_HOME", Home, ""));
         _runspace = RunspaceFactory.CreateRunspace(state);
         _runspace.Open();
         Environment.SetEnvironmentVariable("STACKOPS_HOME", Home);
@@ -61,6 +60,8 @@ public sealed class PowerShellSession : IDisposable
 
     public ScriptResult Run(string script, params (string Name, object? Value)[] variables)
     {
+        // The environment is the process's: another session may have changed it since this one began.
+        Environment.SetEnvironmentVariable("STACKOPS_HOME", Home);
         using var shell = System.Management.Automation.PowerShell.Create();
         shell.Runspace = _runspace;
         foreach (var (name, value) in variables) _runspace.SessionStateProxy.SetVariable(name, value);
