@@ -40,7 +40,6 @@
         PSData = @{
             Tags         = @('MLOps', 'ZenML', 'Stacks', 'GitHubActions', 'Infrastructure', 'PSEdition_Core', 'Windows', 'Linux', 'MacOS')
             ProjectUri   = 'https://github.com/stackops/stackops'
-            LicenseUri   = 'https://github.com/stackops/stackops/blob/main/LICENSE'
             ReleaseNotes = 'Foundation: stacks, components and flavors on a local YAML store.'
         }
     }
