@@ -40,7 +40,11 @@ public abstract class StackOpsCmdlet : PSCmdlet
     protected T Must<T>(Func<T> action)
     {
         try { return action(); }
-        catch (StackOpsException e) { ThrowTerminatingError(ToErrorRecord(e, e.Target)); throw; }
+        catch (StackOpsException e)
+        {
+            ThrowTerminatingError(ToErrorRecord(e, e.Target));
+            throw; // not reached: ThrowTerminatingError always throws
+        }
     }
 
     /// <summary>The error about the engine's object (a stack, a component) when it names one, else about the given target.</summary>
@@ -64,8 +68,6 @@ public abstract class StackOpsCmdlet : PSCmdlet
         ErrorKind.InvalidData => ErrorCategory.InvalidData,
         ErrorKind.InvalidOperation => ErrorCategory.InvalidOperation,
         ErrorKind.ResourceBusy => ErrorCategory.ResourceBusy,
-        ErrorKind.ReadError => ErrorCategory.ReadError,
-        ErrorKind.WriteError => ErrorCategory.WriteError,
         _ => ErrorCategory.NotSpecified,
     };
 

@@ -49,8 +49,8 @@ public static class Fail
     public static StackOpsException RepositoryNotFound(string from) =>
         new("RepositoryNotFound", ErrorKind.NotFound, $"No StackOps repository (.stackops folder) was found in '{from}' or above it. Run Initialize-StackRepository in the repository's root, or use -Scope User.", from);
 
-    public static StackOpsException StoreLocked(string path) =>
-        new("StoreLocked", ErrorKind.ResourceBusy, $"The store at '{path}' stayed locked by another process for too long. Retry; if no StackOps command is running, delete the stale '{path}' lock file.", path);
+    public static StackOpsException StoreLocked(string folder, TimeSpan waited, Exception inner) =>
+        new("StoreLocked", ErrorKind.ResourceBusy, $"The store at '{folder}' stayed locked by another process for {waited.TotalSeconds:0} seconds. Retry when the other StackOps command has finished.", folder, inner);
 
     private static string Describe(string what) => what switch
     {

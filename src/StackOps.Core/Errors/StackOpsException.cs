@@ -9,8 +9,6 @@ public enum ErrorKind
     InvalidData,
     InvalidOperation,
     ResourceBusy,
-    ReadError,
-    WriteError,
 }
 
 /// <summary>

@@ -38,10 +38,9 @@ public sealed class StackComponent
     internal IReadOnlyDictionary<string, int> ConfigurationLines { get; }
 
     public StackComponent With(string? name = null, IReadOnlyDictionary<string, object?>? configuration = null,
-        IReadOnlyDictionary<string, string>? labels = null, string? path = null, StoreScope? scope = null,
-        IReadOnlyDictionary<string, object?>? effectiveConfiguration = null) =>
+        IReadOnlyDictionary<string, string>? labels = null, string? path = null, StoreScope? scope = null) =>
         new(Type, name ?? Name, Flavor, configuration ?? Configuration, labels ?? Labels, Connector, scope ?? Scope,
-            path ?? Path, configuration is null ? ConfigurationLines : null, effectiveConfiguration);
+            path ?? Path, configuration is null ? ConfigurationLines : null);
 
     public override string ToString() => $"{Type}/{Name}";
 }

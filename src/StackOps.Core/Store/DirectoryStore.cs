@@ -24,7 +24,6 @@ public sealed class DirectoryStore : IStackStore
 
     public string Root { get; }
     public StoreScope Scope { get; }
-    public string Location => Root;
 
     public StoredDocument? Read(DocumentKey key)
     {
@@ -156,8 +155,7 @@ public sealed class DirectoryStore : IStackStore
             }
             catch (IOException e)
             {
-                throw new StackOpsException("StoreLocked", ErrorKind.ResourceBusy,
-                    $"The store at '{folder}' stayed locked by another process for {LockTimeout.TotalSeconds:0} seconds. Retry when the other StackOps command has finished.", folder, e);
+                throw Fail.StoreLocked(folder, LockTimeout, e);
             }
         }
     }

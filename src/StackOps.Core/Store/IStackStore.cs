@@ -17,8 +17,6 @@ public sealed record StoredDocument(DocumentKey Key, string Path, string Text);
 public interface IStackStore
 {
     Model.StoreScope Scope { get; }
-    /// <summary>Where the store lives, for messages.</summary>
-    string Location { get; }
     StoredDocument? Read(DocumentKey key);
     IReadOnlyList<StoredDocument> ReadAll(string kind, string? type = null);
     IStoreTransaction Begin();

@@ -75,15 +75,6 @@ public sealed class DocumentReader
         return map is null ? new Dictionary<string, object?>(StringComparer.Ordinal) : (Dictionary<string, object?>)YamlText.ToValue(map)!;
     }
 
-    public int Line(YamlNode node) => (int)node.Start.Line;
-
-    public int LineOf(YamlMappingNode parent, string key)
-    {
-        foreach (var k in parent.Children.Keys)
-            if (k is YamlScalarNode s && s.Value == key) return (int)k.Start.Line;
-        return (int)parent.Start.Line;
-    }
-
     public StackOpsException Invalid(YamlNode node, string path, string problem) =>
         new("InvalidDocument", ErrorKind.InvalidData,
             $"{Source}, line {node.Start.Line}{(path.Length > 0 ? $", key '{path}'" : "")}: {problem}. Fix the document; StackOps never rewrites or deletes it.", Source);
