@@ -10,15 +10,19 @@ public sealed class FlavorCatalog
     private const string ResourceName = "StackOps.Core.Flavors.builtin-flavors.yaml";
 
     private static readonly Lazy<IReadOnlyList<Flavor>> BuiltInFlavors = new(LoadBuiltIn);
+    private static readonly Lazy<Dictionary<(string Type, string Name), Flavor>> BuiltInIndex =
+        new(() => BuiltIn.ToDictionary(f => (f.Type, f.Name.ToLowerInvariant())));
 
     private readonly DocumentView _view;
+    /// <summary>Custom flavors already read: listing components looks up each component's flavor.</summary>
+    private readonly Dictionary<(string Type, string Name), Flavor?> _custom = new();
 
     internal FlavorCatalog(DocumentView view) => _view = view;
 
     public static IReadOnlyList<Flavor> BuiltIn => BuiltInFlavors.Value;
 
     public static Flavor? FindBuiltIn(string type, string name) =>
-        BuiltIn.FirstOrDefault(f => f.Type == type && string.Equals(f.Name, name, StringComparison.OrdinalIgnoreCase));
+        BuiltInIndex.Value.GetValueOrDefault((type, name.ToLowerInvariant()));
 
     public Listing<Flavor> List(string? type)
     {
@@ -29,7 +33,14 @@ public sealed class FlavorCatalog
         return custom with { Items = items };
     }
 
-    public Flavor? Find(string type, string name) => FindBuiltIn(type, name) ?? _view.CustomFlavor(type, name);
+    public Flavor? Find(string type, string name)
+    {
+        var builtIn = FindBuiltIn(type, name);
+        if (builtIn is not null) return builtIn;
+        var key = (type, name.ToLowerInvariant());
+        if (!_custom.TryGetValue(key, out var custom)) _custom[key] = custom = _view.CustomFlavor(type, name);
+        return custom;
+    }
 
     public Flavor Get(string type, string name) => Find(type, name) ?? throw Fail.FlavorNotFound(type, name);
 
