@@ -71,3 +71,57 @@ public sealed class ComponentServiceTests : IDisposable
         Assert.Equal("orchestrator", _store.Engine.Components.Get("Orchestrator", "main").Type);
     }
 }
+
+/// <summary>Tests that set process environment variables the engine reads run alone, after the parallel ones.</summary>
+[CollectionDefinition(nameof(EnvironmentCollection), DisableParallelization = true)]
+public sealed class EnvironmentCollection;
+
+public sealed class UnreadableDocumentTests : IDisposable
+{
+    private readonly TestStore _store = new();
+
+    public void Dispose() => _store.Dispose();
+
+    [Fact]
+    public void AnUnreadableStackStopsChangesThatMustSeeEveryStack()
+    {
+        _store.Engine.Components.Create("orchestrator", "mine", "local", new Dictionary<string, object?>());
+        _store.Engine.Stacks.Create("a", new Dictionary<string, string> { ["orchestrator"] = "mine", ["artifact_store"] = "default" });
+        // A hand edit broke a stack that may well use 'mine'.
+        File.WriteAllText(_store.File("stacks/broken.yaml"), "apiVersion: stackops.io/v1\nkind: Stack\nmetadata: [\n");
+        _store.Engine.Stacks.Remove("a", includeComponents: false);
+        var before = _store.Snapshot();
+
+        var remove = Assert.Throws<StackOpsException>(() => _store.Engine.Components.Remove("orchestrator", "mine"));
+        Assert.Equal("InvalidYaml", remove.ErrorId);
+        Assert.Contains("broken.yaml", remove.Message);
+        Assert.Contains("nothing was changed", remove.Message);
+        Assert.Equal("InvalidYaml", Assert.Throws<StackOpsException>(() => _store.Engine.Components.Rename("orchestrator", "mine", "ours")).ErrorId);
+        Assert.Equal(before, _store.Snapshot());
+    }
+
+}
+
+[Collection(nameof(EnvironmentCollection))]
+public sealed class ActiveStackOverrideTests : IDisposable
+{
+    private readonly TestStore _store = new();
+
+    public void Dispose() => _store.Dispose();
+
+    [Fact]
+    public void TheStoredActiveStackCannotBeRemovedWhileTheVariableHidesIt()
+    {
+        _store.Engine.Stacks.Create("dev", new Dictionary<string, string> { ["orchestrator"] = "default", ["artifact_store"] = "default" });
+        _store.Engine.Stacks.Activate("dev");
+        Environment.SetEnvironmentVariable("STACKOPS_ACTIVE_STACK", "default");
+        try
+        {
+            Assert.Equal("ActiveStackRemoval", Assert.Throws<StackOpsException>(() => _store.Engine.Stacks.Remove("dev", false)).ErrorId);
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable("STACKOPS_ACTIVE_STACK", null);
+        }
+    }
+}

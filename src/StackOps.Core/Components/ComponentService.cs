@@ -94,7 +94,7 @@ public sealed class ComponentService
             var path = StackOpsEngine.Write(transaction, renamed);
             if (!string.Equals(existing.Name, newName, StringComparison.Ordinal))
                 transaction.Delete(StackOpsEngine.KeyOf(existing));
-            foreach (var stack in view.Stacks().Items.Where(s => !s.IsDefault && s.Uses(type, existing.Name)))
+            foreach (var stack in view.AllStacks($"rename the {type} '{existing.Name}'").Where(s => !s.IsDefault && s.Uses(type, existing.Name)))
                 StackOpsEngine.Write(transaction, stack.With(components: stack.Components.ToDictionary(p => p.Key, p => p.Key == type ? newName : p.Value)));
             return Effective(new FlavorCatalog(view), renamed.With(path: path));
         });
@@ -120,7 +120,7 @@ public sealed class ComponentService
         return _engine.Change((transaction, view) =>
         {
             var existing = Stored(view, type, name);
-            var users = view.Stacks().Items.Where(s => s.Uses(type, existing.Name)).Select(s => s.Name).ToList();
+            var users = view.AllStacks($"remove the {type} '{existing.Name}'").Where(s => s.Uses(type, existing.Name)).Select(s => s.Name).ToList();
             if (users.Count > 0) throw Fail.ComponentInUse(existing, users);
             transaction.Delete(StackOpsEngine.KeyOf(existing));
             return existing;

@@ -52,6 +52,11 @@ public static class Fail
     public static StackOpsException StoreLocked(string folder, TimeSpan waited, Exception inner) =>
         new("StoreLocked", ErrorKind.ResourceBusy, $"The store at '{folder}' stayed locked by another process for {waited.TotalSeconds:0} seconds. Retry when the other StackOps command has finished.", folder, inner);
 
+    /// <summary>A change that must see every document of a kind (an in-use check, a rename) met one it cannot read.</summary>
+    public static StackOpsException Unreadable(string change, IReadOnlyList<StackOpsException> problems) =>
+        new(problems[0].ErrorId, ErrorKind.InvalidData,
+            $"Cannot {change}: {string.Join(" ", problems.Select(p => p.Message))} StackOps cannot tell whether it is affected, so nothing was changed.", problems[0].Target);
+
     private static string Describe(string what) => what switch
     {
         "StackComponent" or "Component" => "Component",

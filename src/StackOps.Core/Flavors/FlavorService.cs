@@ -38,7 +38,7 @@ public sealed class FlavorService
         {
             if (FlavorCatalog.FindBuiltIn(type, name) is not null) throw Fail.BuiltInFlavor(type, name);
             var flavor = view.CustomFlavor(type, name) ?? throw Fail.FlavorNotFound(type, name);
-            var users = view.Components(type).Items.Where(c => string.Equals(c.Flavor, flavor.Name, StringComparison.OrdinalIgnoreCase)).Select(c => c.Name).ToList();
+            var users = view.AllComponents(type, $"unregister the {type} flavor '{flavor.Name}'").Where(c => string.Equals(c.Flavor, flavor.Name, StringComparison.OrdinalIgnoreCase)).Select(c => c.Name).ToList();
             if (users.Count > 0) throw Fail.FlavorInUse(flavor, users);
             transaction.Delete(StackOpsEngine.KeyOf(flavor));
             return flavor;

@@ -66,19 +66,22 @@ public sealed class StackService
         });
     }
 
+    /// <summary>Renames a stack; when it was this store's active stack, the new name becomes active once the rename is committed.</summary>
     public Stack Rename(string name, string newName)
     {
         NameRules.Validate("Stack", newName);
-        return _engine.Change((transaction, view) =>
+        var wasActive = false;
+        var renamed = _engine.Change((transaction, view) =>
         {
             var existing = Stored(view, name);
             if (view.FindStack(newName) is { } clash && !clash.IsNamed(existing.Name)) throw Fail.AlreadyExists("Stack", newName, "Choose another name.");
-            var renamed = Save(transaction, view, existing.With(name: newName));
+            wasActive = _engine.ActiveStacks.Stored() is { } active && existing.IsNamed(active);
+            var saved = Save(transaction, view, existing.With(name: newName));
             if (!string.Equals(existing.Name, newName, StringComparison.Ordinal)) transaction.Delete(StackOpsEngine.KeyOf(existing));
-            if (_engine.ActiveStacks.Get() is { } active && existing.IsNamed(active) && _engine.ActiveStacks.Override is null)
-                _engine.ActiveStacks.Set(newName);
-            return renamed;
+            return saved;
         });
+        if (wasActive) _engine.ActiveStacks.Set(renamed.Name);
+        return renamed.With(isActive: renamed.IsNamed(ActiveName));
     }
 
     /// <summary>A new stack with the same components (shared, not copied), labels and description.</summary>
@@ -98,8 +101,9 @@ public sealed class StackService
         return _engine.Change((transaction, view) =>
         {
             var stack = Stored(view, name);
-            if (stack.IsNamed(ActiveName)) throw Fail.ActiveStackRemoval(stack);
-            var others = view.Stacks().Items.Where(s => !s.IsNamed(stack.Name)).ToList();
+            // The stored active stack counts too: $env:STACKOPS_ACTIVE_STACK only hides it for a session.
+            if (stack.IsNamed(ActiveName) || _engine.ActiveStacks.Stored() is { } stored && stack.IsNamed(stored)) throw Fail.ActiveStackRemoval(stack);
+            var others = includeComponents ? view.AllStacks($"remove the components of stack '{stack.Name}'").Where(s => !s.IsNamed(stack.Name)).ToList() : [];
             var orphans = includeComponents
                 ? stack.Components.Where(p => !others.Any(o => o.Uses(p.Key, p.Value)))
                     .Select(p => view.FindComponent(p.Key, p.Value)).OfType<StackComponent>().Where(c => !c.IsDefault).ToList()

@@ -22,8 +22,11 @@ public sealed class ActiveStacks
 
     public string? Override => Environment.GetEnvironmentVariable(OverrideVariable) is { Length: > 0 } name ? name : null;
 
-    /// <summary>The stack name set for this store, or null (the default stack is then active).</summary>
-    public string? Get() => Override ?? (Read().TryGetValue(_storeKey, out var name) ? name : null);
+    /// <summary>The active stack's name: the override, else the one set for this store, else null (default is then active).</summary>
+    public string? Get() => Override ?? Stored();
+
+    /// <summary>The stack name set for this store with Set-ActiveStack, ignoring the override.</summary>
+    public string? Stored() => Read().TryGetValue(_storeKey, out var name) ? name : null;
 
     public void Set(string stackName)
     {

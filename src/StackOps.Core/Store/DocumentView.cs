@@ -46,6 +46,13 @@ internal sealed class DocumentView
         return listing with { Items = items };
     }
 
+    /// <summary>Every stack, for a change that must see them all (in-use checks, renames): an unreadable stack stops it.</summary>
+    public IReadOnlyList<Stack> AllStacks(string change)
+    {
+        var listing = Stacks();
+        return listing.Problems.Count > 0 ? throw Fail.Unreadable(change, listing.Problems) : listing.Items;
+    }
+
     public Stack? FindStack(string name) =>
         string.Equals(name, Model.Stack.DefaultName, StringComparison.OrdinalIgnoreCase) ? DefaultStack : One<Stack>(new DocumentKey(DocumentCodec.StackKind, name));
 
@@ -56,6 +63,13 @@ internal sealed class DocumentView
         var items = listing.Items.Where(c => !defaults.Any(d => d.Type == c.Type && d.IsNamed(c.Name))).Concat(defaults)
             .OrderBy(c => ComponentTypes.Order(c.Type)).ThenBy(c => c.Name, StringComparer.OrdinalIgnoreCase).ToList();
         return listing with { Items = items };
+    }
+
+    /// <summary>Every component of a type, for a change that must see them all: an unreadable component stops it.</summary>
+    public IReadOnlyList<StackComponent> AllComponents(string type, string change)
+    {
+        var listing = Components(type);
+        return listing.Problems.Count > 0 ? throw Fail.Unreadable(change, listing.Problems) : listing.Items;
     }
 
     public StackComponent? FindComponent(string type, string name) =>
