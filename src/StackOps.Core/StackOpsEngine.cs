@@ -3,6 +3,7 @@ using StackOps.Core.Errors;
 using StackOps.Core.Flavors;
 using StackOps.Core.Interop;
 using StackOps.Core.Model;
+using StackOps.Core.Secrets;
 using StackOps.Core.Stacks;
 using StackOps.Core.Store;
 using StackOps.Core.Yaml;
@@ -21,6 +22,8 @@ public sealed class StackOpsEngine
         Components = new ComponentService(this);
         Stacks = new StackService(this);
         Interchange = new StackInterchange(this);
+        Secrets = new SecretService(this);
+        Messages = new MaskedLog(() => Log);
     }
 
     /// <summary>The store of a scope, or (without one) of the repository around the directory, else the user's.</summary>
@@ -32,7 +35,12 @@ public sealed class StackOpsEngine
     public ComponentService Components { get; }
     public FlavorService Flavors { get; }
     public StackInterchange Interchange { get; }
+    public SecretService Secrets { get; }
     internal ActiveStacks ActiveStacks { get; }
+
+    /// <summary>Receives the engine's warnings, verbose and debug messages, masked.</summary>
+    public IEngineLog? Log { get; set; }
+    internal MaskedLog Messages { get; }
 
     internal DocumentView View() => new(Store);
 
@@ -66,6 +74,7 @@ public sealed class StackOpsEngine
         Stack s => new DocumentKey(DocumentCodec.StackKind, s.Name),
         StackComponent c => new DocumentKey(DocumentCodec.ComponentKind, c.Name, c.Type),
         Flavor f => new DocumentKey(DocumentCodec.FlavorKind, f.Name, f.Type),
+        SecretBackendDefinition b => new DocumentKey(DocumentCodec.SecretBackendKind, b.Name),
         _ => throw new ArgumentException(document.GetType().Name, nameof(document)),
     };
 

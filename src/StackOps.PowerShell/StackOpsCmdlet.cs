@@ -68,6 +68,7 @@ public abstract class StackOpsCmdlet : PSCmdlet
         ErrorKind.InvalidData => ErrorCategory.InvalidData,
         ErrorKind.InvalidOperation => ErrorCategory.InvalidOperation,
         ErrorKind.ResourceBusy => ErrorCategory.ResourceBusy,
+        ErrorKind.SecurityError => ErrorCategory.SecurityError,
         _ => ErrorCategory.NotSpecified,
     };
 

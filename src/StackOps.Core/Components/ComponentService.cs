@@ -36,8 +36,9 @@ public sealed class ComponentService
             : Effective(catalog, found);
     }
 
+    /// <summary>Creates a component; a credential in clear text is a warning, or with strict an error.</summary>
     public StackComponent Create(string type, string name, string flavorName, IReadOnlyDictionary<string, object?> configuration,
-        IReadOnlyDictionary<string, string?>? labels = null)
+        IReadOnlyDictionary<string, string?>? labels = null, bool strict = false)
     {
         type = ComponentTypes.Normalize(type);
         NameRules.Validate("Component", name);
@@ -46,7 +47,7 @@ public sealed class ComponentService
             if (view.FindComponent(type, name) is not null)
                 throw Fail.AlreadyExists("Component", name, $"Change it with Set-StackComponent, or choose another name.");
             var flavor = new FlavorCatalog(view).Get(type, flavorName);
-            var component = new StackComponent(type, name, flavor.Name, ConfigurationValidator.Validate(flavor, configuration, name),
+            var component = new StackComponent(type, name, flavor.Name, ConfigurationValidator.Validate(flavor, configuration, name, strict, _engine.Messages.Warning),
                 StackOpsEngine.MergeLabels(new Dictionary<string, string>(), labels), scope: _engine.Store.Scope);
             return Effective(flavor, component.With(path: StackOpsEngine.Write(transaction, component)));
         });
@@ -54,7 +55,7 @@ public sealed class ComponentService
 
     /// <summary>Merges configuration (a null value removes a key, as does removeKeys) and labels; revalidates the result.</summary>
     public StackComponent Update(string type, string name, IReadOnlyDictionary<string, object?>? configuration,
-        IEnumerable<string>? removeKeys = null, IReadOnlyDictionary<string, string?>? labels = null)
+        IEnumerable<string>? removeKeys = null, IReadOnlyDictionary<string, string?>? labels = null, bool strict = false)
     {
         type = ComponentTypes.Normalize(type);
         return _engine.Change((transaction, view) =>
@@ -73,7 +74,7 @@ public sealed class ComponentService
                     throw new StackOpsException(ConfigurationValidator.UnknownKey, ErrorKind.InvalidArgument,
                         $"'{key}' is not a configuration key of the {type} flavor '{flavor.Name}', so it cannot be removed. Run Get-StackFlavor -Type {type} -Name {flavor.Name} to see its schema.", existing.Name);
             }
-            var updated = existing.With(configuration: ConfigurationValidator.Validate(flavor, merged, existing.Name),
+            var updated = existing.With(configuration: ConfigurationValidator.Validate(flavor, merged, existing.Name, strict, _engine.Messages.Warning),
                 labels: StackOpsEngine.MergeLabels(existing.Labels, labels));
             StackOpsEngine.Write(transaction, updated);
             return Effective(flavor, updated);

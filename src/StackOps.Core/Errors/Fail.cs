@@ -3,7 +3,7 @@ using StackOps.Core.Model;
 namespace StackOps.Core.Errors;
 
 /// <summary>The engine's errors, one factory per error id, so each id and message is written once.</summary>
-public static class Fail
+public static partial class Fail
 {
     public static StackOpsException StackNotFound(string name) =>
         new("StackNotFound", ErrorKind.NotFound, $"Stack '{name}' was not found. Run Get-Stack to list the stacks of this store.", name);

@@ -9,6 +9,7 @@ public enum ErrorKind
     InvalidData,
     InvalidOperation,
     ResourceBusy,
+    SecurityError,
 }
 
 /// <summary>

@@ -60,7 +60,7 @@ public sealed class StackInterchange
     /// same name with another configuration is an error unless a prefix renames the imported ones
     /// or force replaces the stored ones. All or nothing: one commit, after every check.
     /// </summary>
-    public ImportedStack Import(string yaml, string source, string? stackName = null, string? componentNamePrefix = null, bool force = false)
+    public ImportedStack Import(string yaml, string source, string? stackName = null, string? componentNamePrefix = null, bool force = false, bool strict = false)
     {
         var (stack, components, flavors) = Parse(yaml, source);
         if (componentNamePrefix is not null)
@@ -92,7 +92,7 @@ public sealed class StackInterchange
             foreach (var component in components)
             {
                 var flavor = catalog.Get(component.Type, component.Flavor);
-                var imported = component.With(configuration: ConfigurationValidator.Validate(flavor, component.Configuration, component.Name), scope: _engine.Store.Scope);
+                var imported = component.With(configuration: ConfigurationValidator.Validate(flavor, component.Configuration, component.Name, strict, _engine.Messages.Warning), scope: _engine.Store.Scope);
                 var existing = view.FindComponent(component.Type, component.Name);
                 if (existing is not null && Same(existing, imported))
                 {

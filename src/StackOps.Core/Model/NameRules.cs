@@ -18,6 +18,7 @@ public static class NameRules
         if (name.Contains("..")) return "it contains '..'";
         if (name.Trim() != name) return "it starts or ends with white space";
         if (name == ".") return "it is '.'";
+        if (SecretReference.IsReference(name) || SecretReference.IsMalformed(name)) return "it is a secret reference, and names are stored and shown in clear";
         return null;
     }
 

@@ -21,8 +21,18 @@ public sealed partial record SecretReference(string SecretName, string Key)
 
     public static bool IsReference(object? value) => TryParse(value, out _);
 
+    /// <summary>
+    /// A value that was clearly meant as a reference but is not one: the whole value is in double
+    /// braces and a dot follows the (possibly empty) name, as in <c>{{ aws.}}</c> or <c>{{ .key }}</c>.
+    /// <c>{{n . k}}</c> and <c>{{nodot}}</c> stay plain text, as in ZenML.
+    /// </summary>
+    public static bool IsMalformed(object? value) => value is string text && !IsReference(text) && Intended().IsMatch(text);
+
     public override string ToString() => $"{{{{ {SecretName}.{Key} }}}}";
 
     [GeneratedRegex(@"^\{\{\s*(?<name>[^\s.{}]+)\.(?<key>[^\s{}]+)\s*\}\}$", RegexOptions.CultureInvariant)]
     private static partial Regex Pattern();
+
+    [GeneratedRegex(@"^\{\{\s*[^\s{}]*\.[^{}]*\}\}$", RegexOptions.CultureInvariant)]
+    private static partial Regex Intended();
 }

@@ -1,6 +1,7 @@
 using StackOps.Core.Errors;
 using StackOps.Core.Flavors;
 using StackOps.Core.Model;
+using StackOps.Core.Secrets;
 using StackOps.Core.Store;
 using StackOps.Core.Validation;
 
@@ -121,18 +122,22 @@ public sealed class StackService
         return stack.With(isActive: true);
     }
 
-    /// <summary>Runs every stack rule and returns one finding per problem.</summary>
-    public StackValidationResult Test(string name)
+    /// <summary>
+    /// Runs every stack rule and returns one finding per problem, secret references included (checked
+    /// at the given level through the backend in effect); strict turns warnings (clear-text credentials) into errors.
+    /// </summary>
+    public StackValidationResult Test(string name, SecretValidation secretValidation = SecretValidation.SecretAndKeyExists, bool strict = false, string? secretBackend = null)
     {
         var view = _engine.View();
         var stack = view.FindStack(name) ?? NameMatching.ExactOrUniquePrefix(view.Stacks().Items, s => s.Name, name, "Stack") ?? throw Fail.StackNotFound(name);
-        return Validate(view, stack);
+        return Validate(view, stack, strict, components => _engine.Secrets.Check(components, secretValidation, secretBackend));
     }
 
-    internal static StackValidationResult Validate(DocumentView view, Stack stack)
+    internal static StackValidationResult Validate(DocumentView view, Stack stack, bool strict = false,
+        Func<IReadOnlyList<StackComponent>, IEnumerable<StackValidationFinding>>? moreChecks = null)
     {
         var catalog = new FlavorCatalog(view);
-        return StackValidator.Validate(stack, view.FindComponent, catalog.Find);
+        return StackValidator.Validate(stack, view.FindComponent, catalog.Find, strict, moreChecks);
     }
 
     private Stack Save(IStoreTransaction transaction, DocumentView view, Stack stack)

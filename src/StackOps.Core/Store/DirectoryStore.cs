@@ -7,13 +7,14 @@ namespace StackOps.Core.Store;
 
 /// <summary>
 /// A directory of YAML documents, one per file: stacks/NAME.yaml, components/TYPE/NAME.yaml,
-/// flavors/TYPE/NAME.yaml. Writes go to a temporary file that is flushed and renamed over the
+/// flavors/TYPE/NAME.yaml, secret-backends/NAME.yaml. Writes go to a temporary file that is flushed and renamed over the
 /// target, under an exclusive lock on the store's .lock file, so concurrent processes lose no
 /// update and a crash leaves the old or the new file, never half of one.
 /// </summary>
 public sealed class DirectoryStore : IStackStore
 {
     private const string LockFileName = ".lock";
+    private const string SecretBackendFolder = "secret-backends";
     private static readonly TimeSpan LockTimeout = TimeSpan.FromSeconds(30);
 
     public DirectoryStore(string root, StoreScope scope)
@@ -55,12 +56,14 @@ public sealed class DirectoryStore : IStackStore
         DocumentCodec.StackKind => System.IO.Path.Combine(Root, "stacks", key.Name + ".yaml"),
         DocumentCodec.ComponentKind => System.IO.Path.Combine(Root, "components", key.Type!, key.Name + ".yaml"),
         DocumentCodec.FlavorKind => System.IO.Path.Combine(Root, "flavors", key.Type!, key.Name + ".yaml"),
+        DocumentCodec.SecretBackendKind => System.IO.Path.Combine(Root, SecretBackendFolder, key.Name + ".yaml"),
         _ => throw new ArgumentException($"unknown document kind {key.Kind}", nameof(key)),
     };
 
     private IEnumerable<(string Folder, string? Type)> Folders(string kind, string? type)
     {
         if (kind == DocumentCodec.StackKind) return [(System.IO.Path.Combine(Root, "stacks"), null)];
+        if (kind == DocumentCodec.SecretBackendKind) return [(System.IO.Path.Combine(Root, SecretBackendFolder), null)];
         var folder = kind == DocumentCodec.ComponentKind ? "components" : "flavors";
         var types = type is null ? ComponentTypes.All : [type];
         return types.Select(t => (System.IO.Path.Combine(Root, folder, t), (string?)t));
@@ -96,16 +99,20 @@ public sealed class DirectoryStore : IStackStore
     }
 
     /// <summary>Writes a file so that readers see the old or the new content, never a mix.</summary>
-    public static void WriteAtomically(string path, string text)
+    public static void WriteAtomically(string path, string text) => WriteAtomically(path, new UTF8Encoding(false).GetBytes(text));
+
+    /// <summary>Writes bytes atomically; with ownerOnly, the file is created readable and writable by its owner alone (0600 on Unix).</summary>
+    public static void WriteAtomically(string path, byte[] bytes, bool ownerOnly = false)
     {
         var folder = System.IO.Path.GetDirectoryName(path)!;
         Directory.CreateDirectory(folder);
         var temporary = System.IO.Path.Combine(folder, $".{System.IO.Path.GetFileName(path)}.{Guid.NewGuid():N}.tmp");
         try
         {
-            using (var stream = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None))
+            var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, Share = FileShare.None };
+            if (ownerOnly && !OperatingSystem.IsWindows()) options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+            using (var stream = new FileStream(temporary, options))
             {
-                var bytes = new UTF8Encoding(false).GetBytes(text);
                 stream.Write(bytes);
                 stream.Flush(flushToDisk: true);
             }

@@ -1,6 +1,7 @@
 using StackOps.Core.Errors;
 using StackOps.Core.Flavors;
 using StackOps.Core.Model;
+using StackOps.Core.Secrets;
 using StackOps.Core.Yaml;
 
 namespace StackOps.Core.Store;
@@ -79,6 +80,10 @@ internal sealed class DocumentView
 
     public Flavor? CustomFlavor(string type, string name) => One<Flavor>(new DocumentKey(DocumentCodec.FlavorKind, name, type));
 
+    public Listing<SecretBackendDefinition> SecretBackends() => All<SecretBackendDefinition>(DocumentCodec.SecretBackendKind, null);
+
+    public SecretBackendDefinition? SecretBackend(string name) => One<SecretBackendDefinition>(new DocumentKey(DocumentCodec.SecretBackendKind, name));
+
     private T? One<T>(DocumentKey key) where T : class
     {
         var stored = _read(key);
@@ -105,6 +110,7 @@ internal sealed class DocumentView
             Stack s => (s.Name, (string?)null),
             StackComponent c => (c.Name, c.Type),
             Flavor f => (f.Name, f.Type),
+            SecretBackendDefinition b => (b.Name, (string?)null),
             _ => ("", null),
         };
         if (!string.Equals(name, stored.Key.Name, StringComparison.OrdinalIgnoreCase))

@@ -5,7 +5,7 @@ using StackOps.Core.Model;
 namespace StackOps.Core.Validation;
 
 /// <summary>One problem of a component's configuration. Messages name keys, never values (a value may be a secret).</summary>
-public sealed record ConfigurationProblem(string ErrorId, string Key, string Message);
+public sealed record ConfigurationProblem(string ErrorId, string Key, string Message, bool IsWarning = false);
 
 /// <summary>Checks a configuration against its flavor's schema; the one place these rules live.</summary>
 public static class ConfigurationValidator
@@ -13,6 +13,8 @@ public static class ConfigurationValidator
     public const string UnknownKey = "UnknownConfigurationKey";
     public const string MissingKey = "MissingConfigurationKey";
     public const string InvalidValue = "InvalidConfigurationValue";
+    public const string MalformedReference = "MalformedSecretReference";
+    public const string PlainTextSecret = "PlainTextSecret";
 
     public static IReadOnlyList<ConfigurationProblem> Check(Flavor flavor, IReadOnlyDictionary<string, object?> configuration)
     {
@@ -33,8 +35,15 @@ public static class ConfigurationValidator
                     problems.Add(new(InvalidValue, field.Name, $"'{field.Name}' of flavor '{flavor.Name}' may not hold a secret reference; give its value in clear text."));
                 continue;
             }
+            if (SecretReference.IsMalformed(value))
+            {
+                problems.Add(new(MalformedReference, field.Name, $"'{field.Name}' looks like a secret reference but is not one; write it as '{{{{ secret_name.key }}}}' (the secret's name, a dot and the key, the whole value in double braces)."));
+                continue;
+            }
             if (TypeProblem(field, value) is { } problem)
                 problems.Add(new(InvalidValue, field.Name, $"'{field.Name}' of flavor '{flavor.Name}': {problem}."));
+            else if (field.Secret && value is string)
+                problems.Add(new(PlainTextSecret, field.Name, $"'{field.Name}' of flavor '{flavor.Name}' is a credential, but it is given in clear text, which ends up in the YAML document (and git). Store it with New-StackSecret and give a reference such as '{{{{ secret_name.{field.Name} }}}}' instead.", IsWarning: true));
         }
         foreach (var field in flavor.Configuration.Where(f => f.Required))
         {
@@ -45,10 +54,16 @@ public static class ConfigurationValidator
         return problems;
     }
 
-    /// <summary>Throws the first problem's id with every problem in the message, or returns the configuration with the schema's key names.</summary>
-    public static Dictionary<string, object?> Validate(Flavor flavor, IReadOnlyDictionary<string, object?> configuration, string componentName)
+    /// <summary>
+    /// Throws the first problem's id with every problem in the message, or returns the configuration
+    /// with the schema's key names. Warnings go to <paramref name="warn"/>, or count as errors when strict.
+    /// </summary>
+    public static Dictionary<string, object?> Validate(Flavor flavor, IReadOnlyDictionary<string, object?> configuration, string componentName,
+        bool strict = false, Action<string>? warn = null)
     {
-        var problems = Check(flavor, configuration);
+        var all = Check(flavor, configuration);
+        var problems = all.Where(p => strict || !p.IsWarning).ToList();
+        foreach (var warning in all.Where(p => p.IsWarning && !strict)) warn?.Invoke($"Component '{componentName}': {warning.Message}");
         if (problems.Count > 0)
             throw new StackOpsException(problems[0].ErrorId, ErrorKind.InvalidArgument,
                 $"The configuration of component '{componentName}' is not valid: {string.Join(" ", problems.Select(p => p.Message))}", componentName);

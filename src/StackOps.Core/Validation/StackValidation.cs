@@ -62,7 +62,8 @@ public sealed class StackValidationResult
 /// <summary>The rules a stack must satisfy, ZenML's among them; Test-Stack and every stack change run them.</summary>
 internal static class StackValidator
 {
-    public static StackValidationResult Validate(Stack stack, Func<string, string, StackComponent?> findComponent, Func<string, string, Flavor?> findFlavor)
+    public static StackValidationResult Validate(Stack stack, Func<string, string, StackComponent?> findComponent, Func<string, string, Flavor?> findFlavor,
+        bool strict = false, Func<IReadOnlyList<StackComponent>, IEnumerable<StackValidationFinding>>? moreChecks = null)
     {
         var findings = new List<StackValidationFinding>();
         foreach (var required in new[] { ComponentTypes.Orchestrator, ComponentTypes.ArtifactStore })
@@ -100,7 +101,7 @@ internal static class StackValidator
                 continue;
             }
             foreach (var problem in ConfigurationValidator.Check(flavor, component.Configuration))
-                findings.Add(new(FindingSeverity.Error, problem.ErrorId, $"The {type} '{name}': {problem.Message}", type, name, problem.Key,
+                findings.Add(new(problem.IsWarning && !strict ? FindingSeverity.Warning : FindingSeverity.Error, problem.ErrorId, $"The {type} '{name}': {problem.Message}", type, name, problem.Key,
                     component.Path, component.ConfigurationLines.TryGetValue(problem.Key, out var line) ? line : null));
             resolved.Add((component, flavor));
         }
@@ -117,6 +118,7 @@ internal static class StackValidator
                     $"The {other.Type} '{other.Name}' ({otherFlavor.Name}) only works on this machine, but the {component.Type} '{component.Name}' ({flavor.Name}) runs remotely; replace it with a remote {other.Type}.",
                     other.Type, other.Name, file: other.Path ?? stack.Path));
         }
+        if (moreChecks is not null) findings.AddRange(moreChecks(resolved.Select(r => r.Component).ToList()));
         return new StackValidationResult(stack.Name, findings);
     }
 }

@@ -1,12 +1,13 @@
 using StackOps.Core.Errors;
 using StackOps.Core.Flavors;
 using StackOps.Core.Model;
+using StackOps.Core.Secrets;
 using YamlDotNet.RepresentationModel;
 
 namespace StackOps.Core.Yaml;
 
 /// <summary>
-/// The document format (apiVersion stackops.io/v1; kinds Stack, StackComponent, Flavor): one
+/// The document format (apiVersion stackops.io/v1; kinds Stack, StackComponent, Flavor, SecretBackend): one
 /// place that reads and writes each kind, used by the store, export and import alike.
 /// </summary>
 public static class DocumentCodec
@@ -15,6 +16,7 @@ public static class DocumentCodec
     public const string StackKind = "Stack";
     public const string ComponentKind = "StackComponent";
     public const string FlavorKind = "Flavor";
+    public const string SecretBackendKind = "SecretBackend";
 
     /// <summary>Reads every document of a YAML stream (a file may hold one, an export several).</summary>
     public static IReadOnlyList<object> ReadAll(string text, string source, StoreScope scope = StoreScope.User, string? path = null, bool builtIn = false) =>
@@ -44,7 +46,8 @@ public static class DocumentCodec
             StackKind => ReadStack(reader, metadata, spec, scope, path),
             ComponentKind => ReadComponent(reader, metadata, spec, scope, path),
             FlavorKind => ReadFlavor(reader, metadata, spec, builtIn, path),
-            _ => throw Unsupported(reader, root, $"kind '{kind}' is not a StackOps document kind; use {StackKind}, {ComponentKind} or {FlavorKind}"),
+            SecretBackendKind => ReadSecretBackend(reader, metadata, spec, scope, path),
+            _ => throw Unsupported(reader, root, $"kind '{kind}' is not a StackOps document kind; use {StackKind}, {ComponentKind}, {FlavorKind} or {SecretBackendKind}"),
         };
     }
 
@@ -142,6 +145,18 @@ public static class DocumentCodec
             localWhen, requirements, fields, builtIn, path);
     }
 
+    private static SecretBackendDefinition ReadSecretBackend(DocumentReader reader, YamlMappingNode metadata, YamlMappingNode spec, StoreScope scope, string? path)
+    {
+        var name = Name(reader, metadata, "secret backend");
+        var type = reader.String(spec, "type", "spec", required: true)!;
+        if (!SecretBackendTypes.All.Contains(type))
+            throw reader.Invalid(reader.Find(spec, "type")!, "spec.type", $"'{type}' is not a secret backend type (one of {string.Join(", ", SecretBackendTypes.All)})");
+        var vault = reader.String(spec, "vault", "spec");
+        if ((type == SecretBackendTypes.SecretManagement) != (vault is not null))
+            throw reader.Invalid(spec, "spec.vault", type == SecretBackendTypes.SecretManagement ? "a secretmanagement backend names its vault" : $"only a secretmanagement backend has a vault");
+        return new SecretBackendDefinition(name, type, vault, reader.Boolean(spec, "default", "spec"), reader.String(metadata, "description", "metadata"), scope: scope, path: path);
+    }
+
     public static Dictionary<string, object?> ToTree(object document) => document switch
     {
         Stack stack => Envelope(StackKind, Metadata(stack.Name, null, stack.Labels, stack.Description), new Dictionary<string, object?>
@@ -150,6 +165,7 @@ public static class DocumentCodec
         }),
         StackComponent component => Envelope(ComponentKind, Metadata(component.Name, component.Type, component.Labels, null), ComponentSpec(component)),
         Flavor flavor => Envelope(FlavorKind, Metadata(flavor.Name, flavor.Type, null, null), FlavorSpec(flavor)),
+        SecretBackendDefinition backend => Envelope(SecretBackendKind, Metadata(backend.Name, null, null, backend.Description), SecretBackendSpec(backend)),
         _ => throw new ArgumentException($"{document.GetType().Name} is not a document", nameof(document)),
     };
 
@@ -185,6 +201,14 @@ public static class DocumentCodec
             if (link.ResourceId is not null) connector["resourceId"] = link.ResourceId;
             spec["connector"] = connector;
         }
+        return spec;
+    }
+
+    private static Dictionary<string, object?> SecretBackendSpec(SecretBackendDefinition backend)
+    {
+        var spec = new Dictionary<string, object?> { ["type"] = backend.Type };
+        if (backend.Vault is not null) spec["vault"] = backend.Vault;
+        if (backend.IsDefault) spec["default"] = true;
         return spec;
     }
 

@@ -1,0 +1,41 @@
+using StackOps.Core.Secrets;
+
+namespace StackOps.Core.Errors;
+
+/// <summary>The errors of secrets and their backends. None holds a value: names, keys, files and lines only.</summary>
+public static partial class Fail
+{
+    public static StackOpsException SecretNotFound(string name, string backend) =>
+        new("SecretNotFound", ErrorKind.NotFound, $"Secret '{name}' was not found in the secret backend '{backend}'. Run Get-StackSecret -Backend {backend} to list its secrets, or New-StackSecret {name} to create it.", name);
+
+    public static StackOpsException SecretKeyNotFound(Secret secret, string key, string backend) =>
+        new("SecretKeyNotFound", ErrorKind.NotFound, $"Secret '{secret.Name}' in the secret backend '{backend}' has no key '{key}' (its keys: {string.Join(", ", secret.Keys)}). Add it with Set-StackSecret {secret.Name} -Key {key}.", secret.Name);
+
+    public static StackOpsException SecretBackendNotFound(string name, IEnumerable<string> known) =>
+        new("SecretBackendNotFound", ErrorKind.NotFound, $"Secret backend '{name}' is not registered in this store (known: {string.Join(", ", known)}). Run Get-StackSecretBackend to list them, or Register-StackSecretBackend to add one.", name);
+
+    public static StackOpsException SecretBackendCannot(SecretBackendDefinition backend, SecretBackendCapabilities needed, string hint) =>
+        new(needed == SecretBackendCapabilities.Write ? "SecretBackendReadOnly" : "SecretBackendUnsupported", ErrorKind.InvalidOperation,
+            $"The secret backend '{backend.Name}' ({backend.Type}) cannot {needed.ToString().ToLowerInvariant()} secrets. {hint}", backend);
+
+    public static StackOpsException SecretsKeyMissing(string keyFile) =>
+        new("SecretsKeyMissing", ErrorKind.NotFound, $"The local secrets are encrypted, but their key file '{keyFile}' is missing and ${LocalSecretBackend.KeyVariable} is not set. Restore the key file from your backup, or set ${LocalSecretBackend.KeyVariable} to the key (base64) the secrets were written with.", keyFile);
+
+    public static StackOpsException SecretsKeyInvalid(string source) =>
+        new("SecretsKeyInvalid", ErrorKind.InvalidData, $"The secrets key in {source} is not a base64-encoded 256-bit key. Give the 44-character base64 text of 32 random bytes, or restore the key file from your backup.", source);
+
+    public static StackOpsException SecretsKeyInsecure(string keyFile) =>
+        new("SecretsKeyInsecure", ErrorKind.SecurityError, $"The secrets key file '{keyFile}' can be read or written by other users. Restrict it to yourself (chmod 600 '{keyFile}'), then retry.", keyFile);
+
+    public static StackOpsException SecretsKeyMismatch(string name, string file) =>
+        new("SecretsKeyMismatch", ErrorKind.SecurityError, $"Secret '{name}' ({file}) was encrypted with another key than the current one (the key file or ${LocalSecretBackend.KeyVariable}). Use the key it was written with, or remove the secret with Remove-StackSecret {name} -Force and create it again.", name);
+
+    public static StackOpsException SecretTampered(string name, string file, string reason) =>
+        new("SecretTampered", ErrorKind.SecurityError, $"Secret '{name}' cannot be trusted: {file} {reason}. Restore the file from a backup, or remove it with Remove-StackSecret {name} -Force and create it again.", name);
+
+    public static StackOpsException SecretValueMissing(string secret, string key) =>
+        new("SecretValueMissing", ErrorKind.InvalidArgument, $"No value was given for key '{key}' of secret '{secret}', and this session is not interactive ($env:CI is set or input is redirected), so StackOps does not prompt. Pass the value as a SecureString (-Value @{{ {key} = $secure }}, -SecureValue or -Credential).", secret);
+
+    public static StackOpsException SecretInUse(string name, IEnumerable<string> components) =>
+        new("SecretInUse", ErrorKind.InvalidOperation, $"Secret '{name}' is referenced by {string.Join(", ", components)}. Change those references first, or pass -Force to remove it anyway (they will then fail to resolve).", name);
+}

@@ -1,0 +1,96 @@
+using StackOps.Core.Model;
+
+namespace StackOps.Core.Secrets;
+
+/// <summary>What a backend can do; callers ask before they act, so a new vault only declares its own.</summary>
+[Flags]
+public enum SecretBackendCapabilities
+{
+    None = 0,
+    Read = 1,
+    Write = 2,
+    List = 4,
+}
+
+/// <summary>
+/// Where secret values live. Small on purpose: cloud vaults can be added by implementing it,
+/// without touching the callers. Errors are StackOpsExceptions that never hold a value.
+/// </summary>
+public interface ISecretBackend
+{
+    string Name { get; }
+    SecretBackendCapabilities Capabilities { get; }
+
+    /// <summary>The secret, or null when there is none of that name (names are case-insensitive).</summary>
+    Secret? Read(string name);
+
+    /// <summary>Whether a secret of that name exists, without reading its values when the backend can tell.</summary>
+    bool Exists(string name);
+
+    /// <summary>The names of the secrets (List capability).</summary>
+    IReadOnlyList<string> List();
+
+    /// <summary>A change of several secrets under the backend's lock, written atomically on commit (Write capability).</summary>
+    ISecretTransaction Begin();
+}
+
+public interface ISecretTransaction : IDisposable
+{
+    Secret? Read(string name);
+    void Put(Secret secret);
+    void Delete(string name);
+    void Commit();
+}
+
+/// <summary>The backend types StackOps knows.</summary>
+public static class SecretBackendTypes
+{
+    /// <summary>Encrypted files in the user's StackOps home (AES-256-GCM).</summary>
+    public const string Local = "local";
+    /// <summary>Read-only: STACKOPS_SECRET_&lt;NAME&gt;__&lt;KEY&gt; environment variables, for CI.</summary>
+    public const string Environment = "env";
+    /// <summary>A vault registered with Microsoft.PowerShell.SecretManagement (provided by the PowerShell host).</summary>
+    public const string SecretManagement = "secretmanagement";
+
+    public static readonly IReadOnlyList<string> All = [Local, Environment, SecretManagement];
+}
+
+/// <summary>
+/// A backend as a store knows it: the built-in ones (local, env), or one registered with
+/// Register-StackSecretBackend and kept as a SecretBackend document. One of them is the store's default.
+/// </summary>
+public sealed class SecretBackendDefinition
+{
+    public SecretBackendDefinition(string name, string type, string? vault = null, bool isDefault = false, string? description = null,
+        bool isBuiltIn = false, StoreScope scope = StoreScope.User, string? path = null)
+    {
+        Name = name;
+        Type = type;
+        Vault = vault;
+        IsDefault = isDefault;
+        Description = description;
+        IsBuiltIn = isBuiltIn;
+        Scope = scope;
+        Path = path;
+    }
+
+    public string Name { get; }
+    public string Type { get; }
+    /// <summary>The SecretManagement vault, for the secretmanagement type.</summary>
+    public string? Vault { get; }
+    /// <summary>Whether the store resolves references through this backend (unless $env:STACKOPS_SECRET_BACKEND or -Backend says otherwise).</summary>
+    public bool IsDefault { get; }
+    public string? Description { get; }
+    public bool IsBuiltIn { get; }
+    public StoreScope Scope { get; }
+    /// <summary>The document's file; null for the built-in backends.</summary>
+    public string? Path { get; }
+
+    /// <summary>What the backend can do (filled in from the backend itself when listed).</summary>
+    public SecretBackendCapabilities Capabilities { get; private init; }
+
+    public SecretBackendDefinition With(bool? isDefault = null, string? path = null, SecretBackendCapabilities? capabilities = null) =>
+        new(Name, Type, Vault, isDefault ?? IsDefault, Description, IsBuiltIn, Scope, path ?? Path) { Capabilities = capabilities ?? Capabilities };
+
+    public override string ToString() => Name;
+}

@@ -1,0 +1,76 @@
+using System.Text.RegularExpressions;
+using StackOps.Core.Errors;
+using StackOps.Core.Model;
+
+namespace StackOps.Core.Secrets;
+
+/// <summary>
+/// A named set of key → value pairs with optional labels. <see cref="ToString"/> and every
+/// other member that a log, an error or a formatter may show give names only, never values.
+/// </summary>
+public sealed class Secret
+{
+    public Secret(string name, IReadOnlyDictionary<string, string> values, IReadOnlyDictionary<string, string>? labels = null,
+        DateTimeOffset? created = null, DateTimeOffset? updated = null)
+    {
+        Name = name;
+        Values = new SortedDictionary<string, string>(values.ToDictionary(p => p.Key, p => p.Value), StringComparer.Ordinal);
+        Labels = labels ?? new Dictionary<string, string>();
+        Created = created;
+        Updated = updated;
+    }
+
+    public string Name { get; }
+    public IReadOnlyList<string> Keys => Values.Keys.ToList();
+    public IReadOnlyDictionary<string, string> Labels { get; }
+    public DateTimeOffset? Created { get; }
+    public DateTimeOffset? Updated { get; }
+
+    /// <summary>The clear values: for the adapters to turn into SecureStrings or environment variables, never to print.</summary>
+    public IReadOnlyDictionary<string, string> Values { get; }
+
+    public Secret With(string? name = null, IReadOnlyDictionary<string, string>? values = null, IReadOnlyDictionary<string, string>? labels = null,
+        DateTimeOffset? created = null, DateTimeOffset? updated = null) =>
+        new(name ?? Name, values ?? Values, labels ?? Labels, created ?? Created, updated ?? Updated);
+
+    public override string ToString() => Name;
+}
+
+/// <summary>The rules for secret names and keys.</summary>
+public static partial class SecretNames
+{
+    /// <summary>ZenML reserves it: a secret's fields sit next to its name.</summary>
+    public const string Reserved = "name";
+
+    /// <summary>
+    /// A secret name follows the store's name rules and must be usable in a reference, so it
+    /// has no dot (a reference ends the name at the first dot), white space or braces.
+    /// </summary>
+    public static string Validate(string? name)
+    {
+        var problem = NameRules.Problem(name);
+        if (problem is null)
+        {
+            if (string.Equals(name, Reserved, StringComparison.OrdinalIgnoreCase)) problem = $"'{Reserved}' is reserved";
+            else if (name!.IndexOfAny(['.', '{', '}']) is var bad and >= 0) problem = $"it contains '{name[bad]}', which a reference {{{{ name.key }}}} cannot hold";
+            else if (name.Any(char.IsWhiteSpace)) problem = "it contains white space, which a reference {{ name.key }} cannot hold";
+        }
+        if (problem is not null) throw Fail.InvalidName("Secret", name ?? "", problem);
+        return name!;
+    }
+
+    /// <summary>Keys are identifiers: a letter or underscore, then letters, digits and underscores.</summary>
+    public static string ValidateKey(string secret, string? key)
+    {
+        if (key is null || !KeyPattern().IsMatch(key))
+            throw new StackOpsException("InvalidSecretKey", ErrorKind.InvalidArgument,
+                $"'{Fail.Printable(key ?? "")}' is not a valid key of secret '{secret}': keys are identifiers (a letter or '_', then letters, digits or '_'), such as access_key_id.", secret);
+        if (string.Equals(key, Reserved, StringComparison.OrdinalIgnoreCase))
+            throw new StackOpsException("InvalidSecretKey", ErrorKind.InvalidArgument,
+                $"'{key}' cannot be a key of secret '{secret}': ZenML reserves it. Use another key, such as username.", secret);
+        return key;
+    }
+
+    [GeneratedRegex("^[A-Za-z_][A-Za-z0-9_]*$", RegexOptions.CultureInvariant)]
+    private static partial Regex KeyPattern();
+}
