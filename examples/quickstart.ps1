@@ -1,8 +1,9 @@
 #requires -Version 7.4
 <#
 .SYNOPSIS
-    StackOps quickstart: registers components and stacks in a temporary store, validates them,
-    shows them as tables, exports one stack, removes it and imports it back.
+    StackOps quickstart: registers components and stacks in a temporary store, keeps a credential
+    in a secret that a component references, validates the stacks, resolves the references,
+    shows everything as tables, exports one stack, removes it and imports it back.
 .PARAMETER ModulePath
     The module to import; the freshly built out/StackOps by default.
 .PARAMETER StorePath
@@ -27,6 +28,11 @@ New-StackComponent -Type artifact_store -Name s3-staging -Flavor s3 -Configurati
 } -Label @{ team = 'ml' }
 New-StackComponent -Type container_registry -Name ecr-staging -Flavor aws -Configuration @{ uri = '123456789012.dkr.ecr.eu-west-1.amazonaws.com' }
 
+# The credential lives in a secret (encrypted in the user's StackOps home); the component holds only the reference.
+# Interactively you would type it: New-StackSecret aws_staging -Key access_key_id (prompts without echo).
+New-StackSecret -Name aws_staging -Value @{ access_key_id = ConvertTo-SecureString 'AKIAQUICKSTARTEXAMPLE' -AsPlainText -Force }
+Get-StackSecret | Format-Table
+
 # Stacks: a local one for development and a remote one for staging.
 New-Stack -Name dev -Orchestrator default -ArtifactStore default -Description 'Runs on this machine.'
 New-Stack -Name staging -Orchestrator k8s-staging -ArtifactStore s3-staging -ContainerRegistry ecr-staging -Label @{ stage = 'staging' }
@@ -39,6 +45,9 @@ Get-StackComponent | Format-Table
 $results = Get-Stack | Test-Stack
 $results | Format-Table
 if ($results | Where-Object { -not $_.IsValid }) { throw 'A stack failed validation.' }
+
+# The effective configuration with the reference resolved: the key is a SecureString, the YAML keeps the reference.
+Resolve-StackConfiguration -Stack staging | Format-Table
 
 # Export, remove, import: the stack comes back as it was.
 $exportFile = [System.IO.Path]::Combine($StorePath, 'staging.export.yaml')

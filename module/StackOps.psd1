@@ -8,7 +8,7 @@
     Author               = 'StackOps'
     CompanyName          = 'StackOps'
     Copyright            = '(c) StackOps. All rights reserved.'
-    Description          = 'ZenML-style stacks and components for PowerShell: register stacks of orchestrators, artifact stores, container registries and more, validate them against flavor schemas and keep them as reviewable YAML.'
+    Description          = 'ZenML-style stacks and components for PowerShell: register stacks of orchestrators, artifact stores, container registries and more, validate them against flavor schemas, keep them as reviewable YAML, and keep credentials out of them with secret references resolved from encrypted local files, environment variables or SecretManagement vaults.'
     PowerShellVersion    = '7.4'
     FormatsToProcess     = @('StackOps.format.ps1xml')
     CmdletsToExport      = @(
@@ -32,15 +32,25 @@
         'Get-StackFlavor'
         'Register-StackFlavor'
         'Unregister-StackFlavor'
+        'New-StackSecret'
+        'Get-StackSecret'
+        'Set-StackSecret'
+        'Rename-StackSecret'
+        'Remove-StackSecret'
+        'Register-StackSecret'
+        'Resolve-StackConfiguration'
+        'Get-StackSecretBackend'
+        'Register-StackSecretBackend'
+        'Unregister-StackSecretBackend'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()
     VariablesToExport    = @()
     PrivateData          = @{
         PSData = @{
-            Tags         = @('MLOps', 'ZenML', 'Stacks', 'GitHubActions', 'Infrastructure', 'PSEdition_Core', 'Windows', 'Linux', 'MacOS')
+            Tags         = @('MLOps', 'ZenML', 'Stacks', 'Secrets', 'GitHubActions', 'Infrastructure', 'PSEdition_Core', 'Windows', 'Linux', 'MacOS')
             ProjectUri   = 'https://github.com/stackops/stackops'
-            ReleaseNotes = 'Foundation: stacks, components and flavors on a local YAML store.'
+            ReleaseNotes = 'Secrets: {{ name.key }} references resolved from the local encrypted store, environment variables or SecretManagement vaults, with masking of every value in every stream.'
         }
     }
 }

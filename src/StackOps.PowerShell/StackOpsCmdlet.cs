@@ -3,14 +3,17 @@ using System.Management.Automation;
 using StackOps.Core;
 using StackOps.Core.Errors;
 using StackOps.Core.Model;
+using StackOps.Core.Secrets;
 using StackOps.Core.Store;
 
 namespace StackOps.PowerShell;
 
 /// <summary>
 /// The base of every StackOps cmdlet: opens the engine on the store of the current location (or
-/// -Scope), turns engine errors into ErrorRecords with stable ids, and converts PowerShell
-/// values (hashtables, PSObjects) into the engine's plain values.
+/// -Scope), turns engine errors into ErrorRecords with stable ids, converts PowerShell values
+/// (hashtables, PSObjects, SecureStrings) into the engine's plain values, and passes every
+/// message it writes (verbose, debug, warning, error, progress) through the secret masker:
+/// the Write* methods below hide the Cmdlet ones, so a cmdlet cannot write around the masker.
 /// </summary>
 public abstract class StackOpsCmdlet : PSCmdlet
 {
@@ -19,7 +22,15 @@ public abstract class StackOpsCmdlet : PSCmdlet
     /// <summary>The store the cmdlet works on; null means the repository around the current location, else the user store.</summary>
     protected virtual StoreScope? RequestedScope => null;
 
-    protected StackOpsEngine Engine => _engine ??= StackOpsEngine.Open(RequestedScope, CurrentDirectory);
+    protected StackOpsEngine Engine => _engine ??= OpenEngine();
+
+    private StackOpsEngine OpenEngine()
+    {
+        var engine = StackOpsEngine.Open(RequestedScope, CurrentDirectory);
+        engine.Log = new CmdletLog(this);
+        engine.Secrets.HostBackends = backend => new Secrets.SecretManagementBackend(backend);
+        return engine;
+    }
 
     protected string CurrentDirectory => SessionState.Path.CurrentFileSystemLocation.ProviderPath;
 
@@ -53,6 +64,82 @@ public abstract class StackOpsCmdlet : PSCmdlet
         var record = new ErrorRecord(e, e.ErrorId, Category(e.Kind), e.Target is null or string ? target ?? e.Target : e.Target);
         record.ErrorDetails = new ErrorDetails(e.Message);
         return record;
+    }
+
+    protected new void WriteVerbose(string text) => base.WriteVerbose(Mask(text));
+
+    protected new void WriteDebug(string text) => base.WriteDebug(Mask(text));
+
+    protected new void WriteWarning(string text) => base.WriteWarning(Mask(text));
+
+    protected new void WriteError(ErrorRecord errorRecord) => base.WriteError(Masked(errorRecord));
+
+    protected new void ThrowTerminatingError(ErrorRecord errorRecord) => base.ThrowTerminatingError(Masked(errorRecord));
+
+    protected new void WriteProgress(ProgressRecord progressRecord)
+    {
+        progressRecord.Activity = Mask(progressRecord.Activity);
+        progressRecord.StatusDescription = Mask(progressRecord.StatusDescription);
+        progressRecord.CurrentOperation = Mask(progressRecord.CurrentOperation);
+        base.WriteProgress(progressRecord);
+    }
+
+    private static string Mask(string text) => SecretMasker.Shared.Apply(text);
+
+    /// <summary>The record itself, or (when its text would reveal a secret value) a copy whose exception and details are masked.</summary>
+    private static ErrorRecord Masked(ErrorRecord record)
+    {
+        var masker = SecretMasker.Shared;
+        if (!masker.Reveals(record.Exception.Message) && !masker.Reveals(record.ErrorDetails?.Message)) return record;
+        var masked = new ErrorRecord(record, new StackOpsException(record.FullyQualifiedErrorId.Split(',')[0], ErrorKind.InvalidOperation, Mask(record.Exception.Message)));
+        masked.ErrorDetails = new ErrorDetails(Mask(record.ErrorDetails?.Message ?? record.Exception.Message));
+        return masked;
+    }
+
+    /// <summary>
+    /// Whether the session must not prompt: $env:CI is set (GitHub Actions and most CI set it), or the
+    /// console's input is redirected. Hosts that cannot prompt fail the prompt itself, which is then treated the same.
+    /// </summary>
+    protected bool IsNonInteractive =>
+        !string.IsNullOrEmpty(Environment.GetEnvironmentVariable("CI")) || (Host.Name == "ConsoleHost" && Console.IsInputRedirected);
+
+    /// <summary>Asks the user for one secret value without echoing it; a missing value is an error when the session is not interactive.</summary>
+    protected string PromptSecret(string secret, string key)
+    {
+        if (IsNonInteractive) throw Fail.SecretValueMissing(secret, key);
+        try
+        {
+            Host.UI.Write($"Value for key '{key}' of secret '{secret}': ");
+            return Plain(Host.UI.ReadLineAsSecureString());
+        }
+        catch (Exception e) when (e is System.Management.Automation.Host.HostException or PSInvalidOperationException or NotImplementedException or PSNotImplementedException)
+        {
+            throw Fail.SecretValueMissing(secret, key);
+        }
+    }
+
+    /// <summary>A SecureString's text, registered with the masker before anything can print it.</summary>
+    protected static string Plain(System.Security.SecureString secure)
+    {
+        var text = new System.Net.NetworkCredential(string.Empty, secure).Password;
+        SecretMasker.Shared.Register(text);
+        return text;
+    }
+
+    protected static System.Security.SecureString Secure(string text)
+    {
+        var secure = new System.Security.SecureString();
+        foreach (var c in text) secure.AppendChar(c);
+        secure.MakeReadOnly();
+        return secure;
+    }
+
+    /// <summary>The engine's messages, into this cmdlet's streams (which mask them again, harmlessly).</summary>
+    private sealed class CmdletLog(StackOpsCmdlet cmdlet) : IEngineLog
+    {
+        public void Warning(string message) => cmdlet.WriteWarning(message);
+        public void Verbose(string message) => cmdlet.WriteVerbose(message);
+        public void Debug(string message) => cmdlet.WriteDebug(message);
     }
 
     protected void WriteProblems<T>(Listing<T> listing)

@@ -18,10 +18,13 @@ public sealed class OtherYamlDotNetAttribute(string path) : Attribute
     public string Path { get; } = path;
 }
 
-/// <summary>What a script produced: its output objects and the errors it wrote.</summary>
+/// <summary>What a script produced: its output objects, the errors it wrote, and the text of every stream.</summary>
 public sealed record ScriptResult(IReadOnlyList<PSObject> Output, IReadOnlyList<ErrorRecord> Errors, IReadOnlyList<string> Warnings)
 {
     public IReadOnlyList<string> ErrorIds => Errors.Select(e => e.FullyQualifiedErrorId).ToList();
+
+    /// <summary>The text of all six streams and the progress records: output objects (deeply), errors (exceptions, details, targets), warnings, verbose, debug, information.</summary>
+    public IReadOnlyList<string> AllText { get; init; } = [];
 
     public PSObject Single() => Assert.Single(Output);
 }
@@ -39,14 +42,14 @@ public sealed class PowerShellSession : IDisposable
 
     private readonly Runspace _runspace;
 
-    public PowerShellSession(bool importModule = true)
+    public PowerShellSession(bool importModule = true, System.Management.Automation.Host.PSHost? host = null)
     {
         Root = Directory.CreateTempSubdirectory("stackops-ps-").FullName;
         Home = Directory.CreateDirectory(System.IO.Path.Combine(Root, "home")).FullName;
         WorkingDirectory = Directory.CreateDirectory(System.IO.Path.Combine(Root, "work")).FullName;
         var state = InitialSessionState.CreateDefault2();
         if (importModule) state.ImportPSModule(ModuleManifest);
-        _runspace = RunspaceFactory.CreateRunspace(state);
+        _runspace = host is null ? RunspaceFactory.CreateRunspace(state) : RunspaceFactory.CreateRunspace(host, state);
         _runspace.Open();
         Environment.SetEnvironmentVariable("STACKOPS_HOME", Home);
         Environment.SetEnvironmentVariable("STACKOPS_ACTIVE_STACK", null);
@@ -67,15 +70,29 @@ public sealed class PowerShellSession : IDisposable
         foreach (var (name, value) in variables) _runspace.SessionStateProxy.SetVariable(name, value);
         shell.AddScript(script);
         Collection<PSObject> output;
+        var errors = new List<ErrorRecord>();
         try
         {
             output = shell.Invoke();
         }
         catch (RuntimeException e)
         {
-            return new ScriptResult([], shell.Streams.Error.Append(e.ErrorRecord).ToList(), shell.Streams.Warning.Select(w => w.Message).ToList());
+            output = [];
+            errors.Add(e.ErrorRecord);
         }
-        return new ScriptResult(output.Where(o => o is not null).ToList(), shell.Streams.Error.ToList(), shell.Streams.Warning.Select(w => w.Message).ToList());
+        errors.InsertRange(0, shell.Streams.Error);
+        var outputs = output.Where(o => o is not null).ToList();
+        return new ScriptResult(outputs, errors, shell.Streams.Warning.Select(w => w.Message).ToList())
+        {
+            AllText = outputs.SelectMany(o => StreamText.Of(o))
+                .Concat(errors.SelectMany(e => new[] { e.ToString(), e.Exception.ToString(), e.ErrorDetails?.Message ?? "", e.FullyQualifiedErrorId }.Concat(StreamText.Of(e.TargetObject))))
+                .Concat(shell.Streams.Warning.Select(w => w.Message))
+                .Concat(shell.Streams.Verbose.Select(v => v.Message))
+                .Concat(shell.Streams.Debug.Select(d => d.Message))
+                .Concat(shell.Streams.Information.Select(i => i.MessageData?.ToString() ?? ""))
+                .Concat(shell.Streams.Progress.SelectMany(p => new[] { p.Activity, p.StatusDescription, p.CurrentOperation ?? "" }))
+                .ToList(),
+        };
     }
 
     /// <summary>Runs a script that must succeed without errors and returns its output.</summary>
@@ -106,5 +123,42 @@ public sealed class PowerShellSession : IDisposable
         _runspace.Dispose();
         Environment.SetEnvironmentVariable("STACKOPS_HOME", null);
         try { Directory.Delete(Root, recursive: true); } catch (IOException) { }
+    }
+}
+
+/// <summary>Everything an object would show: its properties' values, deeply (a SecureString shows as itself, never its text).</summary>
+public static class StreamText
+{
+    public static IEnumerable<string> Of(object? value, int depth = 4)
+    {
+        if (value is PSObject wrapped) value = wrapped.BaseObject;
+        switch (value)
+        {
+            case null:
+                yield break;
+            case string text:
+                yield return text;
+                yield break;
+            case System.Security.SecureString:
+                yield return "<SecureString>";
+                yield break;
+            case System.Collections.IDictionary map when depth > 0:
+                foreach (System.Collections.DictionaryEntry entry in map)
+                    foreach (var text in Of(entry.Key, depth - 1).Concat(Of(entry.Value, depth - 1))) yield return text;
+                yield break;
+            case System.Collections.IEnumerable items when depth > 0:
+                foreach (var item in items)
+                    foreach (var text in Of(item, depth - 1)) yield return text;
+                yield break;
+        }
+        yield return value.ToString() ?? "";
+        if (depth == 0 || value.GetType().IsPrimitive || value is Enum or DateTime or DateTimeOffset) yield break;
+        foreach (var property in value.GetType().GetProperties().Where(p => p.GetIndexParameters().Length == 0))
+        {
+            object? propertyValue;
+            try { propertyValue = property.GetValue(value); }
+            catch (System.Reflection.TargetInvocationException) { continue; }
+            foreach (var text in Of(propertyValue, depth - 1)) yield return text;
+        }
     }
 }

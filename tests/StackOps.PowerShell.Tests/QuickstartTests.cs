@@ -17,6 +17,7 @@ public sealed class QuickstartTests : IDisposable
         var result = _ps.Run($$"""
             function Write-Host { param([Parameter(ValueFromRemainingArguments)] $Text) }
             function Format-Table { param([Parameter(ValueFromPipeline)] $InputObject) process { } }
+            function ConvertTo-SecureString { param([string] $String, [switch] $AsPlainText, [switch] $Force) [System.Net.NetworkCredential]::new('', $String).SecurePassword }
             & '{{script}}' -ModulePath '{{PowerShellSession.ModuleManifest}}' -StorePath '{{store}}'
             """);
         Assert.True(result.Errors.Count == 0, string.Join("\n", result.Errors));
@@ -25,6 +26,8 @@ public sealed class QuickstartTests : IDisposable
                      "components/artifact_store/s3-staging.yaml", "components/container_registry/ecr-staging.yaml", "staging.export.yaml" })
             Assert.True(File.Exists(Path.Combine(store, file)), file);
         Assert.Contains("key: '{{ aws_staging.access_key_id }}'", File.ReadAllText(Path.Combine(store, "components/artifact_store/s3-staging.yaml")));
+        Assert.True(File.Exists(Path.Combine(store, "secrets/aws_staging.secret")));
+        Assert.DoesNotContain(Directory.EnumerateFiles(store, "*", SearchOption.AllDirectories), f => File.ReadAllText(f).Contains("AKIAQUICKSTARTEXAMPLE"));
         Assert.Contains("container_registry: ecr-staging", File.ReadAllText(Path.Combine(store, "stacks/staging.yaml")));
         Assert.Contains("dev", File.ReadAllText(Path.Combine(store, "state/active-stacks.yaml")));
     }

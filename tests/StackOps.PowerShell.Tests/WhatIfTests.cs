@@ -8,6 +8,8 @@ public sealed class WhatIfTests : IDisposable
 {
     private readonly PowerShellSession _ps = new();
 
+    public WhatIfTests() => _ps.Ok(SecretCmdletTests.SecureHelper);
+
     public void Dispose() => _ps.Dispose();
 
     private static readonly Dictionary<string, string> Scripts = new()
@@ -28,6 +30,13 @@ public sealed class WhatIfTests : IDisposable
         ["Remove-StackComponent"] = "Get-StackComponent mine | Remove-StackComponent -WhatIf",
         ["Register-StackFlavor"] = "Register-StackFlavor -Yaml \"apiVersion: stackops.io/v1`nkind: Flavor`nmetadata: { name: mine, type: alerter }`nspec: { configuration: {} }`n\" -WhatIf",
         ["Unregister-StackFlavor"] = "Unregister-StackFlavor alerter custom -WhatIf",
+        ["New-StackSecret"] = "New-StackSecret other -Value @{ k = (S 'whatif-value') } -WhatIf",
+        ["Set-StackSecret"] = "Set-StackSecret aws -Value @{ k = (S 'whatif-value') } -WhatIf",
+        ["Rename-StackSecret"] = "Rename-StackSecret aws other -WhatIf",
+        ["Remove-StackSecret"] = "Get-StackSecret aws | Remove-StackSecret -WhatIf",
+        ["Register-StackSecret"] = "Register-StackSecret dev -Value @{ 'mlflow.password' = (S 'whatif-value') } -WhatIf",
+        ["Register-StackSecretBackend"] = "Register-StackSecretBackend ci env -Default -WhatIf",
+        ["Unregister-StackSecretBackend"] = "Unregister-StackSecretBackend team -WhatIf",
     };
 
     [Fact]
@@ -46,6 +55,10 @@ public sealed class WhatIfTests : IDisposable
             New-StackComponent orchestrator mine local
             New-Stack dev -Orchestrator mine -ArtifactStore default
             Register-StackFlavor -Yaml "apiVersion: stackops.io/v1`nkind: Flavor`nmetadata: { name: custom, type: alerter }`nspec: { configuration: {} }`n"
+            New-StackSecret aws -Value @{ access_key_id = (S 'whatif-aws') }
+            New-StackComponent experiment_tracker mlflow mlflow -Configuration @{ tracking_password = '{{ mlflow.password }}' }
+            Set-Stack dev -ExperimentTracker mlflow
+            Register-StackSecretBackend team env
             """);
         var before = _ps.Snapshot();
         foreach (var (cmdlet, script) in Scripts)

@@ -34,7 +34,10 @@ public static partial class Fail
         new("SecretTampered", ErrorKind.SecurityError, $"Secret '{name}' cannot be trusted: {file} {reason}. Restore the file from a backup, or remove it with Remove-StackSecret {name} -Force and create it again.", name);
 
     public static StackOpsException SecretValueMissing(string secret, string key) =>
-        new("SecretValueMissing", ErrorKind.InvalidArgument, $"No value was given for key '{key}' of secret '{secret}', and this session is not interactive ($env:CI is set or input is redirected), so StackOps does not prompt. Pass the value as a SecureString (-Value @{{ {key} = $secure }}, -SecureValue or -Credential).", secret);
+        new("SecretValueMissing", ErrorKind.InvalidArgument, $"No value was given for key '{key}' of secret '{secret}', and this session is not interactive ($env:CI is set or input is redirected), so StackOps does not prompt. Pass it as a SecureString instead: -Value @{{ {key} = $secure }} (New-StackSecret, Set-StackSecret) or -Value @{{ '{secret}.{key}' = $secure }} (Register-StackSecret).", secret);
+
+    public static StackOpsException PlainTextSecretValue(string secret, string key) =>
+        new("PlainTextSecretValue", ErrorKind.InvalidArgument, $"The value of key '{key}' of secret '{secret}' was given as clear text. Give it as a SecureString (Read-Host -AsSecureString, or ConvertTo-SecureString), so it stays out of your history and logs.", secret);
 
     public static StackOpsException SecretInUse(string name, IEnumerable<string> components) =>
         new("SecretInUse", ErrorKind.InvalidOperation, $"Secret '{name}' is referenced by {string.Join(", ", components)}. Change those references first, or pass -Force to remove it anyway (they will then fail to resolve).", name);

@@ -305,6 +305,8 @@ public sealed class SecretService
             var secretFields = new List<string>();
             foreach (var use in SecretReferenceUse.In(component))
             {
+                // A backend that fails (a wrong key, a missing module) is its own error, not a missing secret.
+                if (lookup.Failure(use.Reference.SecretName) is { } failure) throw failure;
                 if (lookup.Problem(use, definition) is { } problem)
                 {
                     unresolved.Add($"{use.Location} references {use.Reference}: {problem.Message}");
@@ -323,7 +325,7 @@ public sealed class SecretService
         return resolved;
     }
 
-    /// <summary>The secret keys a stack references that the backend lacks, grouped by secret and key.</summary>
+    /// <summary>The secret keys a stack references that the backend lacks, one per secret and key, in name order (the order of prompts).</summary>
     public IReadOnlyList<MissingSecretKey> Missing(string stackName, string? backend = null)
     {
         var definition = Backend(backend);
@@ -338,7 +340,7 @@ public sealed class SecretService
             if (secret is not null && KeyOf(secret, first.Reference.Key) is not null) continue;
             missing.Add(new MissingSecretKey(secret?.Name ?? first.Reference.SecretName, first.Reference.Key, secret is not null, group.ToList()));
         }
-        return missing;
+        return missing.OrderBy(m => m.Secret, StringComparer.OrdinalIgnoreCase).ThenBy(m => m.Key, StringComparer.Ordinal).ToList();
     }
 
     /// <summary>
@@ -389,6 +391,8 @@ public sealed class SecretService
         private readonly Dictionary<string, (Secret? Secret, bool Exists, StackOpsException? Error)> _secrets = new(StringComparer.OrdinalIgnoreCase);
 
         public Secret? Read(string name) => Load(name).Secret;
+
+        public StackOpsException? Failure(string name) => Load(name).Error;
 
         public StackOpsException? Problem(SecretReferenceUse use, SecretBackendDefinition definition)
         {

@@ -77,6 +77,22 @@ public sealed class FlavorNameCompleter : StoreCompleter
         engine.Flavors.List(TypeOf("Type", bound)).Items.Select(f => (f.Name, $"{f.Type}: {f.Description}"));
 }
 
+/// <summary>Secret names of the backend bound with -Backend, else the one in effect: names only, never a value is read.</summary>
+public sealed class SecretNameCompleter : StoreCompleter
+{
+    protected override IEnumerable<(string, string)> Candidates(StackOpsEngine engine, string parameterName, IDictionary bound)
+    {
+        var backend = engine.Secrets.Backend(bound["Backend"]?.ToString());
+        return engine.Secrets.List(backend.Name).Select(name => (name, $"secret in the {backend.Type} backend '{backend.Name}'"));
+    }
+}
+
+public sealed class SecretBackendNameCompleter : StoreCompleter
+{
+    protected override IEnumerable<(string, string)> Candidates(StackOpsEngine engine, string parameterName, IDictionary bound) =>
+        engine.Secrets.Backends().Items.Select(b => (b.Name, $"{b.Type}{(b.IsDefault ? " (default)" : "")}: {b.Description ?? b.Vault}"));
+}
+
 public sealed class ComponentTypeCompleter : IArgumentCompleter
 {
     public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete,

@@ -27,6 +27,9 @@ public sealed class NewStackComponentCommand : StoreCmdlet
     [Parameter(ValueFromPipelineByPropertyName = true)]
     public IDictionary? Label { get; set; }
 
+    /// <summary>Refuses a credential given in clear text (a field the flavor marks secret) instead of warning.</summary>
+    [Parameter] public SwitchParameter Strict { get; set; }
+
     [Parameter] public SwitchParameter PassThru { get; set; }
 
     protected override void ProcessRecord()
@@ -34,7 +37,7 @@ public sealed class NewStackComponentCommand : StoreCmdlet
         if (!ShouldProcess($"{Type}/{Name}", $"Create component with flavor '{Flavor}'")) return;
         Try(Name, () =>
         {
-            var component = Engine.Components.Create(Type, Name, Flavor, ToConfiguration(Configuration), ToLabels(Label));
+            var component = Engine.Components.Create(Type, Name, Flavor, ToConfiguration(Configuration), ToLabels(Label), Strict);
             WriteVerbose($"Created the {component.Type} '{component.Name}' in {component.Path}.");
             if (PassThru) WriteObject(component);
         });

@@ -25,6 +25,9 @@ public sealed class SetStackComponentCommand : StoreCmdlet
     /// <summary>Labels to add or change; a label set to $null or '' is removed.</summary>
     [Parameter] public IDictionary? Label { get; set; }
 
+    /// <summary>Refuses a credential given in clear text (a field the flavor marks secret) instead of warning.</summary>
+    [Parameter] public SwitchParameter Strict { get; set; }
+
     [Parameter] public SwitchParameter PassThru { get; set; }
 
     protected override void ProcessRecord()
@@ -32,7 +35,7 @@ public sealed class SetStackComponentCommand : StoreCmdlet
         if (!ShouldProcess($"{Type}/{Name}", "Update component")) return;
         Try(Name, () =>
         {
-            var component = Engine.Components.Update(Type, Name, Configuration is null ? null : ToConfiguration(Configuration), RemoveKey, ToLabels(Label));
+            var component = Engine.Components.Update(Type, Name, Configuration is null ? null : ToConfiguration(Configuration), RemoveKey, ToLabels(Label), Strict);
             WriteVerbose($"Updated the {component.Type} '{component.Name}' in {component.Path}.");
             if (PassThru) WriteObject(component);
         });

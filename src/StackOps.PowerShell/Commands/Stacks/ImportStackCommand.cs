@@ -17,6 +17,9 @@ public sealed class ImportStackCommand : YamlInputCmdlet
     /// <summary>Replaces a stored stack, components or flavors of the same names that differ from the file.</summary>
     [Parameter] public SwitchParameter Force { get; set; }
 
+    /// <summary>Refuses a credential given in clear text (a field the flavor marks secret) instead of warning.</summary>
+    [Parameter] public SwitchParameter Strict { get; set; }
+
     [Parameter] public SwitchParameter PassThru { get; set; }
 
     protected override void ProcessRecord() => ForEachInput(Import);
@@ -26,7 +29,7 @@ public sealed class ImportStackCommand : YamlInputCmdlet
         if (!ShouldProcess(source, "Import stack")) return;
         Try(source, () =>
         {
-            var imported = Engine.Interchange.Import(yaml, source, Name, ComponentNamePrefix, Force);
+            var imported = Engine.Interchange.Import(yaml, source, Name, ComponentNamePrefix, Force, Strict);
             foreach (var c in imported.Created) WriteVerbose($"Created the {c.Type} '{c.Name}'.");
             foreach (var c in imported.Reused) WriteVerbose($"Reused the identical {c.Type} '{c.Name}'.");
             foreach (var c in imported.Replaced) WriteVerbose($"Replaced the {c.Type} '{c.Name}'.");

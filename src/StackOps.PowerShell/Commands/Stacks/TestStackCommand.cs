@@ -1,5 +1,6 @@
 using System.Management.Automation;
 using StackOps.Core.Model;
+using StackOps.Core.Secrets;
 using StackOps.Core.Validation;
 using StackOps.PowerShell.Completion;
 
@@ -17,13 +18,23 @@ public sealed class TestStackCommand : StoreCmdlet
     /// <summary>Returns only $true or $false per stack.</summary>
     [Parameter] public SwitchParameter Quiet { get; set; }
 
+    /// <summary>How far secret references are checked: None, SecretExists, or SecretAndKeyExists (the default).</summary>
+    [Parameter] public SecretValidation SecretValidation { get; set; } = SecretValidation.SecretAndKeyExists;
+
+    /// <summary>Counts warnings (a credential in clear text) as errors.</summary>
+    [Parameter] public SwitchParameter Strict { get; set; }
+
+    /// <summary>The secret backend to check references against; the one in effect by default.</summary>
+    [Parameter, ArgumentCompleter(typeof(SecretBackendNameCompleter))]
+    public string? Backend { get; set; }
+
     protected override void ProcessRecord()
     {
         foreach (var stack in StacksOrActive(Name))
         {
             Try(stack, () =>
             {
-                var result = Engine.Stacks.Test(stack.Name);
+                var result = Engine.Stacks.Test(stack.Name, SecretValidation, Strict, Backend);
                 foreach (var finding in result.Findings)
                     WriteVerbose($"{stack.Name}: {finding.Severity}: {finding.Message}");
                 WriteObject(Quiet ? result.IsValid : result);
