@@ -3,8 +3,9 @@ using System.Management.Automation;
 using System.Management.Automation.Runspaces;
 using System.Reflection;
 
-// The figures issue #2 asks for: module import time in the hosted engine, and Get-Stack / Test-Stack
-// latency on a store of 1,000 stacks and 5,000 components that this program generates.
+// The figures the issues ask for: module import time in the hosted engine, Get-Stack / Test-Stack
+// latency on a store of 1,000 stacks and 5,000 components that this program generates (#2), and
+// Resolve-StackConfiguration on a stack of 14 components holding 100 secret references (#3).
 var manifest = typeof(Bench).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().Single(a => a.Key == "ModuleManifest").Value!;
 var store = Directory.CreateTempSubdirectory("stackops-bench-").FullName;
 Environment.SetEnvironmentVariable("STACKOPS_HOME", store);
@@ -44,6 +45,8 @@ try
     Console.WriteLine($"Generated 1,000 stacks and 5,000 components in {generate.ElapsedMilliseconds} ms ({store})");
 
     using var runspace = Bench.Open(manifest);
+    // The generated artifact stores reference {{ aws.access_key_id }}: the secret exists, as it would for a user.
+    Bench.Invoke(runspace, "New-StackSecret", ("Name", "aws"), ("Value", new System.Collections.Hashtable { ["access_key_id"] = Bench.Secure("AKIABENCHMARK0000000") }));
     var listed = Bench.Invoke(runspace, "Get-Stack").Count;
     if (listed != 1001) throw new InvalidOperationException($"Get-Stack listed {listed} stacks, expected 1,001 (1,000 + default).");
     var components = Bench.Invoke(runspace, "Get-StackComponent").Count;
@@ -63,10 +66,24 @@ try
     Console.WriteLine($"  Test-Stack stack-0500                         {Bench.P(testOne, 50),8:0.0} ms {Bench.P(testOne, 95),8:0.0} ms");
     Console.WriteLine($"  Get-StackComponent (all 5,002)                {Bench.P(listComponents, 50),8:0.0} ms {Bench.P(listComponents, 95),8:0.0} ms");
     Console.WriteLine();
+
+    // 4. Secrets: 14 components (one per type) holding 100 references to 10 secrets of 10 keys, in the local backend.
+    var references = Bench.AddSecretStack(runspace, "secrets-stack", references: 100, secrets: 10);
+    if (!(bool)Bench.Invoke(runspace, "Test-Stack", ("Name", "secrets-stack")).Single().Properties["IsValid"].Value)
+        throw new InvalidOperationException("secrets-stack is not valid.");
+    var firstResolve = Bench.Time(() => Bench.Resolve(runspace, "secrets-stack", references));
+    var resolve = Bench.Samples(20, () => Bench.Resolve(runspace, "secrets-stack", references));
+    var testSecrets = Bench.Samples(20, () => Bench.Invoke(runspace, "Test-Stack", ("Name", "secrets-stack")));
+    Console.WriteLine($"Secrets: 14 components, {references} references to 10 local secrets  median      p95");
+    Console.WriteLine($"  Resolve-StackConfiguration (first call)       {firstResolve,8:0.0} ms");
+    Console.WriteLine($"  Resolve-StackConfiguration (after the first)  {Bench.P(resolve, 50),8:0.0} ms {Bench.P(resolve, 95),8:0.0} ms");
+    Console.WriteLine($"  Test-Stack, SecretAndKeyExists                {Bench.P(testSecrets, 50),8:0.0} ms {Bench.P(testSecrets, 95),8:0.0} ms");
+    Console.WriteLine();
     Console.WriteLine("Targets");
     Bench.Target("module import (first in the process)", coldImport, 300);
     Bench.Target("Get-Stack listing 1,000 stacks (median)", Bench.P(listAll, 50), 200);
     Bench.Target("one Test-Stack (median)", Bench.P(testOne, 50), 20);
+    Bench.Target("resolving 14 components / 100 references, after the first call (p95)", Bench.P(resolve, 95), 50);
     return 0;
 }
 catch (Exception e)
@@ -99,6 +116,51 @@ internal static class Bench
         var output = shell.Invoke();
         if (shell.HadErrors) throw new InvalidOperationException($"{command}: {string.Join("; ", shell.Streams.Error)}");
         return output;
+    }
+
+    public static System.Security.SecureString Secure(string text) => new System.Net.NetworkCredential("", text).SecurePassword;
+
+    /// <summary>
+    /// Creates the secrets and a stack with one component per type. The built-in flavors' credential
+    /// fields add up to fewer than 100, so each component has a custom flavor "bench" of its type with
+    /// eight credential fields and two clear ones with defaults; references fill the credential fields.
+    /// </summary>
+    public static int AddSecretStack(Runspace runspace, string stack, int references, int secrets)
+    {
+        var keysPerSecret = references / secrets;
+        for (var s = 0; s < secrets; s++)
+        {
+            var values = new System.Collections.Hashtable();
+            for (var k = 0; k < keysPerSecret; k++) values[$"key_{k}"] = Secure($"bench-value-{s}-{k}");
+            Invoke(runspace, "New-StackSecret", ("Name", $"bench-secret-{s}"), ("Value", values));
+        }
+        var types = new[] { "orchestrator", "artifact_store", "container_registry", "experiment_tracker", "step_operator", "model_deployer", "model_registry",
+            "feature_store", "image_builder", "alerter", "annotator", "data_validator", "log_store", "deployer" };
+        const int fieldsPerFlavor = 8;
+        var fields = string.Concat(Enumerable.Range(0, fieldsPerFlavor).Select(i => $"    credential_{i}: {{ type: string, secret: true }}\n"));
+        Invoke(runspace, "Register-StackFlavor", ("Yaml", string.Join("---\n", types.Select(type =>
+            $"apiVersion: stackops.io/v1\nkind: Flavor\nmetadata: {{ name: bench, type: {type} }}\nspec:\n  local: false\n  configuration:\n{fields}" +
+            "    endpoint: { type: string, default: 'https://bench.example.com', clearText: true }\n    timeout: { type: integer, default: 30 }\n"))));
+        var components = new System.Collections.Hashtable();
+        var placed = 0;
+        foreach (var type in types)
+        {
+            var configuration = new System.Collections.Hashtable();
+            for (var field = 0; field < fieldsPerFlavor && placed < references; field++, placed++)
+                configuration[$"credential_{field}"] = $"{{{{ bench-secret-{placed % secrets}.key_{placed / secrets % keysPerSecret} }}}}";
+            Invoke(runspace, "New-StackComponent", ("Type", type), ("Name", $"{stack}-{type}"), ("Flavor", "bench"), ("Configuration", configuration));
+            components[type] = $"{stack}-{type}";
+        }
+        if (placed != references) throw new InvalidOperationException($"The components hold {placed} references, expected {references}.");
+        Invoke(runspace, "New-Stack", ("Name", stack), ("Component", components));
+        return placed;
+    }
+
+    /// <summary>Resolves a stack and checks that every reference resolved.</summary>
+    public static void Resolve(Runspace runspace, string stack, int references)
+    {
+        var resolved = Invoke(runspace, "Resolve-StackConfiguration", ("Stack", stack)).Sum(c => ((string[])c.Properties["SecretFields"].Value).Length);
+        if (resolved != references) throw new InvalidOperationException($"Resolved {resolved} references, expected {references}.");
     }
 
     public static double Time(Action action)
