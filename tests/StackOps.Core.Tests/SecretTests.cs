@@ -390,6 +390,20 @@ public sealed class SecretTests : IDisposable
     }
 
     [Fact]
+    public void ASecretIsNotRemovedWhileAComponentCannotBeRead()
+    {
+        CreateAws();
+        _store.Engine.Components.Create("orchestrator", "mine", "local", new Dictionary<string, object?>());
+        File.WriteAllText(_store.File("components/orchestrator/mine.yaml"), "apiVersion: [broken");
+        var error = Throws(() => Secrets.Remove("aws"));
+        Assert.Equal("InvalidYaml", error.ErrorId);
+        Assert.Contains("nothing was changed", error.Message);
+        Assert.Equal(["aws"], Secrets.List());
+        Secrets.Remove("aws", force: true);
+        Assert.Empty(Secrets.List());
+    }
+
+    [Fact]
     public void ReferencesRoundTripThroughExportAndImport()
     {
         AddStackWithReferences();

@@ -207,7 +207,7 @@ public sealed class SecretService
     /// <summary>Removes a secret; one referenced by a component of this store only with force.</summary>
     public string Remove(string name, string? backend = null, bool force = false)
     {
-        var users = Users(name);
+        var users = Users(name, force ? null : $"remove secret '{name}'");
         if (users.Count > 0 && !force) throw Fail.SecretInUse(name, users);
         var definition = Backend(backend);
         var opened = Open(definition);
@@ -256,9 +256,14 @@ public sealed class SecretService
     }
 
     /// <summary>The components of this store whose configuration references a secret, as "the TYPE 'NAME'".</summary>
-    private IReadOnlyList<string> Users(string secret) =>
-        _engine.Components.List().Items.Where(c => SecretReferenceUse.In(c).Any(u => string.Equals(u.Reference.SecretName, secret, StringComparison.OrdinalIgnoreCase)))
+    /// <summary>With a change, a component that cannot be read stops it: it might reference the secret.</summary>
+    private IReadOnlyList<string> Users(string secret, string? change = null)
+    {
+        var listing = _engine.Components.List();
+        if (change is not null && listing.Problems.Count > 0) throw Fail.Unreadable(change, listing.Problems);
+        return listing.Items.Where(c => SecretReferenceUse.In(c).Any(u => string.Equals(u.Reference.SecretName, secret, StringComparison.OrdinalIgnoreCase)))
             .Select(c => $"the {c.Type} '{c.Name}'").ToList();
+    }
 
     // ---- References ----------------------------------------------------------------------------
 
