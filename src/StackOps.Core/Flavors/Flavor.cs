@@ -17,6 +17,7 @@ public sealed class Flavor
         Configuration = configuration;
         IsBuiltIn = isBuiltIn;
         Path = path;
+        Schema = new(configuration, $"the {type} flavor '{name}'", $"Run Get-StackFlavor -Type {type} -Name {name} to see its schema.");
     }
 
     public string Name { get; }
@@ -29,8 +30,9 @@ public sealed class Flavor
     public bool IsBuiltIn { get; }
     public string? Path { get; }
 
-    public ConfigurationField? Field(string key) =>
-        Configuration.FirstOrDefault(f => string.Equals(f.Name, key, StringComparison.OrdinalIgnoreCase));
+    public ConfigurationField? Field(string key) => Schema.Field(key);
+
+    public Validation.ConfigurationSchema Schema { get; }
 
     /// <summary>Whether a component of this flavor only works on the local machine.</summary>
     public bool IsLocalFor(IReadOnlyDictionary<string, object?> configuration) =>

@@ -7,7 +7,16 @@ namespace StackOps.Core.Validation;
 /// <summary>One problem of a component's configuration. Messages name keys, never values (a value may be a secret).</summary>
 public sealed record ConfigurationProblem(string ErrorId, string Key, string Message, bool IsWarning = false);
 
-/// <summary>Checks a configuration against its flavor's schema; the one place these rules live.</summary>
+/// <summary>
+/// A configuration's schema and whose it is: <see cref="Owner"/> names it in messages ("the
+/// artifact_store flavor 's3'"), <see cref="Hint"/> says where to read it.
+/// </summary>
+public sealed record ConfigurationSchema(IReadOnlyList<ConfigurationField> Fields, string Owner, string Hint)
+{
+    public ConfigurationField? Field(string key) => Fields.FirstOrDefault(f => string.Equals(f.Name, key, StringComparison.OrdinalIgnoreCase));
+}
+
+/// <summary>Checks a configuration against its schema (a flavor's, a connector auth method's); the one place these rules live.</summary>
 public static class ConfigurationValidator
 {
     public const string UnknownKey = "UnknownConfigurationKey";
@@ -16,23 +25,25 @@ public static class ConfigurationValidator
     public const string MalformedReference = "MalformedSecretReference";
     public const string PlainTextSecret = "PlainTextSecret";
 
-    public static IReadOnlyList<ConfigurationProblem> Check(Flavor flavor, IReadOnlyDictionary<string, object?> configuration)
+    public static IReadOnlyList<ConfigurationProblem> Check(Flavor flavor, IReadOnlyDictionary<string, object?> configuration) => Check(flavor.Schema, configuration);
+
+    public static IReadOnlyList<ConfigurationProblem> Check(ConfigurationSchema schema, IReadOnlyDictionary<string, object?> configuration)
     {
         var problems = new List<ConfigurationProblem>();
         foreach (var (key, value) in configuration)
         {
-            var field = flavor.Field(key);
+            var field = schema.Field(key);
             if (field is null)
             {
-                var known = flavor.Configuration.Count == 0 ? "it has no settings" : $"its keys are {string.Join(", ", flavor.Configuration.Select(f => f.Name))}";
-                problems.Add(new(UnknownKey, key, $"'{key}' is not a configuration key of the {flavor.Type} flavor '{flavor.Name}' ({known}). Run Get-StackFlavor -Type {flavor.Type} -Name {flavor.Name} to see its schema."));
+                var known = schema.Fields.Count == 0 ? "it has no settings" : $"its keys are {string.Join(", ", schema.Fields.Select(f => f.Name))}";
+                problems.Add(new(UnknownKey, key, $"'{key}' is not a configuration key of {schema.Owner} ({known}). {schema.Hint}"));
                 continue;
             }
             if (value is null) continue;
             if (SecretReference.IsReference(value))
             {
                 if (field.ClearText)
-                    problems.Add(new(InvalidValue, field.Name, $"'{field.Name}' of flavor '{flavor.Name}' may not hold a secret reference; give its value in clear text."));
+                    problems.Add(new(InvalidValue, field.Name, $"'{field.Name}' of {schema.Owner} may not hold a secret reference; give its value in clear text."));
                 continue;
             }
             if (SecretReference.IsMalformed(value))
@@ -41,15 +52,15 @@ public static class ConfigurationValidator
                 continue;
             }
             if (TypeProblem(field, value) is { } problem)
-                problems.Add(new(InvalidValue, field.Name, $"'{field.Name}' of flavor '{flavor.Name}': {problem}."));
+                problems.Add(new(InvalidValue, field.Name, $"'{field.Name}' of {schema.Owner}: {problem}."));
             else if (field.Secret && value is string)
-                problems.Add(new(PlainTextSecret, field.Name, $"'{field.Name}' of flavor '{flavor.Name}' is a credential, but it is given in clear text, which ends up in the YAML document (and git). Store it with New-StackSecret and give a reference such as '{{{{ secret_name.{field.Name} }}}}' instead.", IsWarning: true));
+                problems.Add(new(PlainTextSecret, field.Name, $"'{field.Name}' of {schema.Owner} is a credential, but it is given in clear text, which ends up in the YAML document (and git). Store it with New-StackSecret and give a reference such as '{{{{ secret_name.{field.Name} }}}}' instead.", IsWarning: true));
         }
-        foreach (var field in flavor.Configuration.Where(f => f.Required))
+        foreach (var field in schema.Fields.Where(f => f.Required))
         {
             var present = configuration.FirstOrDefault(p => string.Equals(p.Key, field.Name, StringComparison.OrdinalIgnoreCase));
             if (present.Value is null)
-                problems.Add(new(MissingKey, field.Name, $"'{field.Name}' is required by the {flavor.Type} flavor '{flavor.Name}' ({field.Description?.TrimEnd('.') ?? field.Type.ToString().ToLowerInvariant()}). Give it with -Configuration @{{ {field.Name} = ... }}."));
+                problems.Add(new(MissingKey, field.Name, $"'{field.Name}' is required by {schema.Owner} ({field.Description?.TrimEnd('.') ?? field.Type.ToString().ToLowerInvariant()}). Give it with -Configuration @{{ {field.Name} = ... }}."));
         }
         return problems;
     }
@@ -59,15 +70,19 @@ public static class ConfigurationValidator
     /// with the schema's key names. Warnings go to <paramref name="warn"/>, or count as errors when strict.
     /// </summary>
     public static Dictionary<string, object?> Validate(Flavor flavor, IReadOnlyDictionary<string, object?> configuration, string componentName,
+        bool strict = false, Action<string>? warn = null) =>
+        Validate(flavor.Schema, configuration, $"component '{componentName}'", componentName, strict, warn);
+
+    public static Dictionary<string, object?> Validate(ConfigurationSchema schema, IReadOnlyDictionary<string, object?> configuration, string what, object target,
         bool strict = false, Action<string>? warn = null)
     {
-        var all = Check(flavor, configuration);
+        var all = Check(schema, configuration);
         var problems = all.Where(p => strict || !p.IsWarning).ToList();
-        foreach (var warning in all.Where(p => p.IsWarning && !strict)) warn?.Invoke($"Component '{componentName}': {warning.Message}");
+        foreach (var warning in all.Where(p => p.IsWarning && !strict)) warn?.Invoke($"{char.ToUpperInvariant(what[0])}{what[1..]}: {warning.Message}");
         if (problems.Count > 0)
             throw new StackOpsException(problems[0].ErrorId, ErrorKind.InvalidArgument,
-                $"The configuration of component '{componentName}' is not valid: {string.Join(" ", problems.Select(p => p.Message))}", componentName);
-        return configuration.ToDictionary(p => flavor.Field(p.Key)!.Name, p => p.Value);
+                $"The configuration of {what} is not valid: {string.Join(" ", problems.Select(p => p.Message))}", target);
+        return configuration.ToDictionary(p => schema.Field(p.Key)!.Name, p => p.Value);
     }
 
     public static string? TypeProblem(ConfigurationField field, object value)
@@ -89,10 +104,13 @@ public static class ConfigurationValidator
     }
 
     /// <summary>The configuration with the flavor's defaults for keys it does not set; applied on read, never written.</summary>
-    public static IReadOnlyDictionary<string, object?> WithDefaults(Flavor flavor, IReadOnlyDictionary<string, object?> configuration)
+    public static IReadOnlyDictionary<string, object?> WithDefaults(Flavor flavor, IReadOnlyDictionary<string, object?> configuration) =>
+        WithDefaults(flavor.Schema, configuration);
+
+    public static IReadOnlyDictionary<string, object?> WithDefaults(ConfigurationSchema schema, IReadOnlyDictionary<string, object?> configuration)
     {
         var effective = new Dictionary<string, object?>(configuration, StringComparer.OrdinalIgnoreCase);
-        foreach (var field in flavor.Configuration)
+        foreach (var field in schema.Fields)
             if (field.Default is not null && (!effective.TryGetValue(field.Name, out var value) || value is null))
                 effective[field.Name] = field.Default;
         return effective;
