@@ -1,4 +1,5 @@
 using StackOps.Core.Components;
+using StackOps.Core.Connectors;
 using StackOps.Core.Errors;
 using StackOps.Core.Flavors;
 using StackOps.Core.Interop;
@@ -23,6 +24,7 @@ public sealed class StackOpsEngine
         Stacks = new StackService(this);
         Interchange = new StackInterchange(this);
         Secrets = new SecretService(this);
+        Connectors = new ConnectorService(this);
         Messages = new MaskedLog(() => Log);
     }
 
@@ -36,6 +38,7 @@ public sealed class StackOpsEngine
     public FlavorService Flavors { get; }
     public StackInterchange Interchange { get; }
     public SecretService Secrets { get; }
+    public ConnectorService Connectors { get; }
     internal ActiveStacks ActiveStacks { get; }
 
     /// <summary>Receives the engine's warnings, verbose and debug messages, masked.</summary>
@@ -75,6 +78,7 @@ public sealed class StackOpsEngine
         StackComponent c => new DocumentKey(DocumentCodec.ComponentKind, c.Name, c.Type),
         Flavor f => new DocumentKey(DocumentCodec.FlavorKind, f.Name, f.Type),
         SecretBackendDefinition b => new DocumentKey(DocumentCodec.SecretBackendKind, b.Name),
+        Connectors.ServiceConnector c => new DocumentKey(DocumentCodec.ConnectorKind, c.Name),
         _ => throw new ArgumentException(document.GetType().Name, nameof(document)),
     };
 

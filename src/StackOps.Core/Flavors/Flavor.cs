@@ -6,8 +6,10 @@ namespace StackOps.Core.Flavors;
 public sealed class Flavor
 {
     public Flavor(string name, string type, string? description, bool isLocal, LocalCondition? localWhen,
-        FlavorRequirements requirements, IReadOnlyList<ConfigurationField> configuration, bool isBuiltIn, string? path = null)
+        FlavorRequirements requirements, IReadOnlyList<ConfigurationField> configuration, bool isBuiltIn, string? path = null,
+        ConnectorRequirement? connector = null)
     {
+        Connector = connector;
         Name = name;
         Type = type;
         Description = description;
@@ -29,6 +31,8 @@ public sealed class Flavor
     public IReadOnlyList<ConfigurationField> Configuration { get; }
     public bool IsBuiltIn { get; }
     public string? Path { get; }
+    /// <summary>The service connectors a component of this flavor can be linked to; null when it takes none.</summary>
+    public ConnectorRequirement? Connector { get; }
 
     public ConfigurationField? Field(string key) => Schema.Field(key);
 
@@ -41,6 +45,13 @@ public sealed class Flavor
 
     public override string ToString() => $"{Type}/{Name}";
 }
+
+/// <summary>
+/// What a flavor accepts from a service connector (ZenML's service_connector_requirements): a
+/// resource type, optionally only from one connector type, and the configuration field that names
+/// the resource (its id is derived from it when the link gives none).
+/// </summary>
+public sealed record ConnectorRequirement(string ResourceType, string? ConnectorType = null, string? ResourceIdField = null);
 
 public sealed class LocalCondition
 {

@@ -27,7 +27,7 @@ public sealed class FlavorService
             if (!force && view.CustomFlavor(flavor.Type, flavor.Name) is not null)
                 throw Fail.AlreadyExists("Flavor", flavor.Name, "Pass -Force to replace it, or Unregister-StackFlavor it first.");
             var path = StackOpsEngine.Write(transaction, flavor);
-            return new Flavor(flavor.Name, flavor.Type, flavor.Description, flavor.IsLocal, flavor.LocalWhen, flavor.Requirements, flavor.Configuration, false, path);
+            return new Flavor(flavor.Name, flavor.Type, flavor.Description, flavor.IsLocal, flavor.LocalWhen, flavor.Requirements, flavor.Configuration, false, path, flavor.Connector);
         }).ToList());
     }
 

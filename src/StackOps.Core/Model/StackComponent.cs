@@ -42,6 +42,10 @@ public sealed class StackComponent
         new(Type, name ?? Name, Flavor, configuration ?? Configuration, labels ?? Labels, Connector, scope ?? Scope,
             path ?? Path, configuration is null ? ConfigurationLines : null);
 
+    /// <summary>The same component linked to another connector (null: unlinked).</summary>
+    public StackComponent WithConnector(ConnectorLink? connector) =>
+        new(Type, Name, Flavor, Configuration, Labels, connector, Scope, Path, ConfigurationLines, EffectiveConfiguration);
+
     public override string ToString() => $"{Type}/{Name}";
 }
 

@@ -147,6 +147,14 @@ public sealed class SecretService
         return opened.Read(name) ?? throw Fail.SecretNotFound(name, definition.Name);
     }
 
+    public bool Exists(string name, string? backend = null)
+    {
+        var definition = Backend(backend);
+        var opened = Open(definition);
+        Require(opened, definition, SecretBackendCapabilities.Read);
+        return opened.Exists(name);
+    }
+
     public Secret Create(string name, IReadOnlyDictionary<string, string> values, IReadOnlyDictionary<string, string?>? labels = null, string? backend = null, bool force = false)
     {
         SecretNames.Validate(name);
@@ -307,28 +315,59 @@ public sealed class SecretService
         foreach (var component in components)
         {
             var configuration = component.EffectiveConfiguration.ToDictionary(p => p.Key, p => p.Value, StringComparer.Ordinal);
-            var secretFields = new List<string>();
-            foreach (var use in SecretReferenceUse.In(component))
-            {
-                // A backend that fails (a wrong key, a missing module) is its own error, not a missing secret.
-                if (lookup.Failure(use.Reference.SecretName) is { } failure) throw failure;
-                if (lookup.Problem(use, definition) is { } problem)
-                {
-                    unresolved.Add($"{use.Location} references {use.Reference}: {problem.Message}");
-                    continue;
-                }
-                configuration[use.Field] = lookup.Value(use.Reference);
-                secretFields.Add(use.Field);
-                _engine.Messages.Debug($"Resolved {use.Reference} for {use.Location} from the {definition.Type} backend '{definition.Name}'.");
-            }
+            var secretFields = Substitute(configuration, SecretReferenceUse.In(component), lookup, definition, unresolved);
             resolved.Add(new ResolvedComponent(stack.Name, component.Type, component.Name, component.Flavor, configuration, secretFields));
         }
         if (unresolved.Count > 0)
-            throw new StackOpsException("SecretReferenceUnresolved", ErrorKind.NotFound,
-                $"Stack '{stack.Name}' has {unresolved.Count} secret reference(s) that do not resolve through the backend '{definition.Name}': {string.Join(" ", unresolved.Select(u => Capitalize(u.TrimEnd('.')) + "."))} Create the missing secrets with Register-StackSecret -Stack {stack.Name}, or choose another backend with -Backend.", stack);
+            throw Unresolved($"Stack '{stack.Name}'", definition, unresolved, $"Create the missing secrets with Register-StackSecret -Stack {stack.Name}, or choose another backend with -Backend.", stack);
         _engine.Messages.Verbose($"Resolved {resolved.Sum(r => r.SecretFields.Count)} secret reference(s) of stack '{stack.Name}' from the {definition.Type} backend '{definition.Name}'.");
         return resolved;
     }
+
+    /// <summary>
+    /// A configuration with its references resolved (a connector's, whose credentials live in a secret);
+    /// every reference that does not resolve is reported at once, with the hint given.
+    /// </summary>
+    internal Dictionary<string, object?> ResolveValues(IReadOnlyDictionary<string, object?> configuration, string owner, string ownerType, object target, string hint, string? backend = null)
+    {
+        var resolved = configuration.ToDictionary(p => p.Key, p => p.Value, StringComparer.Ordinal);
+        var uses = configuration.Select(p => (p.Key, Reference: SecretReference.TryParse(p.Value, out var reference) ? reference : null))
+            .Where(p => p.Reference is not null)
+            .Select(p => new SecretReferenceUse(ownerType, owner, p.Key, p.Reference!, null, null)).ToList();
+        if (uses.Count == 0) return resolved;
+        var definition = Backend(backend);
+        var opened = Open(definition);
+        Require(opened, definition, SecretBackendCapabilities.Read);
+        var unresolved = new List<string>();
+        Substitute(resolved, uses, new SecretLookup(opened, SecretValidation.SecretAndKeyExists), definition, unresolved);
+        if (unresolved.Count > 0) throw Unresolved($"The {ownerType} '{owner}'", definition, unresolved, hint, target);
+        return resolved;
+    }
+
+    /// <summary>Puts each reference's value in the configuration; returns the fields resolved, adds what failed to <paramref name="unresolved"/>.</summary>
+    private List<string> Substitute(Dictionary<string, object?> configuration, IEnumerable<SecretReferenceUse> uses, SecretLookup lookup,
+        SecretBackendDefinition definition, List<string> unresolved)
+    {
+        var secretFields = new List<string>();
+        foreach (var use in uses)
+        {
+            // A backend that fails (a wrong key, a missing module) is its own error, not a missing secret.
+            if (lookup.Failure(use.Reference.SecretName) is { } failure) throw failure;
+            if (lookup.Problem(use, definition) is { } problem)
+            {
+                unresolved.Add($"{use.Location} references {use.Reference}: {problem.Message}");
+                continue;
+            }
+            configuration[use.Field] = lookup.Value(use.Reference);
+            secretFields.Add(use.Field);
+            _engine.Messages.Debug($"Resolved {use.Reference} for {use.Location} from the {definition.Type} backend '{definition.Name}'.");
+        }
+        return secretFields;
+    }
+
+    private static StackOpsException Unresolved(string owner, SecretBackendDefinition definition, IReadOnlyList<string> unresolved, string hint, object target) =>
+        new("SecretReferenceUnresolved", ErrorKind.NotFound,
+            $"{owner} has {unresolved.Count} secret reference(s) that do not resolve through the backend '{definition.Name}': {string.Join(" ", unresolved.Select(u => Capitalize(u.TrimEnd('.')) + "."))} {hint}", target);
 
     /// <summary>The secret keys a stack references that the backend lacks, one per secret and key, in name order (the order of prompts).</summary>
     public IReadOnlyList<MissingSecretKey> Missing(string stackName, string? backend = null)

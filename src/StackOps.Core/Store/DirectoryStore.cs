@@ -7,7 +7,7 @@ namespace StackOps.Core.Store;
 
 /// <summary>
 /// A directory of YAML documents, one per file: stacks/NAME.yaml, components/TYPE/NAME.yaml,
-/// flavors/TYPE/NAME.yaml, secret-backends/NAME.yaml. Writes go to a temporary file that is flushed and renamed over the
+/// flavors/TYPE/NAME.yaml, secret-backends/NAME.yaml, connectors/NAME.yaml. Writes go to a temporary file that is flushed and renamed over the
 /// target, under an exclusive lock on the store's .lock file, so concurrent processes lose no
 /// update and a crash leaves the old or the new file, never half of one.
 /// </summary>
@@ -15,6 +15,7 @@ public sealed class DirectoryStore : IStackStore
 {
     private const string LockFileName = ".lock";
     private const string SecretBackendFolder = "secret-backends";
+    private const string ConnectorFolder = "connectors";
     private static readonly TimeSpan LockTimeout = TimeSpan.FromSeconds(30);
 
     public DirectoryStore(string root, StoreScope scope)
@@ -57,6 +58,7 @@ public sealed class DirectoryStore : IStackStore
         DocumentCodec.ComponentKind => System.IO.Path.Combine(Root, "components", key.Type!, key.Name + ".yaml"),
         DocumentCodec.FlavorKind => System.IO.Path.Combine(Root, "flavors", key.Type!, key.Name + ".yaml"),
         DocumentCodec.SecretBackendKind => System.IO.Path.Combine(Root, SecretBackendFolder, key.Name + ".yaml"),
+        DocumentCodec.ConnectorKind => System.IO.Path.Combine(Root, ConnectorFolder, key.Name + ".yaml"),
         _ => throw new ArgumentException($"unknown document kind {key.Kind}", nameof(key)),
     };
 
@@ -64,6 +66,7 @@ public sealed class DirectoryStore : IStackStore
     {
         if (kind == DocumentCodec.StackKind) return [(System.IO.Path.Combine(Root, "stacks"), null)];
         if (kind == DocumentCodec.SecretBackendKind) return [(System.IO.Path.Combine(Root, SecretBackendFolder), null)];
+        if (kind == DocumentCodec.ConnectorKind) return [(System.IO.Path.Combine(Root, ConnectorFolder), null)];
         var folder = kind == DocumentCodec.ComponentKind ? "components" : "flavors";
         var types = type is null ? ComponentTypes.All : [type];
         return types.Select(t => (System.IO.Path.Combine(Root, folder, t), (string?)t));

@@ -84,6 +84,10 @@ internal sealed class DocumentView
 
     public SecretBackendDefinition? SecretBackend(string name) => One<SecretBackendDefinition>(new DocumentKey(DocumentCodec.SecretBackendKind, name));
 
+    public Listing<Connectors.ServiceConnector> Connectors() => All<Connectors.ServiceConnector>(DocumentCodec.ConnectorKind, null);
+
+    public Connectors.ServiceConnector? Connector(string name) => One<Connectors.ServiceConnector>(new DocumentKey(DocumentCodec.ConnectorKind, name));
+
     private T? One<T>(DocumentKey key) where T : class
     {
         var stored = _read(key);
@@ -111,6 +115,7 @@ internal sealed class DocumentView
             StackComponent c => (c.Name, c.Type),
             Flavor f => (f.Name, f.Type),
             SecretBackendDefinition b => (b.Name, (string?)null),
+            Connectors.ServiceConnector c => (c.Name, (string?)null),
             _ => ("", null),
         };
         if (!string.Equals(name, stored.Key.Name, StringComparison.OrdinalIgnoreCase))

@@ -1,5 +1,6 @@
 using StackOps.Core.Errors;
 using StackOps.Core.Flavors;
+using StackOps.Core.Connectors;
 using StackOps.Core.Model;
 using StackOps.Core.Secrets;
 using YamlDotNet.RepresentationModel;
@@ -7,7 +8,7 @@ using YamlDotNet.RepresentationModel;
 namespace StackOps.Core.Yaml;
 
 /// <summary>
-/// The document format (apiVersion stackops.io/v1; kinds Stack, StackComponent, Flavor, SecretBackend): one
+/// The document format (apiVersion stackops.io/v1; kinds Stack, StackComponent, Flavor, SecretBackend, ServiceConnector): one
 /// place that reads and writes each kind, used by the store, export and import alike.
 /// </summary>
 public static class DocumentCodec
@@ -17,6 +18,7 @@ public static class DocumentCodec
     public const string ComponentKind = "StackComponent";
     public const string FlavorKind = "Flavor";
     public const string SecretBackendKind = "SecretBackend";
+    public const string ConnectorKind = "ServiceConnector";
 
     /// <summary>Reads every document of a YAML stream (a file may hold one, an export several).</summary>
     public static IReadOnlyList<object> ReadAll(string text, string source, StoreScope scope = StoreScope.User, string? path = null, bool builtIn = false) =>
@@ -47,7 +49,8 @@ public static class DocumentCodec
             ComponentKind => ReadComponent(reader, metadata, spec, scope, path),
             FlavorKind => ReadFlavor(reader, metadata, spec, builtIn, path),
             SecretBackendKind => ReadSecretBackend(reader, metadata, spec, scope, path),
-            _ => throw Unsupported(reader, root, $"kind '{kind}' is not a StackOps document kind; use {StackKind}, {ComponentKind}, {FlavorKind} or {SecretBackendKind}"),
+            ConnectorKind => ReadConnector(reader, metadata, spec, scope, path),
+            _ => throw Unsupported(reader, root, $"kind '{kind}' is not a StackOps document kind; use {StackKind}, {ComponentKind}, {FlavorKind}, {SecretBackendKind} or {ConnectorKind}"),
         };
     }
 
@@ -141,8 +144,11 @@ public static class DocumentCodec
                 throw reader.Invalid(defaultNode!, $"{fieldPath}.default", problem);
             fields.Add(schema);
         }
+        var connectorNode = reader.Mapping(spec, "connector", "spec");
+        var connector = connectorNode is null ? null : new ConnectorRequirement(reader.String(connectorNode, "resourceType", "spec.connector", required: true)!,
+            reader.String(connectorNode, "connectorType", "spec.connector"), reader.String(connectorNode, "resourceIdField", "spec.connector"));
         return new Flavor(name, type, reader.String(spec, "description", "spec"), reader.Boolean(spec, "local", "spec"),
-            localWhen, requirements, fields, builtIn, path);
+            localWhen, requirements, fields, builtIn, path, connector);
     }
 
     private static SecretBackendDefinition ReadSecretBackend(DocumentReader reader, YamlMappingNode metadata, YamlMappingNode spec, StoreScope scope, string? path)
@@ -157,6 +163,25 @@ public static class DocumentCodec
         return new SecretBackendDefinition(name, type, vault, reader.Boolean(spec, "default", "spec"), reader.String(metadata, "description", "metadata"), scope: scope, path: path);
     }
 
+    private static ServiceConnector ReadConnector(DocumentReader reader, YamlMappingNode metadata, YamlMappingNode spec, StoreScope scope, string? path)
+    {
+        var name = Name(reader, metadata, "service connector");
+        DateTimeOffset? expiresAt = null;
+        if (reader.String(spec, "expiresAt", "spec") is { } expires)
+        {
+            if (!DateTimeOffset.TryParse(expires, System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AssumeUniversal, out var parsed))
+                throw reader.Invalid(reader.Find(spec, "expiresAt")!, "spec.expiresAt", "expected a date and time such as 2026-12-31T23:00:00Z");
+            expiresAt = parsed;
+        }
+        int? expirationSeconds = null;
+        if (reader.Find(spec, "expirationSeconds") is { } secondsNode)
+            expirationSeconds = YamlText.ToValue(secondsNode) is long seconds and > 0 and < int.MaxValue ? (int)seconds
+                : throw reader.Invalid(secondsNode, "spec.expirationSeconds", "expected a positive number of seconds");
+        return new ServiceConnector(name, reader.String(spec, "type", "spec", required: true)!, reader.String(spec, "authMethod", "spec", required: true)!,
+            reader.ValueMap(spec, "configuration", "spec"), reader.String(spec, "resourceType", "spec"), reader.String(spec, "resourceId", "spec"),
+            expiresAt, expirationSeconds, reader.StringMap(metadata, "labels", "metadata"), reader.String(metadata, "description", "metadata"), scope, path);
+    }
+
     public static Dictionary<string, object?> ToTree(object document) => document switch
     {
         Stack stack => Envelope(StackKind, Metadata(stack.Name, null, stack.Labels, stack.Description), new Dictionary<string, object?>
@@ -166,6 +191,7 @@ public static class DocumentCodec
         StackComponent component => Envelope(ComponentKind, Metadata(component.Name, component.Type, component.Labels, null), ComponentSpec(component)),
         Flavor flavor => Envelope(FlavorKind, Metadata(flavor.Name, flavor.Type, null, null), FlavorSpec(flavor)),
         SecretBackendDefinition backend => Envelope(SecretBackendKind, Metadata(backend.Name, null, null, backend.Description), SecretBackendSpec(backend)),
+        ServiceConnector connector => Envelope(ConnectorKind, Metadata(connector.Name, null, connector.Labels, connector.Description), ConnectorSpec(connector)),
         _ => throw new ArgumentException($"{document.GetType().Name} is not a document", nameof(document)),
     };
 
@@ -204,6 +230,17 @@ public static class DocumentCodec
         return spec;
     }
 
+    private static Dictionary<string, object?> ConnectorSpec(ServiceConnector connector)
+    {
+        var spec = new Dictionary<string, object?> { ["type"] = connector.Type, ["authMethod"] = connector.AuthMethod };
+        if (connector.ResourceType is not null) spec["resourceType"] = connector.ResourceType;
+        if (connector.ResourceId is not null) spec["resourceId"] = connector.ResourceId;
+        if (connector.ExpiresAt is { } expires) spec["expiresAt"] = expires.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ssZ", System.Globalization.CultureInfo.InvariantCulture);
+        if (connector.ExpirationSeconds is { } seconds) spec["expirationSeconds"] = (long)seconds;
+        spec["configuration"] = connector.Configuration.ToDictionary(p => p.Key, p => p.Value);
+        return spec;
+    }
+
     private static Dictionary<string, object?> SecretBackendSpec(SecretBackendDefinition backend)
     {
         var spec = new Dictionary<string, object?> { ["type"] = backend.Type };
@@ -224,6 +261,13 @@ public static class DocumentCodec
                 ["components"] = flavor.Requirements.Components.ToList(),
                 ["rejectLocalComponents"] = flavor.Requirements.RejectLocalComponents,
             };
+        if (flavor.Connector is { } requirement)
+        {
+            var connector = new Dictionary<string, object?> { ["resourceType"] = requirement.ResourceType };
+            if (requirement.ConnectorType is not null) connector["connectorType"] = requirement.ConnectorType;
+            if (requirement.ResourceIdField is not null) connector["resourceIdField"] = requirement.ResourceIdField;
+            spec["connector"] = connector;
+        }
         spec["configuration"] = flavor.Configuration.ToDictionary(f => f.Name, f =>
         {
             var field = new Dictionary<string, object?> { ["type"] = f.Type.ToString().ToLowerInvariant() };

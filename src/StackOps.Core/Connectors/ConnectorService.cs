@@ -1,0 +1,411 @@
+using StackOps.Core.Connectors.Providers;
+using StackOps.Core.Errors;
+using StackOps.Core.Flavors;
+using StackOps.Core.Model;
+using StackOps.Core.Secrets;
+using StackOps.Core.Store;
+using StackOps.Core.Validation;
+
+namespace StackOps.Core.Connectors;
+
+/// <summary>
+/// Service connectors: registered by the few who hold cloud access, linked to components by
+/// everyone else. Credential fields go to the secret connector-NAME in the secret backend; the
+/// connector document holds references. Every use checks expiry and implicit authentication first.
+/// </summary>
+public sealed class ConnectorService
+{
+    public const string ImplicitVariable = "STACKOPS_ALLOW_IMPLICIT_AUTH";
+
+    private readonly StackOpsEngine _engine;
+
+    internal ConnectorService(StackOpsEngine engine) => _engine = engine;
+
+    /// <summary>How long before its expiry a connector already counts as expired.</summary>
+    public TimeSpan ExpirySkew { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>The time limit of each call to a service (verification, token requests).</summary>
+    public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>The providers by connector type; tests and hosts may replace them.</summary>
+    internal Dictionary<string, IConnectorProvider> Providers { get; } = new(StringComparer.OrdinalIgnoreCase)
+    {
+        ["docker"] = new DockerProvider(),
+    };
+
+    // ---- Types -------------------------------------------------------------------------------
+
+    public ConnectorType Type(string name) => ConnectorCatalog.Find(name) ?? throw new StackOpsException("UnknownConnectorType", ErrorKind.InvalidArgument,
+        $"'{name}' is not a service connector type; use one of {string.Join(", ", ConnectorCatalog.All.Select(t => t.Name))}. Get-ServiceConnectorType describes them.", name);
+
+    private static ConnectorAuthMethod Method(ConnectorType type, string name) => type.AuthMethod(name) ?? throw new StackOpsException("UnknownAuthMethod", ErrorKind.InvalidArgument,
+        $"'{name}' is not an auth method of the {type.Name} connector; use one of {string.Join(", ", type.AuthMethods.Select(m => m.Name))}.", name);
+
+    private static ConnectorResourceType ResourceType(ConnectorType type, string name) => type.ResourceType(name) ?? throw new StackOpsException("UnknownResourceType", ErrorKind.InvalidArgument,
+        $"'{name}' is not a resource type of the {type.Name} connector; use one of {string.Join(", ", type.ResourceTypes.Select(r => r.Name))}.", name);
+
+    // ---- Connectors ----------------------------------------------------------------------------
+
+    public Listing<ServiceConnector> List() => _engine.View().Connectors();
+
+    /// <summary>A connector by exact name (any case) or unique prefix.</summary>
+    public ServiceConnector Get(string name)
+    {
+        var view = _engine.View();
+        return view.Connector(name) ?? NameMatching.ExactOrUniquePrefix(view.Connectors().Items, c => c.Name, name, "ServiceConnector") ?? throw NotFound(name);
+    }
+
+    private static StackOpsException NotFound(string name) =>
+        new("ServiceConnectorNotFound", ErrorKind.NotFound, $"Service connector '{name}' was not found. Run Get-ServiceConnector to list them, or New-ServiceConnector to register it.", name);
+
+    /// <summary>
+    /// Registers a connector: <paramref name="configuration"/> holds the settings in clear (and any
+    /// references), <paramref name="secretValues"/> the credential fields, which go to the secret
+    /// connector-NAME. Verified against the service first unless <paramref name="verify"/> is false;
+    /// nothing is written when anything fails.
+    /// </summary>
+    public ServiceConnector Create(string name, string type, string authMethod, IReadOnlyDictionary<string, object?> configuration,
+        IReadOnlyDictionary<string, string> secretValues, string? resourceType = null, string? resourceId = null, DateTimeOffset? expiresAt = null,
+        int? expirationSeconds = null, IReadOnlyDictionary<string, string?>? labels = null, string? description = null, bool verify = true)
+    {
+        ValidateName(name);
+        if (_engine.View().Connector(name) is not null)
+            throw Fail.AlreadyExists("ServiceConnector", name, "Change it with Set-ServiceConnector, or remove it first.");
+        var connectorType = Type(type);
+        var method = Method(connectorType, authMethod);
+        var connector = new ServiceConnector(name, connectorType.Name, method.Name, new Dictionary<string, object?>(), expiresAt: expiresAt,
+            expirationSeconds: expirationSeconds, labels: StackOpsEngine.MergeLabels(new Dictionary<string, string>(), labels), description: description,
+            scope: _engine.Store.Scope);
+        connector = Scoped(connector, connectorType, resourceType, resourceId);
+        return Save(connector, connectorType, method, configuration, secretValues, existingSecret: null, verify, isNew: true);
+    }
+
+    /// <summary>
+    /// Changes a connector: settings and credentials merge (a null setting removes it), labels merge.
+    /// A connector that components use keeps its type, auth method, resource type and resource id.
+    /// </summary>
+    public ServiceConnector Update(string name, IReadOnlyDictionary<string, object?>? configuration = null, IReadOnlyDictionary<string, string>? secretValues = null,
+        string? authMethod = null, string? resourceType = null, string? resourceId = null, bool clearResource = false, DateTimeOffset? expiresAt = null,
+        int? expirationSeconds = null, IReadOnlyDictionary<string, string?>? labels = null, string? description = null, bool verify = true)
+    {
+        var existing = _engine.View().Connector(name) ?? throw NotFound(name);
+        var connectorType = Type(existing.Type);
+        var method = Method(connectorType, authMethod ?? existing.AuthMethod);
+        var changed = existing.With(authMethod: method.Name, expiresAt: expiresAt, expirationSeconds: expirationSeconds,
+            labels: StackOpsEngine.MergeLabels(existing.Labels, labels), description: description);
+        if (clearResource || resourceType is not null || resourceId is not null)
+            changed = Scoped(changed, connectorType, clearResource ? resourceType : resourceType ?? existing.ResourceType, clearResource ? resourceId : resourceId ?? existing.ResourceId);
+        var identityChanged = changed.AuthMethod != existing.AuthMethod || changed.ResourceType != existing.ResourceType || changed.ResourceId != existing.ResourceId;
+        if (identityChanged && Users(existing) is { Count: > 0 } users)
+            throw InUse(existing, users, "change its auth method, resource type or resource id");
+
+        var merged = existing.AuthMethod == method.Name
+            ? existing.Configuration.Where(p => !IsOwnReference(existing, p.Value)).ToDictionary(p => p.Key, p => p.Value, StringComparer.OrdinalIgnoreCase)
+            : new Dictionary<string, object?>(StringComparer.OrdinalIgnoreCase);
+        foreach (var (key, value) in configuration ?? new Dictionary<string, object?>())
+        {
+            if (value is null) merged.Remove(key);
+            else merged[key] = value;
+        }
+        var existingSecret = existing.AuthMethod == method.Name ? ReadOwnSecret(existing) : null;
+        return Save(changed, connectorType, method, merged, secretValues ?? new Dictionary<string, string>(), existingSecret, verify, isNew: false);
+    }
+
+    /// <summary>Removes a connector and its secret; one that components use is refused.</summary>
+    public ServiceConnector Remove(string name)
+    {
+        var existing = _engine.View().Connector(name) ?? throw NotFound(name);
+        if (Users(existing) is { Count: > 0 } users) throw InUse(existing, users, "remove it");
+        _engine.Change((transaction, _) =>
+        {
+            transaction.Delete(StackOpsEngine.KeyOf(existing));
+            return existing;
+        });
+        if (_engine.Secrets.Exists(existing.SecretName)) _engine.Secrets.Remove(existing.SecretName, force: true);
+        _engine.Messages.Verbose($"Removed service connector '{existing.Name}' and its secret '{existing.SecretName}'.");
+        return existing;
+    }
+
+    private static void ValidateName(string name)
+    {
+        NameRules.Validate("ServiceConnector", name);
+        try { SecretNames.Validate(ServiceConnector.SecretNameFor(name)); }
+        catch (StackOpsException e) { throw Fail.InvalidName("ServiceConnector", name, $"its credentials are kept in the secret '{ServiceConnector.SecretNameFor(name)}', and {e.Message.Split(": ", 2)[^1].Split(". Names", 2)[0]}"); }
+    }
+
+    /// <summary>The connector scoped to a resource type and id: the id in its canonical form, only for types with instances.</summary>
+    private static ServiceConnector Scoped(ServiceConnector connector, ConnectorType type, string? resourceType, string? resourceId)
+    {
+        if (resourceType is null)
+        {
+            if (resourceId is not null)
+                throw new StackOpsException("ResourceTypeMissing", ErrorKind.InvalidArgument,
+                    $"A resource id needs a resource type: give -ResourceType (one of {string.Join(", ", type.ResourceTypes.Select(r => r.Name))}).", connector.Name);
+            return connector.With(resourceType: null, resourceId: null, clearResource: true);
+        }
+        var kind = ResourceType(type, resourceType);
+        if (resourceId is not null && !kind.SupportsInstances)
+            throw new StackOpsException("ResourceIdNotApplicable", ErrorKind.InvalidArgument,
+                $"The {kind.Name} resource type has no instances, so a connector for it takes no -ResourceId.", connector.Name);
+        return connector.With(resourceType: kind.Name, resourceId: resourceId is null ? null : kind.Canonicalize(resourceId), clearResource: true);
+    }
+
+    /// <summary>Validates, verifies and writes a connector: the secret first, then the document (the secret is restored if the document cannot be written).</summary>
+    private ServiceConnector Save(ServiceConnector connector, ConnectorType type, ConnectorAuthMethod method, IReadOnlyDictionary<string, object?> configuration,
+        IReadOnlyDictionary<string, string> secretValues, Secret? existingSecret, bool verify, bool isNew)
+    {
+        if (method.IsImplicit) EnsureImplicitAllowed(connector);
+        if (connector.ExpiresAt is not null && !method.Expires)
+            throw new StackOpsException("ExpiryNotApplicable", ErrorKind.InvalidArgument,
+                $"The {type.Name} '{method.Name}' auth method uses long-lived credentials: it takes no -ExpiresAt.", connector.Name);
+        if (connector.ExpirationSeconds is { } seconds)
+        {
+            if (!method.IssuesTemporaryCredentials)
+                throw new StackOpsException("ExpirationNotApplicable", ErrorKind.InvalidArgument,
+                    $"The {type.Name} '{method.Name}' auth method issues no temporary credentials: it takes no -ExpirationSeconds.", connector.Name);
+            if (seconds < method.MinimumLifetime!.Value.TotalSeconds || seconds > method.MaximumLifetime!.Value.TotalSeconds)
+                throw new StackOpsException("ExpirationOutOfRange", ErrorKind.InvalidArgument,
+                    $"-ExpirationSeconds for the {type.Name} '{method.Name}' auth method is between {method.MinimumLifetime.Value.TotalSeconds:0} and {method.MaximumLifetime.Value.TotalSeconds:0}.", connector.Name);
+        }
+
+        var schema = method.SchemaFor(type);
+        var secretFields = method.Fields.Where(f => f.Secret).Select(f => f.Name).ToHashSet(StringComparer.OrdinalIgnoreCase);
+        foreach (var key in secretValues.Keys)
+            if (schema.Field(key) is { } field && !field.Secret)
+                throw new StackOpsException("InvalidConfigurationValue", ErrorKind.InvalidArgument,
+                    $"'{field.Name}' of {schema.Owner} is not a credential: give it in clear in -Configuration.", connector.Name);
+        foreach (var (key, value) in configuration)
+            if (secretFields.Contains(key) && value is string text && !SecretReference.IsReference(text))
+                throw Fail.PlainTextSecretValue(connector.Name, key);
+
+        // Credentials kept: the existing secret's, unless given again; those given are new.
+        var credentials = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var (key, value) in existingSecret?.Values ?? new Dictionary<string, string>())
+            if (secretFields.Contains(key) && !configuration.ContainsKey(key)) credentials[key] = value;
+        foreach (var (key, value) in secretValues) credentials[schema.Field(key)?.Name ?? key] = value;
+        foreach (var value in credentials.Values) SecretMasker.Shared.Register(value);
+
+        var stored = configuration.ToDictionary(p => p.Key, p => p.Value, StringComparer.OrdinalIgnoreCase);
+        foreach (var key in credentials.Keys) stored[key] = new SecretReference(connector.SecretName, key).ToString();
+        var validated = ConfigurationValidator.Validate(schema, stored, $"service connector '{connector.Name}'", connector.Name);
+        connector = connector.With(configuration: validated);
+
+        if (verify)
+        {
+            var session = new ConnectorSession(connector, type, method, Merge(validated, credentials, connector), Timeout);
+            var failures = ListAll(session).Where(r => !r.Success).ToList();
+            if (failures.Count > 0)
+                throw new StackOpsException("ConnectorVerificationFailed", ErrorKind.InvalidOperation,
+                    $"Service connector '{connector.Name}' failed verification, so nothing was saved: {string.Join(" ", failures.Select(f => $"{f.ResourceType}: {f.Error}."))} Check the credentials, or pass -SkipVerification to save it anyway.", connector.Name);
+        }
+
+        var secretWritten = false;
+        if (credentials.Count > 0)
+        {
+            _engine.Secrets.Create(connector.SecretName, credentials, new Dictionary<string, string?> { ["stackops.io/connector"] = connector.Name }, force: true);
+            secretWritten = true;
+        }
+        try
+        {
+            var path = _engine.Change((transaction, view) =>
+            {
+                if (isNew && view.Connector(connector.Name) is not null) throw Fail.AlreadyExists("ServiceConnector", connector.Name, "Change it with Set-ServiceConnector.");
+                return StackOpsEngine.Write(transaction, connector);
+            });
+            _engine.Messages.Verbose($"{(isNew ? "Registered" : "Updated")} the {type.Name} service connector '{connector.Name}' ({method.Name}) in {path}{(credentials.Count > 0 ? $"; its credentials are in the secret '{connector.SecretName}'" : "")}.");
+            return connector.With(path: path);
+        }
+        catch (StackOpsException) when (secretWritten)
+        {
+            if (existingSecret is null) _engine.Secrets.Remove(connector.SecretName, force: true);
+            else _engine.Secrets.Create(connector.SecretName, existingSecret.Values, existingSecret.Labels.ToDictionary(p => p.Key, p => (string?)p.Value), force: true);
+            throw;
+        }
+    }
+
+    private static Dictionary<string, object?> Merge(IReadOnlyDictionary<string, object?> configuration, IReadOnlyDictionary<string, string> credentials, ServiceConnector connector)
+    {
+        var merged = configuration.ToDictionary(p => p.Key, p => p.Value, StringComparer.OrdinalIgnoreCase);
+        foreach (var (key, value) in credentials) merged[key] = value;
+        return merged;
+    }
+
+    private static bool IsOwnReference(ServiceConnector connector, object? value) =>
+        SecretReference.TryParse(value, out var reference) && string.Equals(reference.SecretName, connector.SecretName, StringComparison.OrdinalIgnoreCase);
+
+    private Secret? ReadOwnSecret(ServiceConnector connector) =>
+        _engine.Secrets.Exists(connector.SecretName) ? _engine.Secrets.Get(connector.SecretName) : null;
+
+    // ---- Use -----------------------------------------------------------------------------------
+
+    /// <summary>Verifies a connector: one result per resource type it covers (the one asked for, or all), with the reason when it fails.</summary>
+    public IReadOnlyList<ConnectorResources> Verify(string name, string? resourceType = null, string? resourceId = null)
+    {
+        var session = Open(Get(name));
+        var types = ResourceTypes(session, resourceType);
+        var results = types.Select(t => Run(session, s => Provider(s).ListAsync(s, t, CancellationToken(s)))).ToList();
+        if (resourceId is null) return results;
+        var kind = types.Single();
+        var id = kind.Canonicalize(resourceId);
+        return results.Select(r => !r.Success || r.ResourceIds.Contains(id, StringComparer.OrdinalIgnoreCase) || !kind.SupportsInstances ? r
+            : new ConnectorResources(r.Connector, r.ConnectorType, r.ResourceType, [], $"the credentials do not reach {id} (they reach {(r.ResourceIds.Count == 0 ? "none" : string.Join(", ", r.ResourceIds))})")).ToList();
+    }
+
+    /// <summary>What each connector (all, or those named) reaches, per resource type.</summary>
+    public IReadOnlyList<ConnectorResources> Resources(string name, string? resourceType = null)
+    {
+        var session = Open(Get(name));
+        return ResourceTypes(session, resourceType).Select(t => Run(session, s => Provider(s).ListAsync(s, t, CancellationToken(s)))).ToList();
+    }
+
+    /// <summary>Credentials for one resource: derived short-lived ones where the provider can, with their expiry.</summary>
+    public ConnectorCredential Credential(string name, string? resourceType = null, string? resourceId = null)
+    {
+        var session = Open(Get(name));
+        var kind = ResourceTypes(session, resourceType) switch
+        {
+            [var single] => single,
+            var several => throw new StackOpsException("ResourceTypeMissing", ErrorKind.InvalidArgument,
+                $"Service connector '{session.Connector.Name}' covers several resource types ({string.Join(", ", several.Select(t => t.Name))}): give -ResourceType.", session.Connector),
+        };
+        var id = ResourceIdFor(session.Connector, kind, resourceId);
+        var credential = Run(session, s => Provider(s).IssueAsync(s, kind, id, CancellationToken(s)));
+        _engine.Messages.Verbose($"Issued {(credential.ExpiresAt is { } at ? $"credentials valid until {at:u}" : "credentials")} for {kind.Name}{(id is null ? "" : $" {id}")} from service connector '{session.Connector.Name}'.");
+        return credential;
+    }
+
+    /// <summary>The resource id a use of a connector is about: its own (single-instance), the one given, or none for types without instances.</summary>
+    private static string? ResourceIdFor(ServiceConnector connector, ConnectorResourceType kind, string? requested)
+    {
+        var id = requested is null ? null : kind.Canonicalize(requested);
+        if (connector.ResourceId is { } own)
+        {
+            if (id is not null && !string.Equals(id, own, StringComparison.OrdinalIgnoreCase))
+                throw new StackOpsException("ResourceIdMismatch", ErrorKind.InvalidArgument,
+                    $"Service connector '{connector.Name}' is for {kind.Name} {own} only, not {id}.", connector);
+            return own;
+        }
+        if (id is not null && !kind.SupportsInstances)
+            throw new StackOpsException("ResourceIdNotApplicable", ErrorKind.InvalidArgument, $"The {kind.Name} resource type has no instances: give no -ResourceId.", connector);
+        return id;
+    }
+
+    private IReadOnlyList<ConnectorResourceType> ResourceTypes(ConnectorSession session, string? requested)
+    {
+        var connector = session.Connector;
+        if (requested is null)
+            return connector.ResourceType is null ? session.Type.ResourceTypes : [ResourceType(session.Type, connector.ResourceType)];
+        var kind = ResourceType(session.Type, requested);
+        if (connector.ResourceType is not null && !string.Equals(connector.ResourceType, kind.Name, StringComparison.OrdinalIgnoreCase))
+            throw new StackOpsException("ResourceTypeMismatch", ErrorKind.InvalidArgument,
+                $"Service connector '{connector.Name}' is for {connector.ResourceType} only, not {kind.Name}.", connector);
+        return [kind];
+    }
+
+    private IEnumerable<ConnectorResources> ListAll(ConnectorSession session) =>
+        ResourceTypes(session, null).Select(t => Run(session, s => Provider(s).ListAsync(s, t, CancellationToken(s))));
+
+    /// <summary>A session with the credentials resolved, after the checks every use makes: expiry, and implicit authentication allowed.</summary>
+    private ConnectorSession Open(ServiceConnector connector)
+    {
+        var type = Type(connector.Type);
+        var method = Method(type, connector.AuthMethod);
+        if (connector.ExpiresAt is { } expires && DateTimeOffset.UtcNow + ExpirySkew >= expires)
+            throw new StackOpsException("ConnectorExpired", ErrorKind.InvalidOperation,
+                $"Service connector '{connector.Name}' expired at {expires.UtcDateTime:u} ({ExpirySkew.TotalMinutes:0} minutes' tolerance). Renew its credentials with Set-ServiceConnector {connector.Name} -Configuration @{{ ... }} -ExpiresAt <new expiry>.", connector);
+        if (method.IsImplicit) EnsureImplicitAllowed(connector);
+        var settings = _engine.Secrets.ResolveValues(connector.Configuration, connector.Name, "service connector", connector,
+            $"Give its credentials again with Set-ServiceConnector {connector.Name}.");
+        return new ConnectorSession(connector, type, method, settings, Timeout);
+    }
+
+    private static void EnsureImplicitAllowed(ServiceConnector connector)
+    {
+        if (string.IsNullOrEmpty(Environment.GetEnvironmentVariable(ImplicitVariable)))
+            throw new StackOpsException("ImplicitAuthDisabled", ErrorKind.InvalidOperation,
+                $"Service connector '{connector.Name}' uses the machine's ambient credentials (implicit), which are refused unless ${ImplicitVariable} is set: whoever runs it gets that machine's access. Set it where that is intended, or use an explicit auth method.", connector);
+    }
+
+    private IConnectorProvider Provider(ConnectorSession session) =>
+        Providers.TryGetValue(session.Type.Name, out var provider) ? provider
+            : throw new StackOpsException("ConnectorTypeUnavailable", ErrorKind.InvalidOperation, $"The {session.Type.Name} connector type cannot be used in this build.", session.Connector);
+
+    private static CancellationToken CancellationToken(ConnectorSession session) => new CancellationTokenSource(session.Timeout * 2).Token;
+
+    /// <summary>Runs a provider call; the module's cmdlets are synchronous, and the PowerShell pipeline has no synchronization context to deadlock on.</summary>
+    private static T Run<T>(ConnectorSession session, Func<ConnectorSession, Task<T>> call) => call(session).GetAwaiter().GetResult();
+
+    // ---- Components ----------------------------------------------------------------------------
+
+    /// <summary>The components of this store linked to a connector, as "the TYPE 'NAME'".</summary>
+    private IReadOnlyList<string> Users(ServiceConnector connector)
+    {
+        var listing = _engine.Components.List();
+        if (listing.Problems.Count > 0) throw Fail.Unreadable($"change service connector '{connector.Name}'", listing.Problems);
+        return listing.Items.Where(c => c.Connector is { } link && string.Equals(link.Name, connector.Name, StringComparison.OrdinalIgnoreCase))
+            .Select(c => $"the {c.Type} '{c.Name}'").ToList();
+    }
+
+    private static StackOpsException InUse(ServiceConnector connector, IReadOnlyList<string> users, string change) =>
+        new("ConnectorInUse", ErrorKind.InvalidOperation,
+            $"Service connector '{connector.Name}' is used by {string.Join(", ", users)}, so StackOps will not {change}. Unlink them first with Disconnect-StackComponent, or register a new connector.", connector);
+
+    /// <summary>
+    /// Links a component to a connector for one resource: the flavor must accept the connector's type
+    /// and resource type (the error lists connectors that would fit); the resource id is the
+    /// connector's own, the one given, or derived from the component's configuration.
+    /// </summary>
+    public StackComponent Connect(string componentType, string componentName, string connectorName, string? resourceId = null)
+    {
+        componentType = ComponentTypes.Normalize(componentType);
+        var connector = Get(connectorName);
+        return _engine.Change((transaction, view) =>
+        {
+            var component = view.FindComponent(componentType, componentName) ?? throw Fail.ComponentNotFound(componentType, componentName);
+            if (component.IsDefault) throw Fail.DefaultComponentImmutable(component);
+            var flavor = new FlavorCatalog(view).Get(componentType, component.Flavor);
+            var requirement = flavor.Connector ?? throw new StackOpsException("ConnectorNotSupported", ErrorKind.InvalidOperation,
+                $"The {componentType} flavor '{flavor.Name}' takes no service connector.", component);
+            var kind = Fits(connector, requirement) ? Type(connector.Type).ResourceType(requirement.ResourceType)! : throw Mismatch(component, flavor, requirement, connector);
+            var id = resourceId ?? connector.ResourceId ?? DerivedId(component, requirement, kind);
+            id = ResourceIdFor(connector, kind, id);
+            if (id is null && kind.SupportsInstances)
+                throw new StackOpsException("ResourceIdMissing", ErrorKind.InvalidArgument,
+                    $"Which {kind.Name} should the {componentType} '{component.Name}' use? Give -ResourceId ({kind.IdFormat}).", component);
+            var linked = component.WithConnector(new ConnectorLink(connector.Name, id));
+            StackOpsEngine.Write(transaction, linked);
+            return linked;
+        });
+    }
+
+    public StackComponent Disconnect(string componentType, string componentName)
+    {
+        componentType = ComponentTypes.Normalize(componentType);
+        return _engine.Change((transaction, view) =>
+        {
+            var component = view.FindComponent(componentType, componentName) ?? throw Fail.ComponentNotFound(componentType, componentName);
+            if (component.Connector is null) return component;
+            var unlinked = component.WithConnector(null);
+            StackOpsEngine.Write(transaction, unlinked);
+            return unlinked;
+        });
+    }
+
+    private static bool Fits(ServiceConnector connector, ConnectorRequirement requirement) =>
+        (requirement.ConnectorType is null || string.Equals(requirement.ConnectorType, connector.Type, StringComparison.OrdinalIgnoreCase))
+        && (connector.ResourceType is null ? ConnectorCatalog.Find(connector.Type)?.ResourceType(requirement.ResourceType) is not null
+            : string.Equals(connector.ResourceType, requirement.ResourceType, StringComparison.OrdinalIgnoreCase));
+
+    private StackOpsException Mismatch(StackComponent component, Flavor flavor, ConnectorRequirement requirement, ServiceConnector connector)
+    {
+        var fitting = List().Items.Where(c => Fits(c, requirement)).Select(c => c.Name).ToList();
+        return new StackOpsException("ConnectorMismatch", ErrorKind.InvalidArgument,
+            $"The {component.Type} flavor '{flavor.Name}' needs a {requirement.ResourceType} resource{(requirement.ConnectorType is null ? "" : $" from a {requirement.ConnectorType} connector")}, which service connector '{connector.Name}' ({connector.Type}{(connector.ResourceType is null ? "" : $", {connector.ResourceType}")}) does not give. {(fitting.Count == 0 ? "No registered connector fits; register one with New-ServiceConnector." : $"Connectors that fit: {string.Join(", ", fitting)}.")}", component);
+    }
+
+    private static string? DerivedId(StackComponent component, ConnectorRequirement requirement, ConnectorResourceType kind) =>
+        requirement.ResourceIdField is { } field && component.Configuration.FirstOrDefault(p => string.Equals(p.Key, field, StringComparison.OrdinalIgnoreCase)).Value is string value
+            && !SecretReference.IsReference(value) && kind.SupportsInstances
+            ? kind.Canonicalize(value)
+            : null;
+}
