@@ -29,10 +29,28 @@ internal sealed class DependencyLoadContext : AssemblyLoadContext
     private static Assembly? ResolveEngine(AssemblyLoadContext context, AssemblyName name) =>
         name.Name == "StackOps.Core" ? Instance.LoadFromAssemblyName(name) : null;
 
+    /// <summary>
+    /// The module's copy of a dependency, unless the host (the .NET runtime or PowerShell) already
+    /// has it at the version asked for or later: then the host's is shared, so that framework types
+    /// (System.Text.Json, DiagnosticSource) are the same types on both sides.
+    /// </summary>
     protected override Assembly? Load(AssemblyName name)
     {
+        if (HostPaths.Value.TryGetValue(name.Name!, out var hostPath) && HostVersion(hostPath) >= (name.Version ?? new Version())) return null;
         var path = Path.Combine(DependencyFolder, name.Name + ".dll");
         return File.Exists(path) ? LoadFromAssemblyPath(path) : null;
+    }
+
+    /// <summary>The host's trusted platform assemblies, by name (their versions are read only when asked).</summary>
+    private static readonly Lazy<Dictionary<string, string>> HostPaths = new(() =>
+        ((AppContext.GetData("TRUSTED_PLATFORM_ASSEMBLIES") as string) ?? "").Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries)
+            .GroupBy(path => Path.GetFileNameWithoutExtension(path), StringComparer.OrdinalIgnoreCase)
+            .ToDictionary(g => g.Key, g => g.First(), StringComparer.OrdinalIgnoreCase));
+
+    private static Version HostVersion(string path)
+    {
+        try { return AssemblyName.GetAssemblyName(path).Version ?? new Version(); }
+        catch (Exception e) when (e is BadImageFormatException or FileLoadException or FileNotFoundException) { return new Version(); }
     }
 }
 

@@ -31,6 +31,7 @@ public sealed class ConnectorService
     internal Dictionary<string, IConnectorProvider> Providers { get; } = new(StringComparer.OrdinalIgnoreCase)
     {
         ["docker"] = new DockerProvider(),
+        ["github"] = new GitHubProvider(),
     };
 
     // ---- Types -------------------------------------------------------------------------------
@@ -163,9 +164,10 @@ public sealed class ConnectorService
             if (!method.IssuesTemporaryCredentials)
                 throw new StackOpsException("ExpirationNotApplicable", ErrorKind.InvalidArgument,
                     $"The {type.Name} '{method.Name}' auth method issues no temporary credentials: it takes no -ExpirationSeconds.", connector.Name);
-            if (seconds < method.MinimumLifetime!.Value.TotalSeconds || seconds > method.MaximumLifetime!.Value.TotalSeconds)
+            var (minimum, maximum) = (method.MinimumLifetime!.Value.TotalSeconds, method.MaximumLifetime!.Value.TotalSeconds);
+            if (seconds < minimum || seconds > maximum)
                 throw new StackOpsException("ExpirationOutOfRange", ErrorKind.InvalidArgument,
-                    $"-ExpirationSeconds for the {type.Name} '{method.Name}' auth method is between {method.MinimumLifetime.Value.TotalSeconds:0} and {method.MaximumLifetime.Value.TotalSeconds:0}.", connector.Name);
+                    $"-ExpirationSeconds for the {type.Name} '{method.Name}' auth method is between {minimum:0} and {maximum:0}.", connector.Name);
         }
 
         var schema = method.SchemaFor(type);
