@@ -32,6 +32,10 @@ public sealed class ConnectorService
     {
         ["docker"] = new DockerProvider(),
         ["github"] = new GitHubProvider(),
+        ["kubernetes"] = new KubernetesProvider(),
+        ["aws"] = new AwsProvider(),
+        ["azure"] = new AzureProvider(),
+        ["gcp"] = new GcpProvider(),
     };
 
     // ---- Types -------------------------------------------------------------------------------

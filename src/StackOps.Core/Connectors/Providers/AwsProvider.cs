@@ -1,0 +1,149 @@
+using Amazon;
+using Amazon.Runtime;
+using Amazon.S3;
+using Amazon.SecurityToken;
+using Amazon.SecurityToken.Model;
+
+namespace StackOps.Core.Connectors.Providers;
+
+/// <summary>
+/// AWS through the official SDK (STS, S3), at the connector's endpoint_url when it has one: STS
+/// GetCallerIdentity verifies the credentials; iam-role assumes the role and session-token gets a
+/// session token (AssumeRole, GetSessionToken), so components get temporary credentials with their
+/// expiry. S3 buckets are listed with ListBuckets; the account's ECR registry is derived from the
+/// caller's account and the region, as ZenML does.
+/// </summary>
+internal sealed class AwsProvider : IConnectorProvider
+{
+    public async Task<ConnectorResources> ListAsync(ConnectorSession session, ConnectorResourceType resourceType, CancellationToken cancellation)
+    {
+        try
+        {
+            var (credentials, account, _) = await SignInAsync(session, cancellation);
+            var region = session.Required("region");
+            switch (resourceType.Name)
+            {
+                case "aws-generic":
+                    return session.Reached(resourceType, [region], [$"account {account}"]);
+                case "s3-bucket":
+                    using (var s3 = new AmazonS3Client(credentials, S3Configuration(session)))
+                    {
+                        var buckets = await s3.ListBucketsAsync(cancellation);
+                        return session.Reached(resourceType, (buckets.Buckets ?? []).Select(b => $"s3://{b.BucketName}").Order(StringComparer.Ordinal).ToList());
+                    }
+                case ConnectorCatalog.DockerRegistry:
+                    return session.Reached(resourceType, [Registry(account, region)]);
+                default:
+                    return session.Reached(resourceType, session.Connector.ResourceId is { } cluster ? [cluster] : [],
+                        ["EKS clusters are not enumerated (this build has no EKS API client): link components with -ResourceId CLUSTER"]);
+            }
+        }
+        catch (Exception e) when (e is AmazonServiceException or AmazonClientException or HttpRequestException or OperationCanceledException)
+        {
+            return session.Failed(resourceType, Reason(session, e));
+        }
+    }
+
+    public async Task<ConnectorCredential> IssueAsync(ConnectorSession session, ConnectorResourceType resourceType, string? resourceId, CancellationToken cancellation)
+    {
+        if (resourceType.Name is ConnectorCatalog.DockerRegistry or ConnectorCatalog.KubernetesCluster)
+            throw new Errors.StackOpsException("ConnectorCredentialUnavailable", Errors.ErrorKind.InvalidOperation,
+                $"Service connector '{session.Connector.Name}' cannot issue {(resourceType.Name == ConnectorCatalog.DockerRegistry ? "ECR logins" : "EKS tokens")}: this build has no ECR or EKS API client. Get AWS credentials with -ResourceType aws-generic and use the AWS CLI (aws ecr get-login-password, aws eks get-token).", session.Connector);
+        try
+        {
+            var (credentials, _, expires) = await SignInAsync(session, cancellation);
+            var values = await credentials.GetCredentialsAsync();
+            var settings = new Dictionary<string, string> { ["region"] = session.Required("region") };
+            if (session.Setting("endpoint_url") is { } endpoint) settings["endpoint_url"] = endpoint;
+            if (resourceId is not null) settings["resource_id"] = resourceId;
+            var secrets = new Dictionary<string, string> { ["aws_access_key_id"] = values.AccessKey, ["aws_secret_access_key"] = values.SecretKey };
+            if (!string.IsNullOrEmpty(values.Token)) secrets["aws_session_token"] = values.Token;
+            return session.Credential(resourceType.Name, resourceId, settings, secrets, expires);
+        }
+        catch (Exception e) when (e is AmazonServiceException or AmazonClientException or HttpRequestException or OperationCanceledException)
+        {
+            throw new Errors.StackOpsException("ConnectorCredentialFailed", Errors.ErrorKind.InvalidOperation,
+                $"Service connector '{session.Connector.Name}' could not get AWS credentials: {Reason(session, e)}.", session.Connector);
+        }
+    }
+
+    /// <summary>The credentials components get (the role's or a session's for iam-role and session-token), checked with GetCallerIdentity.</summary>
+    private static async Task<(AWSCredentials Credentials, string Account, DateTimeOffset? Expires)> SignInAsync(ConnectorSession session, CancellationToken cancellation)
+    {
+        AWSCredentials credentials = session.Method.Name switch
+        {
+            "implicit" => Amazon.Runtime.Credentials.DefaultAWSCredentialsIdentityResolver.GetCredentials(),
+            "sts-token" => new SessionAWSCredentials(session.Required("aws_access_key_id"), session.Required("aws_secret_access_key"), session.Required("aws_session_token")),
+            _ => new BasicAWSCredentials(session.Required("aws_access_key_id"), session.Required("aws_secret_access_key")),
+        };
+        DateTimeOffset? expires = null;
+        using (var sts = new AmazonSecurityTokenServiceClient(credentials, StsConfiguration(session)))
+        {
+            var seconds = (int)session.Lifetime.TotalSeconds;
+            if (session.Method.Name == "iam-role")
+            {
+                var assumed = await sts.AssumeRoleAsync(new AssumeRoleRequest
+                {
+                    RoleArn = session.Required("role_arn"), RoleSessionName = $"stackops-{session.Connector.Name}"[..Math.Min(64, 9 + session.Connector.Name.Length)],
+                    DurationSeconds = seconds, ExternalId = session.Setting("external_id"),
+                }, cancellation);
+                (credentials, expires) = Temporary(assumed.Credentials);
+            }
+            else if (session.Method.Name == "session-token")
+            {
+                var token = await sts.GetSessionTokenAsync(new GetSessionTokenRequest { DurationSeconds = seconds }, cancellation);
+                (credentials, expires) = Temporary(token.Credentials);
+            }
+        }
+        using var checker = new AmazonSecurityTokenServiceClient(credentials, StsConfiguration(session));
+        var identity = await checker.GetCallerIdentityAsync(new GetCallerIdentityRequest(), cancellation);
+        return (credentials, identity.Account, expires ?? session.Connector.ExpiresAt);
+    }
+
+    private static (AWSCredentials, DateTimeOffset?) Temporary(Credentials issued)
+    {
+        Secrets.SecretMasker.Shared.Register(issued.SecretAccessKey);
+        Secrets.SecretMasker.Shared.Register(issued.SessionToken);
+        return (new SessionAWSCredentials(issued.AccessKeyId, issued.SecretAccessKey, issued.SessionToken),
+            issued.Expiration is { } at ? new DateTimeOffset(DateTime.SpecifyKind(at, DateTimeKind.Utc)) : null);
+    }
+
+    private static AmazonSecurityTokenServiceConfig StsConfiguration(ConnectorSession session) => Configure(new AmazonSecurityTokenServiceConfig(), session);
+
+    private static AmazonS3Config S3Configuration(ConnectorSession session)
+    {
+        var configuration = Configure(new AmazonS3Config(), session);
+        if (session.Setting("endpoint_url") is not null) configuration.ForcePathStyle = true;
+        return configuration;
+    }
+
+    private static T Configure<T>(T configuration, ConnectorSession session) where T : ClientConfig
+    {
+        var region = session.Required("region");
+        if (session.Setting("endpoint_url") is { } endpoint)
+        {
+            configuration.ServiceURL = endpoint;
+            configuration.AuthenticationRegion = region;
+        }
+        else configuration.RegionEndpoint = RegionEndpoint.GetBySystemName(region);
+        configuration.Timeout = session.Timeout;
+        configuration.MaxErrorRetry = 1;
+        configuration.HttpClientFactory = new Handlers(session);
+        return configuration;
+    }
+
+    public static string Registry(string account, string region) => $"{account}.dkr.ecr.{region}.amazonaws.com";
+
+    private static string Reason(ConnectorSession session, Exception e) => e switch
+    {
+        AmazonServiceException service => $"AWS answered {(int)service.StatusCode} {service.ErrorCode} ({service.Message})",
+        AmazonClientException { InnerException: { } inner } => session.Describe(inner, session.Setting("endpoint_url") ?? "AWS"),
+        _ => session.Describe(e, session.Setting("endpoint_url") ?? "AWS"),
+    };
+
+    /// <summary>The SDK's HTTP clients, with the connector's certificate authority and time limit.</summary>
+    private sealed class Handlers(ConnectorSession session) : Amazon.Runtime.HttpClientFactory
+    {
+        public override HttpClient CreateHttpClient(IClientConfig clientConfig) => session.CreateHttpClient();
+    }
+}

@@ -1,0 +1,121 @@
+using System.Net.Http.Headers;
+using System.Text.Json.Nodes;
+using Azure;
+using Azure.Core;
+using Azure.Core.Pipeline;
+using Azure.Identity;
+
+namespace StackOps.Core.Connectors.Providers;
+
+/// <summary>
+/// Azure through Azure.Identity: a service principal gets an access token from Microsoft Entra ID
+/// (client credentials flow, at the connector's authority_host); an access token is used as given.
+/// ACR logins are the registry's refresh token, exchanged for the Entra token at /oauth2/exchange.
+/// </summary>
+internal sealed class AzureProvider : IConnectorProvider
+{
+    public const string ManagementScope = "https://management.azure.com/.default";
+    public const string StorageScope = "https://storage.azure.com/.default";
+    /// <summary>The user name of an ACR login made with a refresh token.</summary>
+    public const string AcrTokenUser = "00000000-0000-0000-0000-000000000000";
+
+    public async Task<ConnectorResources> ListAsync(ConnectorSession session, ConnectorResourceType resourceType, CancellationToken cancellation)
+    {
+        try
+        {
+            await TokenAsync(session, ManagementScope, cancellation);
+            if (resourceType.Name == "azure-generic")
+                return session.Reached(resourceType, [session.Setting("subscription_id") ?? session.Setting("tenant_id") ?? "default"]);
+            return session.Reached(resourceType, session.Connector.ResourceId is { } id ? [id] : [],
+                [$"{resourceType.Description.TrimEnd('.')}s are not enumerated (this build does not query Azure Resource Manager): link components with -ResourceId ({resourceType.IdFormat})"]);
+        }
+        catch (Exception e) when (e is AuthenticationFailedException or CredentialUnavailableException or RequestFailedException or HttpRequestException or OperationCanceledException)
+        {
+            return session.Failed(resourceType, Reason(session, e));
+        }
+    }
+
+    public async Task<ConnectorCredential> IssueAsync(ConnectorSession session, ConnectorResourceType resourceType, string? resourceId, CancellationToken cancellation)
+    {
+        try
+        {
+            var settings = new Dictionary<string, string>();
+            if (session.Setting("subscription_id") is { } subscription) settings["subscription_id"] = subscription;
+            if (session.Setting("tenant_id") is { } tenant) settings["tenant_id"] = tenant;
+            switch (resourceType.Name)
+            {
+                case ConnectorCatalog.DockerRegistry:
+                {
+                    var registry = resourceId ?? throw new Errors.StackOpsException("ResourceIdMissing", Errors.ErrorKind.InvalidArgument,
+                        $"Which registry? Give -ResourceId NAME.azurecr.io.", session.Connector);
+                    var token = await TokenAsync(session, ManagementScope, cancellation);
+                    settings["registry"] = registry;
+                    settings["username"] = AcrTokenUser;
+                    return session.Credential(resourceType.Name, registry, settings, new Dictionary<string, string> { ["password"] = await ExchangeAsync(session, registry, token.Token, cancellation) }, token.ExpiresOn);
+                }
+                case ConnectorCatalog.KubernetesCluster:
+                    throw new Errors.StackOpsException("ConnectorCredentialUnavailable", Errors.ErrorKind.InvalidOperation,
+                        $"Service connector '{session.Connector.Name}' cannot issue AKS credentials: this build does not query Azure Resource Manager. Use az aks get-credentials.", session.Connector);
+                default:
+                {
+                    var token = await TokenAsync(session, resourceType.Name == "blob-container" ? StorageScope : ManagementScope, cancellation);
+                    if (resourceId is not null) settings["resource_id"] = resourceId;
+                    return session.Credential(resourceType.Name, resourceId, settings, new Dictionary<string, string> { ["token"] = token.Token }, token.ExpiresOn);
+                }
+            }
+        }
+        catch (Exception e) when (e is AuthenticationFailedException or CredentialUnavailableException or RequestFailedException or HttpRequestException or OperationCanceledException)
+        {
+            throw new Errors.StackOpsException("ConnectorCredentialFailed", Errors.ErrorKind.InvalidOperation,
+                $"Service connector '{session.Connector.Name}' could not get Azure credentials: {Reason(session, e)}.", session.Connector);
+        }
+    }
+
+    private static async Task<AccessToken> TokenAsync(ConnectorSession session, string scope, CancellationToken cancellation)
+    {
+        if (session.Method.Name == "access-token")
+            return new AccessToken(session.Required("token"), session.Connector.ExpiresAt ?? DateTimeOffset.MaxValue);
+        TokenCredential credential = session.Method.Name == "implicit"
+            ? new DefaultAzureCredential(Configure(new DefaultAzureCredentialOptions(), session))
+            : new ClientSecretCredential(session.Required("tenant_id"), session.Required("client_id"), session.Required("client_secret"),
+                Configure(new ClientSecretCredentialOptions(), session));
+        var token = await credential.GetTokenAsync(new TokenRequestContext([scope]), cancellation);
+        Secrets.SecretMasker.Shared.Register(token.Token);
+        return token;
+    }
+
+    private static T Configure<T>(T options, ConnectorSession session) where T : TokenCredentialOptions
+    {
+        if (session.Setting("authority_host") is { } authority) options.AuthorityHost = new Uri(authority);
+        options.Transport = new HttpClientTransport(session.CreateHandler());
+        options.Retry.MaxRetries = 0;
+        options.Retry.NetworkTimeout = session.Timeout;
+        if (options is ClientSecretCredentialOptions secretOptions) secretOptions.DisableInstanceDiscovery = session.Setting("authority_host") is not null;
+        return options;
+    }
+
+    /// <summary>ACR's token exchange: the Entra access token for the registry's refresh token, which docker login takes as the password.</summary>
+    private static async Task<string> ExchangeAsync(ConnectorSession session, string registry, string accessToken, CancellationToken cancellation)
+    {
+        using var http = session.CreateHttpClient();
+        var form = new Dictionary<string, string> { ["grant_type"] = "access_token", ["service"] = registry, ["access_token"] = accessToken };
+        if (session.Setting("tenant_id") is { } tenant) form["tenant"] = tenant;
+        using var response = await http.PostAsync(new Uri(DockerProvider.ApiBase(registry), "oauth2/exchange"), new FormUrlEncodedContent(form), cancellation);
+        var body = await response.Content.ReadAsStringAsync(cancellation);
+        if (!response.IsSuccessStatusCode)
+            throw new HttpRequestException($"{registry} refused the token exchange: {(int)response.StatusCode} {response.ReasonPhrase}");
+        var refresh = (string?)JsonNode.Parse(body)?["refresh_token"] ?? throw new HttpRequestException($"{registry} answered the token exchange without a refresh token");
+        Secrets.SecretMasker.Shared.Register(refresh);
+        return refresh;
+    }
+
+    private static string Reason(ConnectorSession session, Exception e) => e switch
+    {
+        AuthenticationFailedException { InnerException: { } inner } => $"Microsoft Entra ID refused the credentials: {FirstLine(inner.Message)}",
+        AuthenticationFailedException failed => $"Microsoft Entra ID refused the credentials: {FirstLine(failed.Message)}",
+        RequestFailedException request => $"Azure answered {request.Status} ({FirstLine(request.Message)})",
+        _ => session.Describe(e, session.Setting("authority_host") ?? "Microsoft Entra ID"),
+    };
+
+    private static string FirstLine(string text) => text.Split('\n')[0].Trim();
+}
