@@ -219,20 +219,14 @@ public sealed class FakeGoogle : IDisposable
     private string? Check(string assertion)
     {
         var parts = assertion.Split('.');
-        if (parts.Length != 3 || !_key.VerifyData(Encoding.ASCII.GetBytes($"{parts[0]}.{parts[1]}"), FromBase64Url(parts[2]), HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1))
+        if (parts.Length != 3 || !_key.VerifyData(Encoding.ASCII.GetBytes($"{parts[0]}.{parts[1]}"), Jwt.Decode(parts[2]), HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1))
             return "Invalid JWT Signature.";
-        var claims = JsonDocument.Parse(FromBase64Url(parts[1])).RootElement;
+        var claims = JsonDocument.Parse(Jwt.Decode(parts[1])).RootElement;
         if (claims.GetProperty("iss").GetString() != Email) return "Invalid issuer.";
         // Google documents the audience of an access token request as always its own token URL, whatever the endpoint.
         if (claims.GetProperty("aud").GetString() != "https://oauth2.googleapis.com/token") return "Invalid JWT: audience.";
         if (!claims.GetProperty("scope").GetString()!.Contains("cloud-platform")) return "Invalid scope.";
         return claims.GetProperty("exp").GetInt64() > DateTimeOffset.UtcNow.ToUnixTimeSeconds() ? null : "Invalid JWT: Token must be a short-lived token.";
-    }
-
-    private static byte[] FromBase64Url(string text)
-    {
-        var padded = text.Replace('-', '+').Replace('_', '/');
-        return Convert.FromBase64String(padded + new string('=', (4 - padded.Length % 4) % 4));
     }
 
     public void Dispose()

@@ -69,22 +69,16 @@ public sealed class FakeGitHub : IDisposable
         if (!header.StartsWith("Bearer ", StringComparison.Ordinal)) return "A JSON web token could not be decoded";
         var parts = header[7..].Split('.');
         if (parts.Length != 3) return "A JSON web token could not be decoded";
-        if (!_appKey.VerifyData(Encoding.ASCII.GetBytes($"{parts[0]}.{parts[1]}"), FromBase64Url(parts[2]), HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1))
+        if (!_appKey.VerifyData(Encoding.ASCII.GetBytes($"{parts[0]}.{parts[1]}"), Jwt.Decode(parts[2]), HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1))
             return "A JSON web token could not be decoded";
-        var jwtHeader = JsonDocument.Parse(FromBase64Url(parts[0])).RootElement;
-        var payload = JsonDocument.Parse(FromBase64Url(parts[1])).RootElement;
+        var jwtHeader = JsonDocument.Parse(Jwt.Decode(parts[0])).RootElement;
+        var payload = JsonDocument.Parse(Jwt.Decode(parts[1])).RootElement;
         if (jwtHeader.GetProperty("alg").GetString() != "RS256") return "'alg' must be RS256";
         if (payload.GetProperty("iss").ToString() != AppId) return "'Issuer' claim ('iss') must be an Integer";
         var now = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
         if (payload.GetProperty("exp").GetInt64() <= now) return "'Expiration time' claim ('exp') must be a numeric value representing the future time";
         if (payload.GetProperty("exp").GetInt64() - payload.GetProperty("iat").GetInt64() > 600) return "'Expiration time' claim ('exp') is too far in the future";
         return null;
-    }
-
-    private static byte[] FromBase64Url(string text)
-    {
-        var padded = text.Replace('-', '+').Replace('_', '/');
-        return Convert.FromBase64String(padded + new string('=', (4 - padded.Length % 4) % 4));
     }
 
     public void Dispose()
