@@ -189,4 +189,47 @@ public sealed class ProviderTests : IDisposable
         Assert.Contains("Invalid JWT Signature", wrong.Message);
         Assert.DoesNotContain("PRIVATE KEY", wrong.Message);
     }
+
+    [Fact]
+    public void LoginWritesAKubeconfigThatKubectlsClientCanUse()
+    {
+        var certificates = new TestCertificates();
+        using var cluster = new FakeKubernetes(certificates);
+        Connectors.Create("k8s", "kubernetes", "token", Settings(("server", cluster.Server.BaseAddress.ToString()), ("certificate_authority", certificates.AuthorityPem)),
+            Credentials(("token", FakeKubernetes.Token)), "kubernetes-cluster", "staging");
+        var kubeconfig = _store.File("kube/config");
+        File.WriteAllText(kubeconfig.EnsureFolder(), "apiVersion: v1\nkind: Config\nclusters:\n- name: other\n  cluster:\n    server: https://10.0.0.1\ncontexts: []\nusers: []\n");
+        var login = Connectors.Login("k8s", path: kubeconfig);
+        Assert.Equal(("kubectl", "staging"), (login.Client, login.Entry));
+        var config = k8s.KubernetesClientConfiguration.BuildConfigFromConfigFile(kubeconfig);
+        Assert.Equal("staging", config.CurrentContext);
+        using var client = new k8s.Kubernetes(config);
+        Assert.Equal("v1.31.2", k8s.VersionOperationsExtensions.GetCode(client.Version).GitVersion);
+        Assert.Contains("name: other", File.ReadAllText(kubeconfig));
+        if (!OperatingSystem.IsWindows()) Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(kubeconfig));
+    }
+
+    [Fact]
+    public void LoginAddsADockerAuthEntryAndKeepsTheOthers()
+    {
+        using var github = new FakeGitHub();
+        Connectors.Create("gh", "github", "token", Settings(("api_url", github.ApiUrl)), Credentials(("token", FakeGitHub.Token)));
+        var config = _store.File("docker/config.json");
+        File.WriteAllText(config.EnsureFolder(), """{ "auths": { "other.example.com": { "auth": "b3RoZXI=" } }, "credsStore": "" }""");
+        var login = Connectors.Login("gh", path: config);
+        Assert.Equal(("docker", "containers.127.0.0.1"), (login.Client, login.Entry));
+        var auths = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(config))!["auths"]!;
+        Assert.Equal("b3RoZXI=", (string?)auths["other.example.com"]!["auth"]);
+        Assert.Equal($"{FakeGitHub.Login}:{FakeGitHub.Token}", System.Text.Encoding.UTF8.GetString(Convert.FromBase64String((string)auths["containers.127.0.0.1"]!["auth"]!)));
+        Assert.Equal("NoClientToConfigure", Throws(() => Connectors.Login("gh", "github-repository")).ErrorId);
+    }
+}
+
+internal static class PathExtensions
+{
+    public static string EnsureFolder(this string path)
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        return path;
+    }
 }

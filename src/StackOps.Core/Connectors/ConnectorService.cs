@@ -280,6 +280,27 @@ public sealed class ConnectorService
         return credential;
     }
 
+    /// <summary>
+    /// Configures the local client of a resource from the connector: Docker for registries, kubectl
+    /// for clusters. The written file holds the issued credentials, as the client's own login would.
+    /// </summary>
+    public ClientLogin Login(string name, string? resourceType = null, string? resourceId = null, string? path = null)
+    {
+        var connector = Get(name);
+        var kind = resourceType ?? connector.ResourceType
+            ?? Type(connector.Type).ResourceTypes.Select(r => r.Name).FirstOrDefault(r => r is ConnectorCatalog.DockerRegistry or ConnectorCatalog.KubernetesCluster or "container-registry");
+        var credential = Credential(name, kind, resourceId);
+        var login = credential.ResourceType switch
+        {
+            ConnectorCatalog.DockerRegistry or "container-registry" => ClientConfiguration.Docker(credential, path),
+            ConnectorCatalog.KubernetesCluster => ClientConfiguration.Kubernetes(credential, path),
+            _ => throw new StackOpsException("NoClientToConfigure", ErrorKind.InvalidArgument,
+                $"There is no local client to log in to for {credential.ResourceType}: logins configure Docker (docker-registry, container-registry) and kubectl (kubernetes-cluster). Use Get-ServiceConnectorCredential for the credentials themselves.", connector),
+        };
+        _engine.Messages.Verbose($"Configured {login.Client} for {login.Entry} in {login.File} from service connector '{connector.Name}'{(login.ExpiresAt is { } at ? $" (valid until {at:u})" : "")}.");
+        return login;
+    }
+
     /// <summary>The resource id a use of a connector is about: its own (single-instance), the one given, or none for types without instances.</summary>
     private static string? ResourceIdFor(ServiceConnector connector, ConnectorResourceType kind, string? requested)
     {
