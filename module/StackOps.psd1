@@ -8,7 +8,7 @@
     Author               = 'StackOps'
     CompanyName          = 'StackOps'
     Copyright            = '(c) StackOps. All rights reserved.'
-    Description          = 'ZenML-style stacks and components for PowerShell: register stacks of orchestrators, artifact stores, container registries and more, validate them against flavor schemas, keep them as reviewable YAML, and keep credentials out of them with secret references resolved from encrypted local files, environment variables or SecretManagement vaults.'
+    Description          = 'ZenML-style stacks and components for PowerShell: register stacks of orchestrators, artifact stores, container registries and more, validate them against flavor schemas, keep them as reviewable YAML, keep credentials out of them with secret references resolved from encrypted local files, environment variables or SecretManagement vaults, and give components short-lived credentials through service connectors (Docker registries, Kubernetes, GitHub, AWS, Azure, Google Cloud).'
     PowerShellVersion    = '7.4'
     FormatsToProcess     = @('StackOps.format.ps1xml')
     CmdletsToExport      = @(
@@ -42,15 +42,26 @@
         'Get-StackSecretBackend'
         'Register-StackSecretBackend'
         'Unregister-StackSecretBackend'
+        'New-ServiceConnector'
+        'Get-ServiceConnector'
+        'Set-ServiceConnector'
+        'Remove-ServiceConnector'
+        'Test-ServiceConnector'
+        'Get-ServiceConnectorResource'
+        'Get-ServiceConnectorType'
+        'Get-ServiceConnectorCredential'
+        'Connect-ServiceConnector'
+        'Connect-StackComponent'
+        'Disconnect-StackComponent'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()
     VariablesToExport    = @()
     PrivateData          = @{
         PSData = @{
-            Tags         = @('MLOps', 'ZenML', 'Stacks', 'Secrets', 'GitHubActions', 'Infrastructure', 'PSEdition_Core', 'Windows', 'Linux', 'MacOS')
+            Tags         = @('MLOps', 'ZenML', 'Stacks', 'Secrets', 'ServiceConnectors', 'GitHubActions', 'Infrastructure', 'PSEdition_Core', 'Windows', 'Linux', 'MacOS')
             ProjectUri   = 'https://github.com/stackops/stackops'
-            ReleaseNotes = 'Secrets: {{ name.key }} references resolved from the local encrypted store, environment variables or SecretManagement vaults, with masking of every value in every stream.'
+            ReleaseNotes = 'Service connectors (docker, kubernetes, github, aws, azure, gcp) verified against their services, issuing short-lived credentials and configuring Docker and kubectl; secrets and {{ name.key }} references with masking of every value in every stream.'
         }
     }
 }

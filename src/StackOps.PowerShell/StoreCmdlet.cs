@@ -82,8 +82,8 @@ public abstract class StackNameChangeCmdlet : StoreCmdlet
     }
 }
 
-/// <summary>Rename-StackComponent and Copy-StackComponent: a component and the name of the result.</summary>
-public abstract class ComponentNameChangeCmdlet : StoreCmdlet
+/// <summary>A cmdlet about one component: its type and name.</summary>
+public abstract class ComponentCmdlet : StoreCmdlet
 {
     [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
     [ArgumentCompleter(typeof(Completion.ComponentTypeCompleter))]
@@ -92,7 +92,11 @@ public abstract class ComponentNameChangeCmdlet : StoreCmdlet
     [Parameter(Mandatory = true, Position = 1, ValueFromPipelineByPropertyName = true)]
     [ArgumentCompleter(typeof(Completion.ComponentNameCompleter))]
     public string Name { get; set; } = "";
+}
 
+/// <summary>Rename-StackComponent and Copy-StackComponent: a component and the name of the result.</summary>
+public abstract class ComponentNameChangeCmdlet : ComponentCmdlet
+{
     [Parameter(Mandatory = true, Position = 2)]
     public string NewName { get; set; } = "";
 

@@ -15,3 +15,6 @@ function Exit-TestStore {
     Pop-Location
     Remove-Item Env:STACKOPS_HOME -ErrorAction Ignore
 }
+
+# A SecureString from text, for the tests' credentials.
+function S([string] $Text) { ConvertTo-SecureString $Text -AsPlainText -Force }

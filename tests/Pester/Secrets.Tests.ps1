@@ -3,7 +3,6 @@
 BeforeAll {
     . "$PSScriptRoot/Common.ps1"
     Import-Module $ModuleManifest -Force
-    function S([string] $Text) { ConvertTo-SecureString $Text -AsPlainText -Force }
 }
 
 Describe 'Secrets and secret references' {

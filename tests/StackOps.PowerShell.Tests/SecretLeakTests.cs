@@ -1,7 +1,9 @@
+using StackOps.Tests.Shared;
+
 namespace StackOps.PowerShell.Tests;
 
 /// <summary>
-/// Runs every cmdlet that touches secrets with -Verbose -Debug, on success and error paths, and
+/// Runs every cmdlet that touches secrets or connector credentials with -Verbose -Debug, on success and error paths, and
 /// checks that no seeded secret value (a multi-line PEM block among them) appears in any stream,
 /// in any error (message, details, exception text, target) or in any file under the test's folders.
 /// </summary>
@@ -21,7 +23,12 @@ public sealed class SecretLeakTests : IDisposable
         """;
 
     private static readonly string[] Values = [AccessKey, SecretKey, SessionToken, EnvironmentValue, VaultValue, Password, Pem,
-        .. Pem.Split('\n').Where(l => l.Contains("LEAKCANARY"))];
+        .. Pem.Split('\n').Where(l => l.Contains("LEAKCANARY")), FakeGitHub.Token, FakeAws.SecretAccessKey, "ghs_installationtoken", "temporary/secret/"];
+
+    private readonly FakeGitHub _github = new();
+    private readonly FakeAws _aws = new();
+    /// <summary>Where Connect-ServiceConnector writes Docker's config.json: a login's purpose is to hold a credential, so it is outside the scanned folders.</summary>
+    private readonly string _clientFolder = Directory.CreateTempSubdirectory("stackops-leak-client-").FullName;
 
     private readonly string? _savedModulePath = Environment.GetEnvironmentVariable("PSModulePath");
     private readonly PowerShellSession _ps = new();
@@ -36,7 +43,10 @@ public sealed class SecretLeakTests : IDisposable
         _ps.Ok(SecretCmdletTests.SecureHelper);
         _ps.Ok($$"""
             # -Debug alone makes a compiled cmdlet inquire on each warning; -WarningAction Continue keeps the warnings flowing.
-            $PSDefaultParameterValues = @{ '*-Stack*:Verbose' = $true; '*-Stack*:Debug' = $true; '*-Stack*:WarningAction' = 'Continue' }
+            $PSDefaultParameterValues = @{
+                '*-Stack*:Verbose' = $true; '*-Stack*:Debug' = $true; '*-Stack*:WarningAction' = 'Continue'
+                '*-ServiceConnector*:Verbose' = $true; '*-ServiceConnector*:Debug' = $true; '*-ServiceConnector*:WarningAction' = 'Continue'
+            }
             $DebugPreference = 'Continue'
             Microsoft.PowerShell.SecretManagement\Register-SecretVault TeamVault
             Microsoft.PowerShell.SecretManagement\Set-Secret vaulted -Vault TeamVault -Secret @{ token = (S '{{VaultValue}}') }
@@ -47,6 +57,9 @@ public sealed class SecretLeakTests : IDisposable
     public void Dispose()
     {
         _ps.Dispose();
+        _github.Dispose();
+        _aws.Dispose();
+        Directory.Delete(_clientFolder, recursive: true);
         Environment.SetEnvironmentVariable("STACKOPS_SECRET_ENVTEAM__TOKEN", null);
         Environment.SetEnvironmentVariable("PSModulePath", _savedModulePath);
     }
@@ -88,12 +101,24 @@ public sealed class SecretLeakTests : IDisposable
         ("Resolve-StackConfiguration prod -Backend team", true),
         ("Unregister-StackSecretBackend team, ci -PassThru", false),
         ("Remove-StackSecret db, tls -Force -Confirm:$false -PassThru", false),
+        ("New-ServiceConnector gh github token -Configuration @{ api_url = $githubApi; token = (S $githubToken) } -PassThru", false),
+        ("New-ServiceConnector bad github token -Configuration @{ api_url = $githubApi; token = (S 'ghs_installationtoken-wrong') }", true),
+        ("New-ServiceConnector app github github-app -Configuration @{ api_url = $githubApi; app_id = $appId; private_key = (S $appKey) } -ResourceType github-repository -PassThru", false),
+        ("New-ServiceConnector aws aws iam-role -Configuration @{ region = 'eu-west-1'; endpoint_url = $awsEndpoint; role_arn = $roleArn; aws_access_key_id = (S $awsId); aws_secret_access_key = (S $awsSecret) } -PassThru", false),
+        ("New-ServiceConnector aws-wrong aws secret-key -Configuration @{ region = 'eu-west-1'; endpoint_url = $awsEndpoint; aws_access_key_id = (S $awsId); aws_secret_access_key = (S 'temporary/secret/wrong') }", true),
+        ("Get-ServiceConnector; Get-ServiceConnector | Test-ServiceConnector; Get-ServiceConnectorResource", false),
+        ("Get-ServiceConnectorCredential gh github-repository; Get-ServiceConnectorCredential app -ResourceId octo-org/training; Get-ServiceConnectorCredential aws s3-bucket s3://ml-staging", false),
+        ("Connect-ServiceConnector gh container-registry -Path \"$clientFolder/config.json\" -PassThru", false),
+        ("Set-ServiceConnector gh -Configuration @{ token = (S $githubToken) } -PassThru; Remove-ServiceConnector gh, app, aws -Confirm:$false -PassThru", false),
     ];
 
     [Fact]
     public void NoSecretValueAppearsInAnyStreamErrorOrFile()
     {
         _ps.Run("$pem = @'\n" + Pem + "\n'@");
+        _ps.Run("$null", ("githubApi", _github.ApiUrl), ("githubToken", FakeGitHub.Token), ("appId", FakeGitHub.AppId), ("appKey", _github.AppPrivateKeyPem),
+            ("awsEndpoint", _aws.Server.BaseAddress.ToString()), ("roleArn", FakeAws.RoleArn), ("awsId", FakeAws.AccessKeyId), ("awsSecret", FakeAws.SecretAccessKey),
+            ("clientFolder", _clientFolder));
         var allText = new List<string>();
         foreach (var (script, fails) in Steps)
         {
@@ -116,6 +141,10 @@ public sealed class SecretLeakTests : IDisposable
         Assert.Contains(allText, t => t.Contains("SecretReferenceUnresolved", StringComparison.Ordinal));
         Assert.Contains(allText, t => t.Contains("The vault failed while reading ***", StringComparison.Ordinal));
         Assert.Contains(allText, t => t == "<SecureString>");
+        Assert.Contains(allText, t => t.Contains("Bad credentials", StringComparison.Ordinal));
+        Assert.Contains(allText, t => t.Contains("SignatureDoesNotMatch", StringComparison.Ordinal));
+        Assert.Contains(allText, t => t.StartsWith("Issued credentials valid until", StringComparison.Ordinal));
+        Assert.True(File.Exists(Path.Combine(_clientFolder, "config.json")));
         Assert.True(File.Exists(Path.Combine(_ps.WorkingDirectory, "prod.yaml")));
     }
 }

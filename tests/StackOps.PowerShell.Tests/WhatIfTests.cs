@@ -37,6 +37,12 @@ public sealed class WhatIfTests : IDisposable
         ["Register-StackSecret"] = "Register-StackSecret dev -Value @{ 'mlflow.password' = (S 'whatif-value') } -WhatIf",
         ["Register-StackSecretBackend"] = "Register-StackSecretBackend ci env -Default -WhatIf",
         ["Unregister-StackSecretBackend"] = "Unregister-StackSecretBackend team -WhatIf",
+        ["New-ServiceConnector"] = "New-ServiceConnector other docker password -Configuration @{ username = 'u'; password = (S 'whatif-pw') } -SkipVerification -WhatIf",
+        ["Set-ServiceConnector"] = "Set-ServiceConnector registry -Configuration @{ username = 'v' } -SkipVerification -WhatIf",
+        ["Remove-ServiceConnector"] = "Get-ServiceConnector registry | Remove-ServiceConnector -WhatIf",
+        ["Connect-ServiceConnector"] = "Connect-ServiceConnector registry -Path ./config.json -WhatIf",
+        ["Connect-StackComponent"] = "Connect-StackComponent container_registry reg registry -WhatIf",
+        ["Disconnect-StackComponent"] = "Disconnect-StackComponent container_registry linked -WhatIf",
     };
 
     [Fact]
@@ -59,6 +65,10 @@ public sealed class WhatIfTests : IDisposable
             New-StackComponent experiment_tracker mlflow mlflow -Configuration @{ tracking_password = '{{ mlflow.password }}' }
             Set-Stack dev -ExperimentTracker mlflow
             Register-StackSecretBackend team env
+            New-ServiceConnector registry docker password -Configuration @{ username = 'u'; password = (S 'whatif-pw') } -ResourceType docker-registry -ResourceId 127.0.0.1:1 -SkipVerification
+            New-StackComponent container_registry reg default -Configuration @{ uri = '127.0.0.1:1/ml' }
+            New-StackComponent container_registry linked default -Configuration @{ uri = '127.0.0.1:1/other' }
+            Connect-StackComponent container_registry linked registry
             """);
         var before = _ps.Snapshot();
         foreach (var (cmdlet, script) in Scripts)

@@ -93,6 +93,41 @@ public sealed class SecretBackendNameCompleter : StoreCompleter
         engine.Secrets.Backends().Items.Select(b => (b.Name, $"{b.Type}{(b.IsDefault ? " (default)" : "")}: {b.Description ?? b.Vault}"));
 }
 
+public sealed class ServiceConnectorNameCompleter : StoreCompleter
+{
+    protected override IEnumerable<(string, string)> Candidates(StackOpsEngine engine, string parameterName, IDictionary bound) =>
+        engine.Connectors.List().Items.Select(c => (c.Name, $"{c.Type} ({c.AuthMethod}){(c.ResourceType is null ? "" : $": {c.ResourceType}")}{(c.ResourceId is null ? "" : $" {c.ResourceId}")}"));
+}
+
+/// <summary>Names from the connector catalog: types, the auth methods of the bound -Type, or resource types.</summary>
+public abstract class CatalogCompleter : IArgumentCompleter
+{
+    public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete,
+        CommandAst commandAst, IDictionary fakeBoundParameters) =>
+        Candidates(fakeBoundParameters).Where(c => c.Name.StartsWith(wordToComplete.Trim('\'', '"'), StringComparison.OrdinalIgnoreCase)).DistinctBy(c => c.Name)
+            .Select(c => new CompletionResult(c.Name, c.Name, CompletionResultType.ParameterValue, c.Tooltip));
+
+    protected abstract IEnumerable<(string Name, string Tooltip)> Candidates(IDictionary bound);
+
+    protected static IEnumerable<Core.Connectors.ConnectorType> Types(IDictionary bound) =>
+        bound["Type"]?.ToString() is { } type ? Core.Connectors.ConnectorCatalog.All.Where(t => string.Equals(t.Name, type, StringComparison.OrdinalIgnoreCase)) : Core.Connectors.ConnectorCatalog.All;
+}
+
+public sealed class ConnectorTypeCompleter : CatalogCompleter
+{
+    protected override IEnumerable<(string, string)> Candidates(IDictionary bound) => Core.Connectors.ConnectorCatalog.All.Select(t => (t.Name, t.Description));
+}
+
+public sealed class AuthMethodCompleter : CatalogCompleter
+{
+    protected override IEnumerable<(string, string)> Candidates(IDictionary bound) => Types(bound).SelectMany(t => t.AuthMethods).Select(m => (m.Name, m.Description));
+}
+
+public sealed class ResourceTypeCompleter : CatalogCompleter
+{
+    protected override IEnumerable<(string, string)> Candidates(IDictionary bound) => Types(bound).SelectMany(t => t.ResourceTypes).Select(r => (r.Name, r.Description));
+}
+
 public sealed class ComponentTypeCompleter : IArgumentCompleter
 {
     public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete,

@@ -58,3 +58,33 @@ public sealed class StackComponentConfiguration
 
     public override string ToString() => $"{Type}/{Name}";
 }
+
+/// <summary>Credentials a connector issued for one resource: settings in clear, secrets as SecureStrings (clear text only with -AsPlainText).</summary>
+public sealed class ServiceConnectorCredential
+{
+    internal ServiceConnectorCredential(StackOps.Core.Connectors.ConnectorCredential credential, bool asPlainText, Func<string, SecureString> secure)
+    {
+        Connector = credential.Connector;
+        ConnectorType = credential.ConnectorType;
+        AuthMethod = credential.AuthMethod;
+        ResourceType = credential.ResourceType;
+        ResourceId = credential.ResourceId;
+        ExpiresAt = credential.ExpiresAt;
+        Settings = new Hashtable(credential.Settings.ToDictionary(p => p.Key, p => (object)p.Value), StringComparer.OrdinalIgnoreCase);
+        var secrets = new Hashtable(StringComparer.OrdinalIgnoreCase);
+        foreach (var (key, value) in credential.Secrets) secrets[key] = asPlainText ? value : secure(value);
+        Secrets = secrets;
+    }
+
+    public string Connector { get; }
+    public string ConnectorType { get; }
+    public string AuthMethod { get; }
+    public string ResourceType { get; }
+    public string? ResourceId { get; }
+    public DateTimeOffset? ExpiresAt { get; }
+    public Hashtable Settings { get; }
+    /// <summary>Key → SecureString; key → string with -AsPlainText.</summary>
+    public Hashtable Secrets { get; }
+
+    public override string ToString() => $"{Connector}: {ResourceType}{(ResourceId is null ? "" : $" {ResourceId}")}";
+}

@@ -8,16 +8,8 @@ namespace StackOps.PowerShell.Commands;
 /// <summary>Merges configuration and labels into a component; $null or -RemoveKey takes a key out.</summary>
 [Cmdlet(VerbsCommon.Set, "StackComponent", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
 [OutputType(typeof(StackComponent))]
-public sealed class SetStackComponentCommand : StoreCmdlet
+public sealed class SetStackComponentCommand : ComponentCmdlet
 {
-    [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
-    [ArgumentCompleter(typeof(ComponentTypeCompleter))]
-    public string Type { get; set; } = "";
-
-    [Parameter(Mandatory = true, Position = 1, ValueFromPipelineByPropertyName = true)]
-    [ArgumentCompleter(typeof(ComponentNameCompleter))]
-    public string Name { get; set; } = "";
-
     [Parameter] public IDictionary? Configuration { get; set; }
 
     [Parameter] public string[]? RemoveKey { get; set; }
