@@ -79,6 +79,10 @@ public sealed class StackOpsEngine
         Flavor f => new DocumentKey(DocumentCodec.FlavorKind, f.Name, f.Type),
         SecretBackendDefinition b => new DocumentKey(DocumentCodec.SecretBackendKind, b.Name),
         Connectors.ServiceConnector c => new DocumentKey(DocumentCodec.ConnectorKind, c.Name),
+        Pipelines.Pipeline p => new DocumentKey(DocumentCodec.PipelineKind, p.Name),
+        Pipelines.PipelineVersion v => new DocumentKey(DocumentCodec.PipelineVersionKind, v.Version, v.Pipeline),
+        Pipelines.Lifecycle l => new DocumentKey(DocumentCodec.LifecycleKind, "lifecycle"),
+        Pipelines.PromotionRecord r => new DocumentKey(DocumentCodec.PromotionKind, r.Id),
         _ => throw new ArgumentException(document.GetType().Name, nameof(document)),
     };
 

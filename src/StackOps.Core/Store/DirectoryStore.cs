@@ -7,15 +7,14 @@ namespace StackOps.Core.Store;
 
 /// <summary>
 /// A directory of YAML documents, one per file: stacks/NAME.yaml, components/TYPE/NAME.yaml,
-/// flavors/TYPE/NAME.yaml, secret-backends/NAME.yaml, connectors/NAME.yaml. Writes go to a temporary file that is flushed and renamed over the
+/// flavors/TYPE/NAME.yaml, secret-backends/NAME.yaml, connectors/NAME.yaml, pipelines/NAME.yaml,
+/// pipeline-versions/PIPELINE/VERSION.yaml, promotions/ID.yaml and lifecycle.yaml. Writes go to a temporary file that is flushed and renamed over the
 /// target, under an exclusive lock on the store's .lock file, so concurrent processes lose no
 /// update and a crash leaves the old or the new file, never half of one.
 /// </summary>
 public sealed class DirectoryStore : IStackStore
 {
     private const string LockFileName = ".lock";
-    private const string SecretBackendFolder = "secret-backends";
-    private const string ConnectorFolder = "connectors";
     private static readonly TimeSpan LockTimeout = TimeSpan.FromSeconds(30);
 
     public DirectoryStore(string root, StoreScope scope)
@@ -35,6 +34,8 @@ public sealed class DirectoryStore : IStackStore
 
     public IReadOnlyList<StoredDocument> ReadAll(string kind, string? type = null)
     {
+        if (kind == DocumentCodec.LifecycleKind)
+            return Read(new DocumentKey(kind, System.IO.Path.GetFileNameWithoutExtension(LifecycleFile))) is { } lifecycle ? [lifecycle] : [];
         var result = new List<StoredDocument>();
         foreach (var (folder, folderType) in Folders(kind, type))
         {
@@ -52,24 +53,40 @@ public sealed class DirectoryStore : IStackStore
 
     public IStoreTransaction Begin() => new Transaction(this, AcquireLock(Root));
 
-    public string PathOf(DocumentKey key) => key.Kind switch
+    /// <summary>Where each kind lives: its folder, and whether a type (component type, pipeline) names a subfolder.</summary>
+    private static readonly Dictionary<string, (string Folder, bool Typed)> Layout = new()
     {
-        DocumentCodec.StackKind => System.IO.Path.Combine(Root, "stacks", key.Name + ".yaml"),
-        DocumentCodec.ComponentKind => System.IO.Path.Combine(Root, "components", key.Type!, key.Name + ".yaml"),
-        DocumentCodec.FlavorKind => System.IO.Path.Combine(Root, "flavors", key.Type!, key.Name + ".yaml"),
-        DocumentCodec.SecretBackendKind => System.IO.Path.Combine(Root, SecretBackendFolder, key.Name + ".yaml"),
-        DocumentCodec.ConnectorKind => System.IO.Path.Combine(Root, ConnectorFolder, key.Name + ".yaml"),
-        _ => throw new ArgumentException($"unknown document kind {key.Kind}", nameof(key)),
+        [DocumentCodec.StackKind] = ("stacks", false),
+        [DocumentCodec.ComponentKind] = ("components", true),
+        [DocumentCodec.FlavorKind] = ("flavors", true),
+        [DocumentCodec.SecretBackendKind] = ("secret-backends", false),
+        [DocumentCodec.ConnectorKind] = ("connectors", false),
+        [DocumentCodec.PipelineKind] = ("pipelines", false),
+        [DocumentCodec.PipelineVersionKind] = ("pipeline-versions", true),
+        [DocumentCodec.PromotionKind] = ("promotions", false),
     };
+
+    /// <summary>The one lifecycle of a store is lifecycle.yaml at its root.</summary>
+    private const string LifecycleFile = "lifecycle.yaml";
+
+    public string PathOf(DocumentKey key)
+    {
+        if (key.Kind == DocumentCodec.LifecycleKind) return System.IO.Path.Combine(Root, LifecycleFile);
+        if (!Layout.TryGetValue(key.Kind, out var layout)) throw new ArgumentException($"unknown document kind {key.Kind}", nameof(key));
+        return layout.Typed
+            ? System.IO.Path.Combine(Root, layout.Folder, key.Type!, key.Name + ".yaml")
+            : System.IO.Path.Combine(Root, layout.Folder, key.Name + ".yaml");
+    }
 
     private IEnumerable<(string Folder, string? Type)> Folders(string kind, string? type)
     {
-        if (kind == DocumentCodec.StackKind) return [(System.IO.Path.Combine(Root, "stacks"), null)];
-        if (kind == DocumentCodec.SecretBackendKind) return [(System.IO.Path.Combine(Root, SecretBackendFolder), null)];
-        if (kind == DocumentCodec.ConnectorKind) return [(System.IO.Path.Combine(Root, ConnectorFolder), null)];
-        var folder = kind == DocumentCodec.ComponentKind ? "components" : "flavors";
-        var types = type is null ? ComponentTypes.All : [type];
-        return types.Select(t => (System.IO.Path.Combine(Root, folder, t), (string?)t));
+        var (folder, typed) = Layout[kind];
+        var root = System.IO.Path.Combine(Root, folder);
+        if (!typed) return [(root, null)];
+        if (type is not null) return [(System.IO.Path.Combine(root, type), type)];
+        var types = kind is DocumentCodec.ComponentKind or DocumentCodec.FlavorKind ? ComponentTypes.All
+            : Directory.Exists(root) ? Directory.EnumerateDirectories(root).Select(d => System.IO.Path.GetFileName(d)).Order(StringComparer.Ordinal).ToList() : [];
+        return types.Select(t => (System.IO.Path.Combine(root, t), (string?)t));
     }
 
     /// <summary>The file of a document: the exact name, else the one name that differs only in case (names are case-insensitive).</summary>

@@ -1,6 +1,7 @@
 using StackOps.Core.Errors;
 using StackOps.Core.Flavors;
 using StackOps.Core.Model;
+using PipelineModels = StackOps.Core.Pipelines;
 using StackOps.Core.Secrets;
 using StackOps.Core.Yaml;
 
@@ -88,6 +89,19 @@ internal sealed class DocumentView
 
     public Connectors.ServiceConnector? Connector(string name) => One<Connectors.ServiceConnector>(new DocumentKey(DocumentCodec.ConnectorKind, name));
 
+    public Listing<PipelineModels.Pipeline> Pipelines() => All<PipelineModels.Pipeline>(DocumentCodec.PipelineKind, null);
+
+    public PipelineModels.Pipeline? Pipeline(string name) => One<PipelineModels.Pipeline>(new DocumentKey(DocumentCodec.PipelineKind, name));
+
+    public Listing<PipelineModels.PipelineVersion> Versions(string? pipeline) => All<PipelineModels.PipelineVersion>(DocumentCodec.PipelineVersionKind, pipeline);
+
+    public PipelineModels.PipelineVersion? Version(string pipeline, string version) =>
+        One<PipelineModels.PipelineVersion>(new DocumentKey(DocumentCodec.PipelineVersionKind, version, pipeline));
+
+    public PipelineModels.Lifecycle? Lifecycle() => One<PipelineModels.Lifecycle>(new DocumentKey(DocumentCodec.LifecycleKind, "lifecycle"));
+
+    public Listing<PipelineModels.PromotionRecord> Promotions() => All<PipelineModels.PromotionRecord>(DocumentCodec.PromotionKind, null);
+
     private T? One<T>(DocumentKey key) where T : class
     {
         var stored = _read(key);
@@ -116,6 +130,11 @@ internal sealed class DocumentView
             Flavor f => (f.Name, f.Type),
             SecretBackendDefinition b => (b.Name, (string?)null),
             Connectors.ServiceConnector c => (c.Name, (string?)null),
+            PipelineModels.Pipeline p => (p.Name, (string?)null),
+            PipelineModels.PipelineVersion v => (v.Version, v.Pipeline),
+            PipelineModels.PromotionRecord r => (r.Id, (string?)null),
+            // The store's one lifecycle lives in lifecycle.yaml whatever its name.
+            PipelineModels.Lifecycle => (stored.Key.Name, (string?)null),
             _ => ("", null),
         };
         if (!string.Equals(name, stored.Key.Name, StringComparison.OrdinalIgnoreCase))

@@ -2,6 +2,7 @@ using StackOps.Core.Errors;
 using StackOps.Core.Flavors;
 using StackOps.Core.Connectors;
 using StackOps.Core.Model;
+using StackOps.Core.Pipelines;
 using StackOps.Core.Secrets;
 using YamlDotNet.RepresentationModel;
 
@@ -19,6 +20,12 @@ public static class DocumentCodec
     public const string FlavorKind = "Flavor";
     public const string SecretBackendKind = "SecretBackend";
     public const string ConnectorKind = "ServiceConnector";
+    public const string PipelineKind = "Pipeline";
+    public const string PipelineVersionKind = "PipelineVersion";
+    public const string LifecycleKind = "Lifecycle";
+    public const string PromotionKind = "Promotion";
+
+    private static readonly string[] Kinds = [StackKind, ComponentKind, FlavorKind, SecretBackendKind, ConnectorKind, PipelineKind, PipelineVersionKind, LifecycleKind, PromotionKind];
 
     /// <summary>Reads every document of a YAML stream (a file may hold one, an export several).</summary>
     public static IReadOnlyList<object> ReadAll(string text, string source, StoreScope scope = StoreScope.User, string? path = null, bool builtIn = false) =>
@@ -50,7 +57,11 @@ public static class DocumentCodec
             FlavorKind => ReadFlavor(reader, metadata, spec, builtIn, path),
             SecretBackendKind => ReadSecretBackend(reader, metadata, spec, scope, path),
             ConnectorKind => ReadConnector(reader, metadata, spec, scope, path),
-            _ => throw Unsupported(reader, root, $"kind '{kind}' is not a StackOps document kind; use {StackKind}, {ComponentKind}, {FlavorKind}, {SecretBackendKind} or {ConnectorKind}"),
+            PipelineKind => ReadPipeline(reader, metadata, spec, scope, path),
+            PipelineVersionKind => ReadPipelineVersion(reader, metadata, spec, path),
+            LifecycleKind => ReadLifecycle(reader, metadata, spec, path),
+            PromotionKind => ReadPromotion(reader, metadata, spec, path),
+            _ => throw Unsupported(reader, root, $"kind '{kind}' is not a StackOps document kind; use {string.Join(", ", Kinds)}"),
         };
     }
 
@@ -182,6 +193,139 @@ public static class DocumentCodec
             expiresAt, expirationSeconds, reader.StringMap(metadata, "labels", "metadata"), reader.String(metadata, "description", "metadata"), scope, path);
     }
 
+    private static Pipeline ReadPipeline(DocumentReader reader, YamlMappingNode metadata, YamlMappingNode spec, StoreScope scope, string? path)
+    {
+        var name = Name(reader, metadata, "pipeline");
+        var requirements = new List<PipelineRequirement>();
+        var requiresNode = reader.Find(spec, "requires");
+        if (requiresNode is YamlMappingNode requires)
+            foreach (var (typeNode, flavorsNode) in requires.Children)
+            {
+                var rawType = ((YamlScalarNode)typeNode).Value ?? "";
+                string type;
+                try { type = ComponentTypes.Normalize(rawType); }
+                catch (StackOpsException) { throw reader.Invalid(typeNode, $"spec.requires.{rawType}", $"'{rawType}' is not a component type"); }
+                var flavors = flavorsNode switch
+                {
+                    YamlSequenceNode sequence => sequence.Children.Select(c => (c as YamlScalarNode)?.Value ?? throw reader.Invalid(c, $"spec.requires.{rawType}", "expected flavor names")).ToList(),
+                    YamlScalarNode scalar when YamlText.ToValue(scalar) is null => [],
+                    YamlScalarNode scalar => [scalar.Value!],
+                    _ => throw reader.Invalid(flavorsNode, $"spec.requires.{rawType}", "expected the accepted flavors (a list, or empty for any)"),
+                };
+                requirements.Add(new PipelineRequirement(type, flavors));
+            }
+        else if (requiresNode is not null && YamlText.ToValue(requiresNode) is not null)
+            throw reader.Invalid(requiresNode, "spec.requires", "expected component types, each with the flavors it accepts (empty for any)");
+        var repository = reader.String(spec, "imageRepository", "spec", required: true)!;
+        return new Pipeline(name, requirements, repository, reader.ValueMap(spec, "run", "spec"), reader.String(metadata, "description", "metadata"),
+            reader.StringMap(metadata, "labels", "metadata"), scope, path);
+    }
+
+    private static PipelineVersion ReadPipelineVersion(DocumentReader reader, YamlMappingNode metadata, YamlMappingNode spec, string? path)
+    {
+        var version = Name(reader, metadata, "pipeline version");
+        return new PipelineVersion(reader.String(spec, "pipeline", "spec", required: true)!, version, reader.String(spec, "imageDigest", "spec", required: true)!,
+            reader.String(spec, "sourceRevision", "spec"), reader.String(spec, "sourceRef", "spec"), reader.String(spec, "publishedBy", "spec", required: true)!,
+            Date(reader, spec, "publishedAt", "spec", required: true)!.Value, reader.String(spec, "stage", "spec", required: true)!, path);
+    }
+
+    private static Lifecycle ReadLifecycle(DocumentReader reader, YamlMappingNode metadata, YamlMappingNode spec, string? path)
+    {
+        var name = Name(reader, metadata, "lifecycle");
+        var stagesNode = reader.Find(spec, "stages") as YamlSequenceNode ?? throw reader.Invalid(spec, "spec.stages", "expected the list of stages, in order");
+        var stages = new List<LifecycleStage>();
+        for (var i = 0; i < stagesNode.Children.Count; i++)
+        {
+            var at = $"spec.stages[{i}]";
+            var stage = stagesNode.Children[i] as YamlMappingNode ?? throw reader.Invalid(stagesNode.Children[i], at, "expected a stage (name, stack, environment, gates)");
+            var stageName = reader.String(stage, "name", at, required: true)!;
+            if (NameRules.Problem(stageName) is { } problem) throw reader.Invalid(stage, $"{at}.name", $"'{Fail.Printable(stageName)}' is not a valid stage name: {problem}");
+            if (stages.Any(s => string.Equals(s.Name, stageName, StringComparison.OrdinalIgnoreCase))) throw reader.Invalid(stage, $"{at}.name", $"stage '{stageName}' is listed twice");
+            stages.Add(new LifecycleStage(stageName, reader.String(stage, "stack", at, required: true)!, reader.String(stage, "environment", at),
+                reader.String(stage, "environmentUrl", at), ReadGates(reader, reader.Mapping(stage, "gates", at), $"{at}.gates")));
+        }
+        if (stages.Count == 0) throw reader.Invalid(stagesNode, "spec.stages", "a lifecycle has at least one stage");
+        return new Lifecycle(name, stages, path);
+    }
+
+    private static StageGates ReadGates(DocumentReader reader, YamlMappingNode? gates, string at)
+    {
+        if (gates is null) return StageGates.None;
+        ApprovalGate? approvals = null;
+        if (reader.Mapping(gates, "approvals", at) is { } approvalNode)
+        {
+            var count = YamlText.ToValue(reader.Find(approvalNode, "count") ?? new YamlScalarNode("1")) is long n and > 0 and < 100 ? (int)n
+                : throw reader.Invalid(approvalNode, $"{at}.approvals.count", "expected a number of approvers from 1 to 99");
+            approvals = new ApprovalGate(count, reader.StringList(approvalNode, "from", $"{at}.approvals"), reader.Boolean(approvalNode, "allowSelfApproval", $"{at}.approvals"));
+        }
+        TimeSpan? soak = null;
+        if (reader.String(gates, "soakTime", at) is { } soakText)
+            soak = Durations.TryParse(soakText, out var parsed) ? parsed : throw reader.Invalid(reader.Find(gates, "soakTime")!, $"{at}.soakTime", "expected a duration such as 30m, 24h or 2d");
+        var windows = new List<FreezeWindow>();
+        if (reader.Find(gates, "freezeWindows") is { } windowsNode and not YamlScalarNode)
+        {
+            var sequence = windowsNode as YamlSequenceNode ?? throw reader.Invalid(windowsNode, $"{at}.freezeWindows", "expected a list of windows");
+            for (var i = 0; i < sequence.Children.Count; i++)
+                windows.Add(ReadWindow(reader, sequence.Children[i] as YamlMappingNode ?? throw reader.Invalid(sequence.Children[i], $"{at}.freezeWindows[{i}]", "expected a window"), $"{at}.freezeWindows[{i}]"));
+        }
+        return new StageGates(reader.Boolean(gates, "requireVerifiedConnectors", at), approvals, soak, reader.StringList(gates, "allowedRefs", at), windows);
+    }
+
+    private static FreezeWindow ReadWindow(DocumentReader reader, YamlMappingNode window, string at)
+    {
+        var name = reader.String(window, "name", at);
+        var start = Date(reader, window, "start", at);
+        if (start is not null)
+        {
+            var end = Date(reader, window, "end", at, required: true)!.Value;
+            if (end <= start) throw reader.Invalid(window, $"{at}.end", "the end must be after the start");
+            return new FreezeWindow(name, [], null, null, "UTC", start, end);
+        }
+        var days = reader.StringList(window, "days", at).Select(d => Enum.GetValues<DayOfWeek>().FirstOrDefault(v => v.ToString().StartsWith(d, StringComparison.OrdinalIgnoreCase) && d.Length >= 3, (DayOfWeek)(-1)) is var day && (int)day >= 0
+            ? day : throw reader.Invalid(window, $"{at}.days", $"'{d}' is not a day of the week")).ToList();
+        if (days.Count == 0) throw reader.Invalid(window, $"{at}.days", "a recurring window names its days (or give start and end for a dated one)");
+        TimeOnly? Time(string key) => reader.String(window, key, at) is { } text
+            ? TimeOnly.TryParse(text, System.Globalization.CultureInfo.InvariantCulture, out var time) ? time : throw reader.Invalid(window, $"{at}.{key}", $"'{text}' is not a time of day (HH:mm)")
+            : null;
+        var zone = reader.String(window, "timeZone", at) ?? "UTC";
+        try { TimeZoneInfo.FindSystemTimeZoneById(zone); }
+        catch (TimeZoneNotFoundException) { throw reader.Invalid(window, $"{at}.timeZone", $"'{zone}' is not a time zone of this machine (use an IANA id such as Europe/Paris)"); }
+        return new FreezeWindow(name, days, Time("from"), Time("to"), zone, null, null);
+    }
+
+    private static PromotionRecord ReadPromotion(DocumentReader reader, YamlMappingNode metadata, YamlMappingNode spec, string? path)
+    {
+        var id = Name(reader, metadata, "promotion");
+        var state = reader.String(spec, "state", "spec", required: true)!;
+        if (!Enum.TryParse<PromotionState>(state, ignoreCase: true, out var parsedState))
+            throw reader.Invalid(reader.Find(spec, "state")!, "spec.state", $"'{state}' is not a promotion state ({string.Join(", ", Enum.GetNames<PromotionState>())})");
+        var decisions = new List<ApprovalDecision>();
+        if (reader.Find(spec, "decisions") is YamlSequenceNode decisionNodes)
+            foreach (var node in decisionNodes.Children.OfType<YamlMappingNode>())
+                decisions.Add(new ApprovalDecision(reader.String(node, "by", "spec.decisions", required: true)!, reader.String(node, "decision", "spec.decisions", required: true) == "approved",
+                    reader.String(node, "comment", "spec.decisions"), Date(reader, node, "at", "spec.decisions", required: true)!.Value));
+        var steps = new List<PromotionStep>();
+        if (reader.Find(spec, "steps") is YamlSequenceNode stepNodes)
+            foreach (var node in stepNodes.Children.OfType<YamlMappingNode>())
+                steps.Add(new PromotionStep(reader.String(node, "name", "spec.steps", required: true)!,
+                    Enum.TryParse<StepOutcome>(reader.String(node, "outcome", "spec.steps", required: true), true, out var outcome) ? outcome : throw reader.Invalid(node, "spec.steps.outcome", "expected passed, failed or skipped"),
+                    reader.String(node, "message", "spec.steps") ?? "", Date(reader, node, "at", "spec.steps", required: true)!.Value));
+        return new PromotionRecord(id, reader.String(spec, "pipeline", "spec", required: true)!, reader.String(spec, "version", "spec", required: true)!,
+            reader.String(spec, "from", "spec"), reader.String(spec, "to", "spec", required: true)!, parsedState, reader.String(spec, "requestedBy", "spec", required: true)!,
+            Date(reader, spec, "requestedAt", "spec", required: true)!.Value, decisions, steps, Date(reader, spec, "completedAt", "spec"),
+            reader.String(spec, "imageDigest", "spec"), reader.String(spec, "image", "spec"), reader.Boolean(spec, "rollback", "spec"), reader.String(spec, "comment", "spec"), path);
+    }
+
+    private static DateTimeOffset? Date(DocumentReader reader, YamlMappingNode map, string key, string at, bool required = false)
+    {
+        var text = reader.String(map, key, at, required);
+        if (text is null) return null;
+        return DateTimeOffset.TryParse(text, System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AssumeUniversal, out var parsed)
+            ? parsed : throw reader.Invalid(reader.Find(map, key)!, $"{at}.{key}", $"'{text}' is not a date and time such as 2026-12-31T23:00:00Z");
+    }
+
+    private static string Timestamp(DateTimeOffset at) => at.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ss.fffZ", System.Globalization.CultureInfo.InvariantCulture);
+
     public static Dictionary<string, object?> ToTree(object document) => document switch
     {
         Stack stack => Envelope(StackKind, Metadata(stack.Name, null, stack.Labels, stack.Description), new Dictionary<string, object?>
@@ -192,6 +336,36 @@ public static class DocumentCodec
         Flavor flavor => Envelope(FlavorKind, Metadata(flavor.Name, flavor.Type, null, null), FlavorSpec(flavor)),
         SecretBackendDefinition backend => Envelope(SecretBackendKind, Metadata(backend.Name, null, null, backend.Description), SecretBackendSpec(backend)),
         ServiceConnector connector => Envelope(ConnectorKind, Metadata(connector.Name, null, connector.Labels, connector.Description), ConnectorSpec(connector)),
+        Pipeline pipeline => Envelope(PipelineKind, Metadata(pipeline.Name, null, pipeline.Labels, pipeline.Description), new Dictionary<string, object?>
+        {
+            ["requires"] = pipeline.Requirements.ToDictionary(r => r.Type, r => (object?)r.Flavors.ToList()),
+            ["imageRepository"] = pipeline.ImageRepository,
+            ["run"] = pipeline.RunConfiguration.ToDictionary(p => p.Key, p => p.Value),
+        }),
+        PipelineVersion version => Envelope(PipelineVersionKind, Metadata(version.Version, null, null, null), Without(new Dictionary<string, object?>
+        {
+            ["pipeline"] = version.Pipeline, ["imageDigest"] = version.ImageDigest, ["sourceRevision"] = version.SourceRevision, ["sourceRef"] = version.SourceRef,
+            ["publishedBy"] = version.PublishedBy, ["publishedAt"] = Timestamp(version.PublishedAt), ["stage"] = version.Stage,
+        })),
+        Lifecycle lifecycle => Envelope(LifecycleKind, Metadata(lifecycle.Name, null, null, null), new Dictionary<string, object?>
+        {
+            ["stages"] = lifecycle.Stages.Select(s => (object?)Without(new Dictionary<string, object?>
+            {
+                ["name"] = s.Name, ["stack"] = s.Stack, ["environment"] = s.Environment, ["environmentUrl"] = s.EnvironmentUrl, ["gates"] = GatesTree(s.Gates),
+            })).ToList(),
+        }),
+        PromotionRecord record => Envelope(PromotionKind, Metadata(record.Id, null, null, null), Without(new Dictionary<string, object?>
+        {
+            ["pipeline"] = record.Pipeline, ["version"] = record.Version, ["from"] = record.From, ["to"] = record.To, ["state"] = record.State.ToString(),
+            ["rollback"] = record.IsRollback ? true : null, ["comment"] = record.Comment,
+            ["requestedBy"] = record.RequestedBy, ["requestedAt"] = Timestamp(record.RequestedAt),
+            ["decisions"] = record.Decisions.Count == 0 ? null : record.Decisions.Select(d => (object?)Without(new Dictionary<string, object?>
+                { ["by"] = d.By, ["decision"] = d.Approved ? "approved" : "denied", ["comment"] = d.Comment, ["at"] = Timestamp(d.At) })).ToList(),
+            ["steps"] = record.Steps.Count == 0 ? null : record.Steps.Select(s => (object?)new Dictionary<string, object?>
+                { ["name"] = s.Name, ["outcome"] = s.Outcome.ToString().ToLowerInvariant(), ["message"] = s.Message, ["at"] = Timestamp(s.At) }).ToList(),
+            ["completedAt"] = record.CompletedAt is { } done ? Timestamp(done) : null,
+            ["imageDigest"] = record.ImageDigest, ["image"] = record.Image,
+        })),
         _ => throw new ArgumentException($"{document.GetType().Name} is not a document", nameof(document)),
     };
 
@@ -228,6 +402,24 @@ public static class DocumentCodec
             spec["connector"] = connector;
         }
         return spec;
+    }
+
+    private static Dictionary<string, object?> Without(Dictionary<string, object?> map) => map.Where(p => p.Value is not null).ToDictionary(p => p.Key, p => p.Value);
+
+    private static Dictionary<string, object?>? GatesTree(StageGates gates)
+    {
+        var tree = Without(new Dictionary<string, object?>
+        {
+            ["requireVerifiedConnectors"] = gates.RequireVerifiedConnectors ? true : null,
+            ["approvals"] = gates.Approvals is { } a ? Without(new Dictionary<string, object?>
+                { ["count"] = (long)a.Count, ["from"] = a.Approvers.Count == 0 ? null : a.Approvers.ToList(), ["allowSelfApproval"] = a.AllowSelfApproval ? true : null }) : null,
+            ["soakTime"] = gates.SoakTime is { } soak ? Durations.Format(soak) : null,
+            ["allowedRefs"] = gates.AllowedRefs.Count == 0 ? null : gates.AllowedRefs.ToList(),
+            ["freezeWindows"] = gates.FreezeWindows.Count == 0 ? null : gates.FreezeWindows.Select(w => (object?)Without(w.IsRecurring
+                ? new Dictionary<string, object?> { ["name"] = w.Name, ["days"] = w.Days.Select(d => d.ToString()).ToList(), ["from"] = w.From?.ToString("HH:mm"), ["to"] = w.To?.ToString("HH:mm"), ["timeZone"] = w.TimeZone }
+                : new Dictionary<string, object?> { ["name"] = w.Name, ["start"] = Timestamp(w.Start!.Value), ["end"] = Timestamp(w.End!.Value) })).ToList(),
+        });
+        return tree.Count == 0 ? null : tree;
     }
 
     private static Dictionary<string, object?> ConnectorSpec(ServiceConnector connector)

@@ -100,7 +100,7 @@ internal sealed class AzureProvider : IConnectorProvider
         using var http = session.CreateHttpClient();
         var form = new Dictionary<string, string> { ["grant_type"] = "access_token", ["service"] = registry, ["access_token"] = accessToken };
         if (session.Setting("tenant_id") is { } tenant) form["tenant"] = tenant;
-        using var response = await http.PostAsync(new Uri(DockerProvider.ApiBase(registry), "oauth2/exchange"), new FormUrlEncodedContent(form), cancellation);
+        using var response = await http.PostAsync(new Uri(Registries.RegistryClient.ApiBase(registry), "oauth2/exchange"), new FormUrlEncodedContent(form), cancellation);
         var body = await response.Content.ReadAsStringAsync(cancellation);
         if (!response.IsSuccessStatusCode)
             throw new HttpRequestException($"{registry} refused the token exchange: {(int)response.StatusCode} {response.ReasonPhrase}");
