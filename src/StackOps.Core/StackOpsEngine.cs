@@ -4,6 +4,7 @@ using StackOps.Core.Errors;
 using StackOps.Core.Flavors;
 using StackOps.Core.Interop;
 using StackOps.Core.Model;
+using StackOps.Core.Pipelines;
 using StackOps.Core.Secrets;
 using StackOps.Core.Stacks;
 using StackOps.Core.Store;
@@ -25,6 +26,8 @@ public sealed class StackOpsEngine
         Interchange = new StackInterchange(this);
         Secrets = new SecretService(this);
         Connectors = new ConnectorService(this);
+        Pipelines = new PipelineService(this);
+        Promotions = new PromotionService(this);
         Messages = new MaskedLog(() => Log);
     }
 
@@ -39,6 +42,11 @@ public sealed class StackOpsEngine
     public StackInterchange Interchange { get; }
     public SecretService Secrets { get; }
     public ConnectorService Connectors { get; }
+    public PipelineService Pipelines { get; }
+    public PromotionService Promotions { get; }
+
+    /// <summary>The engine's clock (soak times, freeze windows, records); tests set their own.</summary>
+    public TimeProvider Clock { get; set; } = TimeProvider.System;
     internal ActiveStacks ActiveStacks { get; }
 
     /// <summary>Receives the engine's warnings, verbose and debug messages, masked.</summary>

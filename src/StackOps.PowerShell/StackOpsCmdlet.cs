@@ -140,6 +140,8 @@ public abstract class StackOpsCmdlet : PSCmdlet
         public void Warning(string message) => cmdlet.WriteWarning(message);
         public void Verbose(string message) => cmdlet.WriteVerbose(message);
         public void Debug(string message) => cmdlet.WriteDebug(message);
+        public void Progress(string activity, string status, int percent) =>
+            cmdlet.WriteProgress(new ProgressRecord(1, activity, status) { PercentComplete = percent, RecordType = percent >= 100 ? ProgressRecordType.Completed : ProgressRecordType.Processing });
     }
 
     protected void WriteProblems<T>(Listing<T> listing)

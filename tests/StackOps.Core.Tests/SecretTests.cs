@@ -434,6 +434,7 @@ public sealed class SecretTests : IDisposable
         public void Warning(string message) => Warnings.Add(message);
         public void Verbose(string message) { }
         public void Debug(string message) { }
+        public void Progress(string activity, string status, int percent) { }
     }
 }
 

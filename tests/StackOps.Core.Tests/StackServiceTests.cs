@@ -167,7 +167,7 @@ public sealed class StackServiceTests : IDisposable
 
     [Theory]
     [InlineData("apiVersion: stackops.io/v2\nkind: Stack\nmetadata: { name: x }\n")]
-    [InlineData("apiVersion: stackops.io/v1\nkind: Pipeline\nmetadata: { name: x }\n")]
+    [InlineData("apiVersion: stackops.io/v1\nkind: Deployment\nmetadata: { name: x }\n")]
     public void UnknownKindsAndVersionsAreUnsupported(string text)
     {
         Directory.CreateDirectory(_store.File("stacks"));

@@ -301,6 +301,9 @@ public sealed class ConnectorService
         return login;
     }
 
+    /// <summary>An HTTP handler for a connector's endpoints (its certificate authority, its time limit), after the checks every use makes.</summary>
+    public HttpMessageHandler Handler(string name) => Open(Get(name)).CreateHandler();
+
     /// <summary>The resource id a use of a connector is about: its own (single-instance), the one given, or none for types without instances.</summary>
     private static string? ResourceIdFor(ServiceConnector connector, ConnectorResourceType kind, string? requested)
     {

@@ -30,6 +30,13 @@ public static partial class Durations
         : duration.TotalMinutes % 1 == 0 ? $"{duration.TotalMinutes:0}m"
         : $"{duration.TotalSeconds:0}s";
 
+    /// <summary>A duration for people: 42m, 3h 05m, 2d 4h.</summary>
+    public static string Describe(TimeSpan duration) =>
+        duration < TimeSpan.FromMinutes(1) ? "less than a minute"
+        : duration < TimeSpan.FromHours(1) ? $"{(int)duration.TotalMinutes}m"
+        : duration < TimeSpan.FromDays(1) ? $"{(int)duration.TotalHours}h {duration.Minutes:00}m"
+        : $"{(int)duration.TotalDays}d {duration.Hours}h";
+
     [GeneratedRegex("^(?<value>[0-9]+(\\.[0-9]+)?)\\s*(?<unit>[smhdSMHD])$")]
     private static partial Regex Pattern();
 }

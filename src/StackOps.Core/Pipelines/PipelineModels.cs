@@ -275,9 +275,9 @@ public sealed class PromotionRecord
 
     public override string ToString() => $"{Pipeline} {Version} → {To} ({State})";
 
-    /// <summary>Ids sort by time: yyyyMMddTHHmmssfffZ, then the pipeline, version and stage.</summary>
+    /// <summary>Ids sort by time: yyyyMMddTHHmmssfffZ, then the pipeline, version and stage, and a random part so that two in one millisecond differ.</summary>
     public static string NewId(DateTimeOffset at, string pipeline, string version, string to) =>
-        $"{at.UtcDateTime:yyyyMMdd'T'HHmmssfff'Z'}-{Sanitize(pipeline)}-{Sanitize(version)}-{Sanitize(to)}";
+        $"{at.UtcDateTime:yyyyMMdd'T'HHmmssfff'Z'}-{Sanitize(pipeline)}-{Sanitize(version)}-{Sanitize(to)}-{Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(3)).ToLowerInvariant()}";
 
     private static string Sanitize(string part) => Regex.Replace(part, "[^A-Za-z0-9_.-]", "_").Replace("..", "_");
 }

@@ -209,15 +209,24 @@ public sealed class RegistryClient : IDisposable
         var status = $"{Registry} answered {(int)response.StatusCode} {response.ReasonPhrase}{(what is null ? "" : $" for {what}")}";
         try
         {
-            var errors = JsonNode.Parse(await response.Content.ReadAsStringAsync(cancellation))?["errors"] as JsonArray;
+            var body = await response.Content.ReadAsStringAsync(cancellation);
+            var errors = body.Length == 0 ? null : JsonNode.Parse(body)?["errors"] as JsonArray;
             var reasons = errors?.Select(e => $"{(string?)e?["code"]}: {(string?)e?["message"]}").ToList();
-            return new RegistryException(reasons is { Count: > 0 } ? $"{status} ({string.Join("; ", reasons)})" : status, response.StatusCode);
+            return new RegistryException(reasons is { Count: > 0 } ? $"{status} ({string.Join("; ", reasons)})" : Bare(status, response.StatusCode), response.StatusCode);
         }
         catch (Exception e) when (e is System.Text.Json.JsonException or InvalidOperationException)
         {
-            return new RegistryException(status, response.StatusCode);
+            return new RegistryException(Bare(status, response.StatusCode), response.StatusCode);
         }
     }
+
+    /// <summary>A refusal without a body (HEAD requests have none): the status says it.</summary>
+    private static string Bare(string status, HttpStatusCode code) => code switch
+    {
+        HttpStatusCode.Unauthorized => $"{status} (UNAUTHORIZED: the registry refused the credentials)",
+        HttpStatusCode.Forbidden => $"{status} (DENIED: the credentials may not do this)",
+        _ => status,
+    };
 
     public void Dispose()
     {

@@ -1,0 +1,421 @@
+using System.Text.RegularExpressions;
+using StackOps.Core.Errors;
+using StackOps.Core.Model;
+using StackOps.Core.Registries;
+using StackOps.Core.Secrets;
+using StackOps.Core.Store;
+using StackOps.Core.Validation;
+
+namespace StackOps.Core.Pipelines;
+
+/// <summary>Where promotion records live: the store's promotions/ folder for the console; GitHub deployments for the action.</summary>
+public interface IPromotionLedger
+{
+    /// <summary>Every record, newest first.</summary>
+    IReadOnlyList<PromotionRecord> Records();
+
+    /// <summary>Writes a record (new, or a new state of one) atomically.</summary>
+    void Save(PromotionRecord record);
+}
+
+/// <summary>The store's ledger: one Promotion document per record, written under the store's lock.</summary>
+internal sealed class StoreLedger(StackOpsEngine engine) : IPromotionLedger
+{
+    public IReadOnlyList<PromotionRecord> Records() =>
+        engine.View().Promotions().Items.OrderByDescending(r => r.RequestedAt).ThenByDescending(r => r.Id, StringComparer.Ordinal).ToList();
+
+    public void Save(PromotionRecord record) => engine.Change((transaction, _) => StackOpsEngine.Write(transaction, record));
+}
+
+/// <summary>What a promotion did: the record, whether the target's current version changed, and why not.</summary>
+public sealed record PromotionOutcome(PromotionRecord Record, bool Promoted, string Reason);
+
+/// <summary>The environment a run step gets, and what it reported.</summary>
+public sealed record RunContext(string Stack, string Image, IReadOnlyDictionary<string, string> Environment);
+
+public sealed record RunResult(bool Succeeded, string Message);
+
+/// <summary>
+/// Promotion of a pipeline version from one stage to the next: every check and gate in order,
+/// the image copied between the stacks' registries, an optional run step, and the target's current
+/// version moved only when all succeeded; each attempt is recorded in the ledger.
+/// </summary>
+public sealed class PromotionService
+{
+    private static readonly Dictionary<string, string> ErrorIds = new()
+    {
+        ["version"] = "VersionNotCurrent", ["requirements"] = "PipelineRequirementMissing", ["stack"] = "TargetStackInvalid",
+        ["approvals"] = "ApprovalGateNotMet", ["soakTime"] = "SoakTimeNotMet", ["allowedRefs"] = "RefNotAllowed",
+        ["freezeWindows"] = "FreezeWindowInEffect", ["image"] = "ImageCopyFailed", ["run"] = "RunFailed",
+    };
+
+    private readonly StackOpsEngine _engine;
+
+    internal PromotionService(StackOpsEngine engine)
+    {
+        _engine = engine;
+        Ledger = new StoreLedger(engine);
+    }
+
+    public IPromotionLedger Ledger { get; set; }
+
+    /// <summary>The error id of a failed step, for the adapters.</summary>
+    public static string ErrorIdOf(PromotionStep step) => ErrorIds.GetValueOrDefault(step.Name, "PromotionFailed");
+
+    /// <summary>The latest succeeded record of a stage for a pipeline: what is current there.</summary>
+    public static PromotionRecord? Current(IEnumerable<PromotionRecord> records, string pipeline, string stage) =>
+        records.Where(r => r.State == PromotionState.Succeeded && Same(r.Pipeline, pipeline) && Same(r.To, stage))
+            .OrderByDescending(r => r.CompletedAt).FirstOrDefault();
+
+    private static bool Same(string? a, string? b) => string.Equals(a, b, StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>The history, newest first, filtered.</summary>
+    public IReadOnlyList<PromotionRecord> History(string? pipeline = null, string? stage = null, PromotionState? state = null, string? version = null) =>
+        Ledger.Records().Where(r => (pipeline is null || Same(r.Pipeline, pipeline)) && (stage is null || Same(r.To, stage) || Same(r.From, stage))
+            && (state is null || r.State == state) && (version is null || Same(r.Version, version))).ToList();
+
+    private string Me => Identity.Current(_engine.Location.RepositoryRoot ?? Environment.CurrentDirectory);
+
+    /// <summary>The promotion's subject, checked: an unknown pipeline, version or stage, or a skipped stage, is an error before anything runs.</summary>
+    private (Pipeline Pipeline, PipelineVersion Version, Lifecycle Lifecycle, LifecycleStage From, LifecycleStage To) Resolve(string pipeline, string version, string to, string? from)
+    {
+        var pipelines = _engine.Pipelines;
+        var found = pipelines.Get(pipeline);
+        var published = pipelines.Version(found.Name, version);
+        var lifecycle = pipelines.Lifecycle();
+        var target = pipelines.Stage(lifecycle, to);
+        var targetIndex = lifecycle.IndexOf(target.Name);
+        if (targetIndex == 0)
+            throw new StackOpsException("FirstStage", ErrorKind.InvalidArgument, $"'{target.Name}' is the first stage: versions enter it with Publish-StackPipeline, not by promotion.", target.Name);
+        var source = from is null ? lifecycle.Stages[targetIndex - 1] : pipelines.Stage(lifecycle, from);
+        if (lifecycle.IndexOf(source.Name) != targetIndex - 1)
+            throw new StackOpsException("StageSkipped", ErrorKind.InvalidArgument,
+                $"Promotions go one stage at a time ({lifecycle}): into '{target.Name}' only from '{lifecycle.Stages[targetIndex - 1].Name}', not from '{source.Name}'.", target.Name);
+        return (found, published, lifecycle, source, target);
+    }
+
+    /// <summary>Creates a pending promotion for a stage whose gate needs approvals (or returns the one pending).</summary>
+    public PromotionRecord Request(string pipeline, string version, string to, string? from = null, string? comment = null)
+    {
+        var (found, published, _, source, target) = Resolve(pipeline, version, to, from);
+        if (target.Gates.Approvals is null)
+            throw new StackOpsException("NoApprovalRequired", ErrorKind.InvalidOperation, $"Stage '{target.Name}' needs no approvals: run Invoke-StackPromotion directly.", target.Name);
+        if (Pending(found.Name, published.Version, target.Name) is { } pending) return pending;
+        var now = _engine.Clock.GetUtcNow();
+        var record = new PromotionRecord(PromotionRecord.NewId(now, found.Name, published.Version, target.Name), found.Name, published.Version, source.Name, target.Name,
+            PromotionState.Pending, Me, now, comment: comment);
+        Ledger.Save(record);
+        _engine.Messages.Verbose($"Requested the promotion of {found.Name} {published.Version} to '{target.Name}': it needs {target.Gates.Approvals.Count} approval(s).");
+        return record;
+    }
+
+    private PromotionRecord? Pending(string pipeline, string version, string stage) =>
+        Ledger.Records().FirstOrDefault(r => r.State == PromotionState.Pending && Same(r.Pipeline, pipeline) && Same(r.Version, version) && Same(r.To, stage));
+
+    /// <summary>Records an approval or a denial by the current identity on a pending promotion (by id, or by pipeline, version and stage).</summary>
+    public PromotionRecord Decide(string? id, string? pipeline, string? version, string? to, bool approve, string? comment)
+    {
+        var record = (id is not null ? Ledger.Records().FirstOrDefault(r => Same(r.Id, id)) : Pending(pipeline!, version!, to!))
+            ?? throw new StackOpsException("PromotionNotFound", ErrorKind.NotFound,
+                $"No pending promotion {(id is not null ? $"'{id}'" : $"of {pipeline} {version} to '{to}'")}. Run Get-StackPromotion -State Pending to list them, or Request-StackPromotion to create one.", id ?? to);
+        if (record.State != PromotionState.Pending)
+            throw new StackOpsException("PromotionNotPending", ErrorKind.InvalidOperation, $"Promotion '{record.Id}' is {record.State}, not pending: decisions are taken on pending promotions only.", record);
+        var gate = _engine.Pipelines.Stage(_engine.Pipelines.Lifecycle(), record.To).Gates.Approvals;
+        var me = Me;
+        if (approve && gate is not null)
+        {
+            if (!gate.AllowSelfApproval && Same(record.RequestedBy, me))
+                throw new StackOpsException("SelfApprovalForbidden", ErrorKind.InvalidOperation,
+                    $"{me} requested this promotion and stage '{record.To}' does not let a requester approve their own promotion: another approver must.", record);
+            if (gate.Approvers.Count > 0 && !gate.Approvers.Contains(me, StringComparer.OrdinalIgnoreCase))
+                throw new StackOpsException("ApproverNotAllowed", ErrorKind.InvalidOperation,
+                    $"{me} is not an approver of stage '{record.To}' (approvers: {string.Join(", ", gate.Approvers)}).", record);
+        }
+        if (record.Decisions.Any(d => Same(d.By, me)))
+            throw new StackOpsException("AlreadyDecided", ErrorKind.InvalidOperation, $"{me} already decided on promotion '{record.Id}'.", record);
+        var now = _engine.Clock.GetUtcNow();
+        var decided = record.With(state: approve ? PromotionState.Pending : PromotionState.Denied,
+            decisions: [.. record.Decisions, new ApprovalDecision(me, approve, comment, now)], completedAt: approve ? null : now);
+        Ledger.Save(decided);
+        _engine.Messages.Verbose($"{me} {(approve ? "approved" : "denied")} the promotion of {record.Pipeline} {record.Version} to '{record.To}'.");
+        return decided;
+    }
+
+    /// <summary>
+    /// The checks and gates of a promotion (steps 1 to 4) as they stand now, and the steps that
+    /// would follow; nothing is copied, run or written.
+    /// </summary>
+    public IReadOnlyList<PromotionStep> Plan(string pipeline, string version, string to, string? from = null)
+    {
+        var subject = Resolve(pipeline, version, to, from);
+        var records = Ledger.Records();
+        var steps = Checks(subject, records, Pending(subject.Pipeline.Name, subject.Version.Version, subject.To.Name), out _);
+        var now = _engine.Clock.GetUtcNow();
+        if (Current(records, subject.Pipeline.Name, subject.To.Name) is { } current && Same(current.Version, subject.Version.Version))
+            return [new PromotionStep("current", StepOutcome.Skipped, $"{subject.Version.Version} is already current on '{subject.To.Name}': nothing to do", now)];
+        return
+        [
+            .. steps,
+            new PromotionStep("image", StepOutcome.Skipped, $"would copy {subject.Version.ImageDigest} from stack '{subject.From.Stack}' to stack '{subject.To.Stack}'", now),
+            new PromotionStep("current", StepOutcome.Skipped, $"would make {subject.Version.Version} current on '{subject.To.Name}'", now),
+        ];
+    }
+
+    /// <summary>
+    /// Promotes a version: steps 1 to 7 in order, stopping at the first failure, which the record
+    /// names; the target's current version changes only when every step passed.
+    /// </summary>
+    public PromotionOutcome Invoke(string pipeline, string version, string to, string? from = null, Func<RunContext, RunResult>? run = null, string? comment = null)
+    {
+        var subject = Resolve(pipeline, version, to, from);
+        var (found, published, _, source, target) = subject;
+        var records = Ledger.Records();
+        if (Current(records, found.Name, target.Name) is { } current && Same(current.Version, published.Version))
+        {
+            _engine.Messages.Verbose($"{found.Name} {published.Version} is already current on '{target.Name}' (since {current.CompletedAt:u}): nothing to do.");
+            return new PromotionOutcome(current, false, "already-current");
+        }
+        var pending = Pending(found.Name, published.Version, target.Name);
+        var now = _engine.Clock.GetUtcNow();
+        var record = pending is not null && target.Gates.Approvals is not null
+            ? pending.With(state: PromotionState.Running)
+            : new PromotionRecord(PromotionRecord.NewId(now, found.Name, published.Version, target.Name), found.Name, published.Version, source.Name, target.Name,
+                PromotionState.Running, Me, now, isRollback: WasCurrent(records, found.Name, published.Version, target.Name), comment: comment);
+
+        var steps = Checks(subject, records, pending, out var rollback).ToList();
+        if (steps.All(s => s.Outcome != StepOutcome.Failed))
+        {
+            var image = CopyImage(subject, out var copyStep);
+            steps.Add(copyStep);
+            if (copyStep.Outcome == StepOutcome.Passed)
+            {
+                steps.Add(RunStep(subject, image!, run));
+                if (steps[^1].Outcome != StepOutcome.Failed)
+                {
+                    var done = _engine.Clock.GetUtcNow();
+                    steps.Add(new PromotionStep("current", StepOutcome.Passed, $"{published.Version} is current on '{target.Name}'{(rollback ? " (rollback)" : "")}", done));
+                    var succeeded = record.With(state: PromotionState.Succeeded, steps: steps, completedAt: done, imageDigest: published.ImageDigest, image: image);
+                    Ledger.Save(succeeded);
+                    _engine.Messages.Verbose($"Promoted {found.Name} {published.Version} from '{source.Name}' to '{target.Name}' ({image}).");
+                    return new PromotionOutcome(succeeded, true, rollback ? "rolled-back" : "promoted");
+                }
+            }
+        }
+        var failedStep = steps.First(s => s.Outcome == StepOutcome.Failed);
+        // A gate not yet met leaves a pending request pending; the attempt is recorded on its own.
+        var attempt = pending is not null && record.Id == pending.Id
+            ? new PromotionRecord(PromotionRecord.NewId(_engine.Clock.GetUtcNow(), found.Name, published.Version, target.Name), found.Name, published.Version,
+                source.Name, target.Name, PromotionState.Failed, Me, now, pending.Decisions, steps, _engine.Clock.GetUtcNow(), comment: comment)
+            : record.With(state: PromotionState.Failed, steps: steps, completedAt: _engine.Clock.GetUtcNow());
+        Ledger.Save(attempt);
+        _engine.Messages.Verbose($"The promotion of {found.Name} {published.Version} to '{target.Name}' failed at the {failedStep.Name} step: {failedStep.Message}");
+        return new PromotionOutcome(attempt, false, $"failed-{failedStep.Name}");
+    }
+
+    private static bool WasCurrent(IEnumerable<PromotionRecord> records, string pipeline, string version, string stage) =>
+        records.Any(r => r.State == PromotionState.Succeeded && Same(r.Pipeline, pipeline) && Same(r.Version, version) && Same(r.To, stage));
+
+    /// <summary>Steps 1 to 4: the version on the source, the pipeline's requirements, the target stack, and the gates.</summary>
+    private List<PromotionStep> Checks((Pipeline Pipeline, PipelineVersion Version, Lifecycle Lifecycle, LifecycleStage From, LifecycleStage To) subject,
+        IReadOnlyList<PromotionRecord> records, PromotionRecord? pending, out bool rollback)
+    {
+        var (pipeline, version, _, source, target) = subject;
+        var now = _engine.Clock.GetUtcNow();
+        var steps = new List<PromotionStep>();
+        void Add(string name, string? failure, string passed) =>
+            steps.Add(new PromotionStep(name, failure is null ? StepOutcome.Passed : StepOutcome.Failed, SecretMasker.Shared.Apply(failure ?? passed), now));
+        void Skip(string name, string why) => steps.Add(new PromotionStep(name, StepOutcome.Skipped, why, now));
+
+        // 1. The version is current on the source; a version once current on the target is a rollback.
+        rollback = WasCurrent(records, pipeline.Name, version.Version, target.Name);
+        var onSource = Current(records, pipeline.Name, source.Name);
+        if (rollback) Add("version", null, $"rollback: {version.Version} was current on '{target.Name}' before");
+        else Add("version", onSource is null || !Same(onSource.Version, version.Version)
+            ? $"{version.Version} is not the current version of '{source.Name}' ({(onSource is null ? "it has none" : $"current: {onSource.Version}")}). Promote it to '{source.Name}' first."
+            : null, $"{version.Version} is current on '{source.Name}' since {onSource?.CompletedAt:u}");
+
+        // 2. The target stack has what the pipeline needs.
+        Stack? stack = null;
+        try { stack = _engine.Stacks.Get(target.Stack); }
+        catch (StackOpsException e) { Add("requirements", e.Message, ""); }
+        if (stack is not null) Add("requirements", Missing(pipeline, stack), $"stack '{stack.Name}' has {string.Join(", ", pipeline.Requirements.Select(r => r.Type))}");
+
+        // 3. The target stack is valid, its secrets resolve, and (when the gate asks) its connectors verify.
+        if (stack is null) Skip("stack", "no stack to check");
+        else Add("stack", StackProblems(stack, target.Gates.RequireVerifiedConnectors), $"stack '{stack.Name}' is valid, its secret references resolve{(target.Gates.RequireVerifiedConnectors ? " and its connectors verify" : "")}");
+
+        // 4. The gates.
+        var gates = target.Gates;
+        if (gates.Approvals is { } approvals)
+        {
+            var decisions = pending?.Decisions ?? [];
+            var denied = decisions.FirstOrDefault(d => !d.Approved);
+            var valid = decisions.Where(d => d.Approved && (approvals.Approvers.Count == 0 || approvals.Approvers.Contains(d.By, StringComparer.OrdinalIgnoreCase))
+                && (approvals.AllowSelfApproval || !Same(d.By, pending!.RequestedBy))).Select(d => d.By).Distinct(StringComparer.OrdinalIgnoreCase).ToList();
+            Add("approvals", denied is not null ? $"approvals: denied by {denied.By}{(denied.Comment is null ? "" : $" ({denied.Comment})")}"
+                : valid.Count < approvals.Count
+                    ? $"approvals: {valid.Count} of {approvals.Count}{(valid.Count > 0 ? $" ({string.Join(", ", valid)})" : "")}. {(pending is null ? "Run Request-StackPromotion, then" : "Then")} {approvals.Count - valid.Count} more approver(s){(approvals.Approvers.Count > 0 ? $" among {string.Join(", ", approvals.Approvers)}" : "")}{(approvals.AllowSelfApproval ? "" : ", not the requester,")} run Approve-StackPromotion."
+                    : null, $"approvals: {string.Join(", ", valid)}");
+        }
+        else Skip("approvals", "no approvals required");
+
+        if (gates.SoakTime is { } soak && !rollback)
+        {
+            var since = onSource?.CompletedAt;
+            var soaked = since is null ? TimeSpan.Zero : now - since.Value;
+            Add("soakTime", since is null || soaked < soak
+                ? $"soak time: {version.Version} has been current on '{source.Name}' for {Durations.Describe(soaked)} of {Durations.Format(soak)}; promote after {(since ?? now) + soak:u}."
+                : null, $"soak time: current on '{source.Name}' for {Durations.Describe(soaked)} (needs {Durations.Format(soak)})");
+        }
+        else Skip("soakTime", rollback ? "rollback: no soak time" : "no soak time required");
+
+        if (gates.AllowedRefs.Count > 0)
+            Add("allowedRefs", version.SourceRef is null ? $"allowed refs: {version.Version} records no source ref, and '{target.Name}' takes only {string.Join(", ", gates.AllowedRefs)}. Publish with -SourceRef."
+                : !gates.AllowedRefs.Any(p => RefMatches(p, version.SourceRef)) ? $"allowed refs: {version.SourceRef} is not allowed into '{target.Name}' (allowed: {string.Join(", ", gates.AllowedRefs)})." : null,
+                $"allowed refs: {version.SourceRef}");
+        else Skip("allowedRefs", "any source ref");
+
+        if (gates.FreezeWindows.Count > 0)
+        {
+            var frozen = gates.FreezeWindows.FirstOrDefault(w => w.Contains(now));
+            Add("freezeWindows", frozen is null ? null : $"freeze window {frozen} is in effect until {frozen.EndAfter(now):u}; promote into '{target.Name}' after it.",
+                $"no freeze window in effect");
+        }
+        else Skip("freezeWindows", "no freeze windows");
+        return steps;
+    }
+
+    private string? Missing(Pipeline pipeline, Stack stack)
+    {
+        var problems = new List<string>();
+        foreach (var requirement in pipeline.Requirements)
+        {
+            if (stack[requirement.Type] is not { } name)
+            {
+                problems.Add($"no {requirement.Type}{(requirement.Flavors.Count > 0 ? $" ({string.Join(" or ", requirement.Flavors)})" : "")}");
+                continue;
+            }
+            var flavor = _engine.Components.Get(requirement.Type, name).Flavor;
+            if (requirement.Flavors.Count > 0 && !requirement.Flavors.Contains(flavor, StringComparer.OrdinalIgnoreCase))
+                problems.Add($"the {requirement.Type} '{name}' is {flavor}, not {string.Join(" or ", requirement.Flavors)}");
+        }
+        return problems.Count == 0 ? null : $"stack '{stack.Name}' does not satisfy pipeline '{pipeline.Name}': {string.Join("; ", problems)}.";
+    }
+
+    private string? StackProblems(Stack stack, bool verifyConnectors)
+    {
+        var result = _engine.Stacks.Test(stack.Name);
+        var problems = result.Findings.Where(f => f.Severity == FindingSeverity.Error).Select(f => f.Message).ToList();
+        if (verifyConnectors)
+            foreach (var (type, name) in stack.Components)
+            {
+                var component = _engine.Components.Get(type, name);
+                if (component.Connector is not { } link) continue;
+                try
+                {
+                    var resourceType = new Flavors.FlavorCatalog(_engine.View()).Find(type, component.Flavor)?.Connector?.ResourceType;
+                    problems.AddRange(_engine.Connectors.Verify(link.Name, resourceType, link.ResourceId).Where(r => !r.Success)
+                        .Select(r => $"the {type} '{name}''s connector '{link.Name}' fails verification ({r.ResourceType}: {r.Error})"));
+                }
+                catch (StackOpsException e) { problems.Add($"the {type} '{name}''s connector '{link.Name}': {e.Message}"); }
+            }
+        return problems.Count == 0 ? null : $"stack '{stack.Name}' is not ready: {string.Join(" ", problems)}";
+    }
+
+    /// <summary>A ref pattern: * matches within a path segment, ** across segments (refs/tags/v*, refs/heads/release/**).</summary>
+    internal static bool RefMatches(string pattern, string reference) =>
+        Regex.IsMatch(reference, "^" + Regex.Escape(pattern).Replace(@"\*\*", ".*").Replace(@"\*", "[^/]*") + "$", RegexOptions.CultureInvariant);
+
+    /// <summary>Step 5: the image, by digest, from the source stack's registry to the target's; returns the target reference.</summary>
+    private string? CopyImage((Pipeline Pipeline, PipelineVersion Version, Lifecycle Lifecycle, LifecycleStage From, LifecycleStage To) subject, out PromotionStep step)
+    {
+        var (pipeline, version, _, source, target) = subject;
+        try
+        {
+            using var from = _engine.Pipelines.Registry(_engine.Stacks.Get(source.Stack), pipeline);
+            using var to = _engine.Pipelines.Registry(_engine.Stacks.Get(target.Stack), pipeline);
+            ImageCopyProgress? latest = null;
+            var copy = new ImageCopy(from.Client, from.Repository, to.Client, to.Repository, new SynchronousProgress(p => Volatile.Write(ref latest, p)));
+            var task = copy.CopyAsync(version.ImageDigest, CancellationToken.None);
+            var activity = $"Promoting {pipeline.Name} {version.Version} to '{target.Name}'";
+            // Progress is reported from this thread: hosts (PowerShell) accept it only here.
+            while (!task.Wait(TimeSpan.FromMilliseconds(200)))
+                if (Volatile.Read(ref latest) is { } now)
+                    _engine.Messages.Progress(activity, $"{now.BlobsDone} of {now.BlobsTotal} blobs, {now.BytesDone / 1048576.0:0.0} MB copied", now.BlobsTotal == 0 ? -1 : 100 * now.BlobsDone / now.BlobsTotal);
+            var result = task.GetAwaiter().GetResult();
+            _engine.Messages.Progress(activity, "done", 100);
+            var image = to.Reference(version.ImageDigest);
+            step = new PromotionStep("image", StepOutcome.Passed,
+                $"{image}: {result.BlobsCopied} blob(s) copied ({result.BytesCopied / 1048576.0:0.0} MB), {result.BlobsMounted} mounted, {result.BlobsSkipped} already there; {result.Manifests} manifest(s) pushed, digest checked",
+                _engine.Clock.GetUtcNow());
+            return image;
+        }
+        catch (Exception e) when (e is RegistryException or HttpRequestException or OperationCanceledException or StackOpsException or AggregateException)
+        {
+            var reason = e is AggregateException aggregate ? aggregate.InnerExceptions[0] : e;
+            step = new PromotionStep("image", StepOutcome.Failed, SecretMasker.Shared.Apply($"the image could not be copied from stack '{source.Stack}' to stack '{target.Stack}': {Describe(reason)}"), _engine.Clock.GetUtcNow());
+            return null;
+        }
+    }
+
+    private static string Describe(Exception e) => e switch
+    {
+        HttpRequestException { InnerException: { } inner } => $"{e.Message.TrimEnd('.')} ({inner.Message})",
+        OperationCanceledException => "a registry did not answer in time",
+        _ => e.Message,
+    };
+
+    /// <summary>Step 6: the run step, with the target stack's resolved configuration in its environment.</summary>
+    private PromotionStep RunStep((Pipeline Pipeline, PipelineVersion Version, Lifecycle Lifecycle, LifecycleStage From, LifecycleStage To) subject, string image, Func<RunContext, RunResult>? run)
+    {
+        var now = _engine.Clock.GetUtcNow();
+        if (run is null) return new PromotionStep("run", StepOutcome.Skipped, "no run step", now);
+        try
+        {
+            var environment = RunEnvironment(subject, image);
+            var result = run(new RunContext(subject.To.Stack, image, environment));
+            return new PromotionStep("run", result.Succeeded ? StepOutcome.Passed : StepOutcome.Failed, SecretMasker.Shared.Apply(result.Message), _engine.Clock.GetUtcNow());
+        }
+        catch (StackOpsException e)
+        {
+            return new PromotionStep("run", StepOutcome.Failed, SecretMasker.Shared.Apply(e.Message), _engine.Clock.GetUtcNow());
+        }
+    }
+
+    /// <summary>
+    /// STACKOPS_STACK, STACKOPS_IMAGE (registry/repository@sha256:…), STACKOPS_PIPELINE, STACKOPS_VERSION,
+    /// one STACKOPS_TYPE_KEY per component setting and STACKOPS_RUN_KEY per run setting, secrets resolved (and masked).
+    /// </summary>
+    private IReadOnlyDictionary<string, string> RunEnvironment((Pipeline Pipeline, PipelineVersion Version, Lifecycle Lifecycle, LifecycleStage From, LifecycleStage To) subject, string image)
+    {
+        var environment = new Dictionary<string, string>(StringComparer.Ordinal)
+        {
+            ["STACKOPS_STACK"] = subject.To.Stack, ["STACKOPS_IMAGE"] = image, ["STACKOPS_PIPELINE"] = subject.Pipeline.Name,
+            ["STACKOPS_VERSION"] = subject.Version.Version, ["STACKOPS_STAGE"] = subject.To.Name,
+        };
+        foreach (var component in _engine.Secrets.Resolve(subject.To.Stack))
+            foreach (var (key, value) in component.Configuration)
+                if (value is not null) environment[Variable(component.Type, key)] = Text(value);
+        foreach (var (key, value) in _engine.Secrets.ResolveValues(subject.Pipeline.RunConfiguration, subject.Pipeline.Name, "pipeline", subject.Pipeline,
+                     $"Create the missing secrets, or change the run configuration of pipeline '{subject.Pipeline.Name}'."))
+            if (value is not null) environment[Variable("run", key)] = Text(value);
+        return environment;
+    }
+
+    private static string Variable(string prefix, string key) =>
+        "STACKOPS_" + Regex.Replace($"{prefix}_{key}".ToUpperInvariant(), "[^A-Z0-9_]", "_");
+
+    private static string Text(object value) => value switch
+    {
+        string text => text,
+        bool flag => flag ? "true" : "false",
+        IFormattable formattable => formattable.ToString(null, System.Globalization.CultureInfo.InvariantCulture),
+        _ => System.Text.Json.JsonSerializer.Serialize(value),
+    };
+
+    /// <summary>Progress delivered on the reporting thread, unlike Progress&lt;T&gt;, which posts to a context.</summary>
+    private sealed class SynchronousProgress(Action<ImageCopyProgress> report) : IProgress<ImageCopyProgress>
+    {
+        public void Report(ImageCopyProgress value) => report(value);
+    }
+}
