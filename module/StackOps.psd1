@@ -8,7 +8,7 @@
     Author               = 'StackOps'
     CompanyName          = 'StackOps'
     Copyright            = '(c) StackOps. All rights reserved.'
-    Description          = 'ZenML-style stacks and components for PowerShell: register stacks of orchestrators, artifact stores, container registries and more, validate them against flavor schemas, keep them as reviewable YAML, keep credentials out of them with secret references resolved from encrypted local files, environment variables or SecretManagement vaults, and give components short-lived credentials through service connectors (Docker registries, Kubernetes, GitHub, AWS, Azure, Google Cloud).'
+    Description          = 'ZenML-style stacks and components for PowerShell: register stacks of orchestrators, artifact stores, container registries and more, validate them against flavor schemas, keep them as reviewable YAML, keep credentials out of them with secret references resolved from encrypted local files, environment variables or SecretManagement vaults, give components short-lived credentials through service connectors (Docker registries, Kubernetes, GitHub, AWS, Azure, Google Cloud), and promote pipeline versions from stack to stack through gates, copying their images between registries.'
     PowerShellVersion    = '7.4'
     FormatsToProcess     = @('StackOps.format.ps1xml')
     CmdletsToExport      = @(
@@ -53,15 +53,26 @@
         'Connect-ServiceConnector'
         'Connect-StackComponent'
         'Disconnect-StackComponent'
+        'New-StackPipeline'
+        'Get-StackPipeline'
+        'Remove-StackPipeline'
+        'Publish-StackPipeline'
+        'Get-StackLifecycle'
+        'Set-StackLifecycle'
+        'Invoke-StackPromotion'
+        'Request-StackPromotion'
+        'Approve-StackPromotion'
+        'Deny-StackPromotion'
+        'Get-StackPromotion'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()
     VariablesToExport    = @()
     PrivateData          = @{
         PSData = @{
-            Tags         = @('MLOps', 'ZenML', 'Stacks', 'Secrets', 'ServiceConnectors', 'GitHubActions', 'Infrastructure', 'PSEdition_Core', 'Windows', 'Linux', 'MacOS')
+            Tags         = @('MLOps', 'ZenML', 'Stacks', 'Secrets', 'ServiceConnectors', 'Promotion', 'GitHubActions', 'Infrastructure', 'PSEdition_Core', 'Windows', 'Linux', 'MacOS')
             ProjectUri   = 'https://github.com/stackops/stackops'
-            ReleaseNotes = 'Service connectors (docker, kubernetes, github, aws, azure, gcp) verified against their services, issuing short-lived credentials and configuring Docker and kubectl; secrets and {{ name.key }} references with masking of every value in every stream.'
+            ReleaseNotes = 'Pipelines and promotion between stacks (gates, approvals, image copy by digest, history); service connectors (docker, kubernetes, github, aws, azure, gcp) verified against their services, issuing short-lived credentials and configuring Docker and kubectl; secrets and {{ name.key }} references with masking of every value in every stream.'
         }
     }
 }

@@ -1,14 +1,26 @@
 using System.Management.Automation;
 using System.Reflection;
+using StackOps.Tests.Shared;
 
 namespace StackOps.PowerShell.Tests;
 
 /// <summary>Every state-changing cmdlet asks ShouldProcess: with -WhatIf, no file of any store changes.</summary>
-public sealed class WhatIfTests : IDisposable
+public sealed class WhatIfTests : IDisposable, IClassFixture<PowerShellRegistryFixture>
 {
     private readonly PowerShellSession _ps = new();
+    private readonly DockerRegistry _registry;
 
-    public WhatIfTests() => _ps.Ok(SecretCmdletTests.SecureHelper);
+    public WhatIfTests(PowerShellRegistryFixture fixture)
+    {
+        _registry = fixture.Registry;
+        _ps.Ok(SecretCmdletTests.SecureHelper);
+    }
+
+    private void Ok(string script, params (string, object?)[] variables)
+    {
+        var result = _ps.Run(script, variables);
+        Assert.True(result.Errors.Count == 0, string.Join("\n", result.Errors.Select(e => $"{e.FullyQualifiedErrorId}: {e}")));
+    }
 
     public void Dispose() => _ps.Dispose();
 
@@ -43,6 +55,14 @@ public sealed class WhatIfTests : IDisposable
         ["Connect-ServiceConnector"] = "Connect-ServiceConnector registry -Path ./config.json -WhatIf",
         ["Connect-StackComponent"] = "Connect-StackComponent container_registry reg registry -WhatIf",
         ["Disconnect-StackComponent"] = "Disconnect-StackComponent container_registry linked -WhatIf",
+        ["New-StackPipeline"] = "New-StackPipeline other ml/other -WhatIf",
+        ["Remove-StackPipeline"] = "Remove-StackPipeline training -WhatIf",
+        ["Publish-StackPipeline"] = "Publish-StackPipeline training 2.0.0 -WhatIf",
+        ["Set-StackLifecycle"] = "Set-StackLifecycle -Stage @{ Name = 'only'; Stack = 'wdev' } -WhatIf",
+        ["Invoke-StackPromotion"] = "Invoke-StackPromotion training 1.0.0 -To wstaging -WhatIf",
+        ["Request-StackPromotion"] = "Request-StackPromotion training 1.0.0 -To wstaging -WhatIf",
+        ["Approve-StackPromotion"] = "Approve-StackPromotion training 1.0.0 -To wstaging -WhatIf",
+        ["Deny-StackPromotion"] = "Deny-StackPromotion training 1.0.0 -To wstaging -WhatIf",
     };
 
     [Fact]
@@ -57,7 +77,8 @@ public sealed class WhatIfTests : IDisposable
     [Fact]
     public void WhatIfChangesNoFile()
     {
-        _ps.Ok("""
+        _registry.Push("whatif/wdev/ml/trainer", "1.0.0", "whatif layer");
+        Ok("""
             New-StackComponent orchestrator mine local
             New-Stack dev -Orchestrator mine -ArtifactStore default
             Register-StackFlavor -Yaml "apiVersion: stackops.io/v1`nkind: Flavor`nmetadata: { name: custom, type: alerter }`nspec: { configuration: {} }`n"
@@ -69,7 +90,16 @@ public sealed class WhatIfTests : IDisposable
             New-StackComponent container_registry reg default -Configuration @{ uri = '127.0.0.1:1/ml' }
             New-StackComponent container_registry linked default -Configuration @{ uri = '127.0.0.1:1/other' }
             Connect-StackComponent container_registry linked registry
-            """);
+            New-ServiceConnector real docker password -Configuration @{ username = $user; password = (S $password) } -ResourceType docker-registry -ResourceId $registryHost
+            foreach ($stage in 'wdev', 'wstaging') {
+                New-StackComponent container_registry "$stage-registry" default -Configuration @{ uri = "$registryHost/whatif/$stage" }
+                Connect-StackComponent container_registry "$stage-registry" real
+                New-Stack $stage -Orchestrator default -ArtifactStore default -ContainerRegistry "$stage-registry"
+            }
+            Set-StackLifecycle -Stage @{ Name = 'wdev'; Stack = 'wdev' }, @{ Name = 'wstaging'; Stack = 'wstaging'; Gates = @{ Approvals = @{ Count = 1 } } }
+            New-StackPipeline training ml/trainer -Require @{ container_registry = $null }
+            Publish-StackPipeline training 1.0.0
+            """, ("user", DockerRegistry.User), ("password", DockerRegistry.Password), ("registryHost", _registry.Host));
         var before = _ps.Snapshot();
         foreach (var (cmdlet, script) in Scripts)
         {

@@ -269,9 +269,9 @@ public sealed class PromotionRecord
     public PromotionStep? FailedStep => Steps.FirstOrDefault(s => s.Outcome == StepOutcome.Failed);
 
     public PromotionRecord With(PromotionState? state = null, IReadOnlyList<ApprovalDecision>? decisions = null, IReadOnlyList<PromotionStep>? steps = null,
-        DateTimeOffset? completedAt = null, string? imageDigest = null, string? image = null, string? path = null) =>
+        DateTimeOffset? completedAt = null, string? imageDigest = null, string? image = null, string? path = null, bool? isRollback = null) =>
         new(Id, Pipeline, Version, From, To, state ?? State, RequestedBy, RequestedAt, decisions ?? Decisions, steps ?? Steps,
-            completedAt ?? CompletedAt, imageDigest ?? ImageDigest, image ?? Image, IsRollback, Comment, path ?? Path);
+            completedAt ?? CompletedAt, imageDigest ?? ImageDigest, image ?? Image, isRollback ?? IsRollback, Comment, path ?? Path);
 
     public override string ToString() => $"{Pipeline} {Version} → {To} ({State})";
 

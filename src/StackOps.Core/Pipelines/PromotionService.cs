@@ -194,7 +194,7 @@ public sealed class PromotionService
                 {
                     var done = _engine.Clock.GetUtcNow();
                     steps.Add(new PromotionStep("current", StepOutcome.Passed, $"{published.Version} is current on '{target.Name}'{(rollback ? " (rollback)" : "")}", done));
-                    var succeeded = record.With(state: PromotionState.Succeeded, steps: steps, completedAt: done, imageDigest: published.ImageDigest, image: image);
+                    var succeeded = record.With(state: PromotionState.Succeeded, steps: steps, completedAt: done, imageDigest: published.ImageDigest, image: image, isRollback: rollback);
                     Ledger.Save(succeeded);
                     _engine.Messages.Verbose($"Promoted {found.Name} {published.Version} from '{source.Name}' to '{target.Name}' ({image}).");
                     return new PromotionOutcome(succeeded, true, rollback ? "rolled-back" : "promoted");

@@ -45,10 +45,12 @@ public sealed class DocumentReader
         return YamlText.ToValue(node) is bool value ? value : throw Invalid(node, Join(path, key), "expected true or false");
     }
 
+    /// <summary>A list of text values; a single value stands for a list of one (allowedRefs: refs/tags/v*).</summary>
     public IReadOnlyList<string> StringList(YamlMappingNode parent, string key, string path)
     {
         var node = Find(parent, key);
         if (node is null || IsNull(node)) return [];
+        if (node is YamlScalarNode single) return [single.Value ?? ""];
         if (node is not YamlSequenceNode sequence || sequence.Children.Any(c => c is not YamlScalarNode))
             throw Invalid(node, Join(path, key), "expected a list of text values");
         return sequence.Children.Select(c => ((YamlScalarNode)c).Value ?? "").ToList();

@@ -99,6 +99,18 @@ public sealed class ServiceConnectorNameCompleter : StoreCompleter
         engine.Connectors.List().Items.Select(c => (c.Name, $"{c.Type} ({c.AuthMethod}){(c.ResourceType is null ? "" : $": {c.ResourceType}")}{(c.ResourceId is null ? "" : $" {c.ResourceId}")}"));
 }
 
+public sealed class PipelineNameCompleter : StoreCompleter
+{
+    protected override IEnumerable<(string, string)> Candidates(StackOpsEngine engine, string parameterName, IDictionary bound) =>
+        engine.Pipelines.List().Items.Select(p => (p.Name, $"image {p.ImageRepository}"));
+}
+
+public sealed class StageNameCompleter : StoreCompleter
+{
+    protected override IEnumerable<(string, string)> Candidates(StackOpsEngine engine, string parameterName, IDictionary bound) =>
+        engine.Pipelines.Lifecycle().Stages.Select(s => (s.Name, $"stack {s.Stack}{(s.Environment is null ? "" : $", environment {s.Environment}")}"));
+}
+
 /// <summary>Names from the connector catalog: types, the auth methods of the bound -Type, or resource types.</summary>
 public abstract class CatalogCompleter : IArgumentCompleter
 {

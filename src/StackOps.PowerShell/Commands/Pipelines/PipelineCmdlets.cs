@@ -1,0 +1,148 @@
+using System.Collections;
+using System.Management.Automation;
+using StackOps.Core.Pipelines;
+using StackOps.PowerShell.Completion;
+
+namespace StackOps.PowerShell.Commands;
+
+/// <summary>Creates a pipeline: the component types (and flavors) it needs, the image repository it uses, its run configuration.</summary>
+[Cmdlet(VerbsCommon.New, "StackPipeline", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low)]
+[OutputType(typeof(Pipeline))]
+public sealed class NewStackPipelineCommand : StoreCmdlet
+{
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
+    public string Name { get; set; } = "";
+
+    /// <summary>The image repository under a stack registry's uri, e.g. ml/training.</summary>
+    [Parameter(Mandatory = true, Position = 1, ValueFromPipelineByPropertyName = true)]
+    public string ImageRepository { get; set; } = "";
+
+    /// <summary>Component types the pipeline needs, each with the flavors it accepts ($null or @() for any): @{ orchestrator = 'kubernetes', 'kubeflow'; container_registry = $null }.</summary>
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    public IDictionary? Require { get; set; }
+
+    /// <summary>Settings the run step gets as STACKOPS_RUN_KEY (values may be secret references).</summary>
+    [Parameter] public IDictionary? RunConfiguration { get; set; }
+
+    [Parameter] public string? Description { get; set; }
+
+    [Parameter] public IDictionary? Label { get; set; }
+
+    [Parameter] public SwitchParameter PassThru { get; set; }
+
+    protected override void ProcessRecord()
+    {
+        if (!ShouldProcess(Name, "Create pipeline")) return;
+        Try(Name, () =>
+        {
+            var requirements = (Require ?? new Hashtable()).Cast<DictionaryEntry>().Select(e => new PipelineRequirement(e.Key.ToString()!,
+                ToPlainValue(e.Value) switch { null => [], string one => [one], IEnumerable many => many.Cast<object?>().Select(f => f?.ToString() ?? "").ToList(), var other => [other.ToString()!] })).ToList();
+            var pipeline = Engine.Pipelines.Create(Name, requirements, ImageRepository, ToConfiguration(RunConfiguration), Description, ToLabels(Label));
+            if (PassThru) WriteObject(pipeline);
+        });
+    }
+}
+
+/// <summary>Gets pipelines, their published versions (-Versions), or what is current on each stage (-Stage).</summary>
+[Cmdlet(VerbsCommon.Get, "StackPipeline", DefaultParameterSetName = Pipelines)]
+[OutputType(typeof(Pipeline), ParameterSetName = [Pipelines])]
+[OutputType(typeof(PipelineVersion), ParameterSetName = [VersionSet])]
+[OutputType(typeof(StageStatus), ParameterSetName = [StageSet])]
+public sealed class GetStackPipelineCommand : StoreCmdlet
+{
+    private const string Pipelines = "Pipelines", VersionSet = "Versions", StageSet = "Stage";
+
+    [Parameter(Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+    [SupportsWildcards, ArgumentCompleter(typeof(PipelineNameCompleter))]
+    public string[]? Name { get; set; }
+
+    /// <summary>The published versions of the pipelines, newest first.</summary>
+    [Parameter(ParameterSetName = VersionSet, Mandatory = true)]
+    public SwitchParameter Versions { get; set; }
+
+    /// <summary>What is current on these stages ('*' for every stage).</summary>
+    [Parameter(ParameterSetName = StageSet, Mandatory = true)]
+    [SupportsWildcards, ArgumentCompleter(typeof(StageNameCompleter))]
+    public string[] Stage { get; set; } = [];
+
+    protected override void ProcessRecord()
+    {
+        foreach (var pipeline in Select(Name, ListAll, p => p.Name, Engine.Pipelines.Get))
+            Try(pipeline, () =>
+            {
+                if (ParameterSetName == VersionSet) WriteObject(Engine.Pipelines.Versions(pipeline.Name), enumerateCollection: true);
+                else if (ParameterSetName == StageSet)
+                {
+                    var patterns = Stage.Select(s => new WildcardPattern(s, WildcardOptions.IgnoreCase)).ToList();
+                    WriteObject(Engine.Pipelines.Status(pipeline.Name).Where(s => patterns.Any(p => p.IsMatch(s.Stage))), enumerateCollection: true);
+                }
+                else WriteObject(pipeline);
+            });
+    }
+
+    private IReadOnlyList<Pipeline> ListAll()
+    {
+        var listing = Engine.Pipelines.List();
+        WriteProblems(listing);
+        return listing.Items;
+    }
+}
+
+/// <summary>Removes pipelines and their published versions; the promotion history stays.</summary>
+[Cmdlet(VerbsCommon.Remove, "StackPipeline", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High)]
+[OutputType(typeof(Pipeline))]
+public sealed class RemoveStackPipelineCommand : StoreCmdlet
+{
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+    [ArgumentCompleter(typeof(PipelineNameCompleter))]
+    public string[] Name { get; set; } = [];
+
+    [Parameter] public SwitchParameter PassThru { get; set; }
+
+    protected override void ProcessRecord()
+    {
+        foreach (var name in Name)
+        {
+            if (!ShouldProcess(name, "Remove pipeline and its published versions")) continue;
+            Try(name, () =>
+            {
+                var removed = Engine.Pipelines.Remove(name);
+                if (PassThru) WriteObject(removed);
+            });
+        }
+    }
+}
+
+/// <summary>Publishes a pipeline version on the first stage: its image (in the first stage's registry), source revision and ref.</summary>
+[Cmdlet(VerbsData.Publish, "StackPipeline", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
+[OutputType(typeof(PipelineVersion))]
+public sealed class PublishStackPipelineCommand : StoreCmdlet
+{
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
+    [ArgumentCompleter(typeof(PipelineNameCompleter))]
+    public string Name { get; set; } = "";
+
+    [Parameter(Mandatory = true, Position = 1, ValueFromPipelineByPropertyName = true)]
+    public string Version { get; set; } = "";
+
+    /// <summary>The image in the first stage's registry: a digest (sha256:…) or a tag; the version as a tag by default.</summary>
+    [Parameter] public string? Image { get; set; }
+
+    /// <summary>The commit the version was built from.</summary>
+    [Parameter] public string? SourceRevision { get; set; }
+
+    /// <summary>The branch or tag it was built from (refs/heads/main, refs/tags/v1.4.0), for the allowedRefs gate.</summary>
+    [Parameter] public string? SourceRef { get; set; }
+
+    [Parameter] public SwitchParameter PassThru { get; set; }
+
+    protected override void ProcessRecord()
+    {
+        if (!ShouldProcess($"{Name} {Version}", "Publish pipeline version on the first stage")) return;
+        Try(Name, () =>
+        {
+            var published = Engine.Pipelines.Publish(Name, Version, Image, SourceRevision, SourceRef);
+            if (PassThru) WriteObject(published);
+        });
+    }
+}
