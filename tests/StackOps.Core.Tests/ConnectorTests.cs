@@ -5,16 +5,6 @@ using StackOps.Tests.Shared;
 
 namespace StackOps.Core.Tests;
 
-/// <summary>A real registry for the connector tests of one class, started once.</summary>
-public sealed class RegistryFixture : IDisposable
-{
-    public DockerRegistry Registry { get; } = new();
-
-    public RegistryFixture() => Registry.Push("ml/trainer", "1.0", "layer of the trainer image");
-
-    public void Dispose() => Registry.Dispose();
-}
-
 [Collection(nameof(EnvironmentCollection))]
 public sealed class ConnectorTests : IDisposable, IClassFixture<RegistryFixture>
 {

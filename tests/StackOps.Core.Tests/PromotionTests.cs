@@ -4,19 +4,6 @@ using StackOps.Tests.Shared;
 
 namespace StackOps.Core.Tests;
 
-/// <summary>Two real registries: dev and staging share the first, production has its own with another user.</summary>
-public sealed class TwoRegistries : IDisposable
-{
-    public DockerRegistry Shared { get; } = new();
-    public DockerRegistry Production { get; } = new(production: true);
-
-    public void Dispose()
-    {
-        Shared.Dispose();
-        Production.Dispose();
-    }
-}
-
 /// <summary>A clock the tests move; like any clock it also ticks (a millisecond a reading), so events never share an instant.</summary>
 public sealed class TestClock(DateTimeOffset now) : TimeProvider
 {

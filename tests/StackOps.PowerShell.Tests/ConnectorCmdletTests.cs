@@ -5,24 +5,14 @@ using StackOps.Tests.Shared;
 
 namespace StackOps.PowerShell.Tests;
 
-/// <summary>A registry shared by the connector cmdlet tests.</summary>
-public sealed class PowerShellRegistryFixture : IDisposable
-{
-    public DockerRegistry Registry { get; } = new();
-
-    public PowerShellRegistryFixture() => Registry.Push("ml/trainer", "1.0", "layer of the trainer image");
-
-    public void Dispose() => Registry.Dispose();
-}
-
 /// <summary>Each connector type registered, verified, listed and issuing credentials through the cmdlets, in the hosted engine.</summary>
-public sealed class ConnectorCmdletTests : IDisposable, IClassFixture<PowerShellRegistryFixture>
+public sealed class ConnectorCmdletTests : IDisposable, IClassFixture<RegistryFixture>
 {
     private const string Commands = "StackOps.PowerShell.Commands";
     private readonly PowerShellSession _ps = new();
     private readonly DockerRegistry _registry;
 
-    public ConnectorCmdletTests(PowerShellRegistryFixture fixture)
+    public ConnectorCmdletTests(RegistryFixture fixture)
     {
         _registry = fixture.Registry;
         Environment.SetEnvironmentVariable("CI", null);

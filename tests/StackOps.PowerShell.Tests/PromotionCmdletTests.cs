@@ -3,28 +3,15 @@ using StackOps.Tests.Shared;
 
 namespace StackOps.PowerShell.Tests;
 
-/// <summary>Two real registries: dev and staging share one, production has its own with another user.</summary>
-public sealed class PowerShellTwoRegistries : IDisposable
-{
-    public DockerRegistry Shared { get; } = new();
-    public DockerRegistry Production { get; } = new(production: true);
-
-    public void Dispose()
-    {
-        Shared.Dispose();
-        Production.Dispose();
-    }
-}
-
 /// <summary>dev → staging → production on the console, through the cmdlets in the hosted engine, against two real registries.</summary>
-public sealed class PromotionCmdletTests : IDisposable, IClassFixture<PowerShellTwoRegistries>
+public sealed class PromotionCmdletTests : IDisposable, IClassFixture<TwoRegistries>
 {
     private const string Commands = "StackOps.PowerShell.Commands";
     private readonly PowerShellSession _ps = new();
-    private readonly PowerShellTwoRegistries _registries;
+    private readonly TwoRegistries _registries;
     private readonly string _prefix = "p" + Guid.NewGuid().ToString("N")[..8];
 
-    public PromotionCmdletTests(PowerShellTwoRegistries registries)
+    public PromotionCmdletTests(TwoRegistries registries)
     {
         _registries = registries;
         Environment.SetEnvironmentVariable("STACKOPS_USER", "publisher@example.com");

@@ -5,12 +5,12 @@ using StackOps.Tests.Shared;
 namespace StackOps.PowerShell.Tests;
 
 /// <summary>Every state-changing cmdlet asks ShouldProcess: with -WhatIf, no file of any store changes.</summary>
-public sealed class WhatIfTests : IDisposable, IClassFixture<PowerShellRegistryFixture>
+public sealed class WhatIfTests : IDisposable, IClassFixture<RegistryFixture>
 {
     private readonly PowerShellSession _ps = new();
     private readonly DockerRegistry _registry;
 
-    public WhatIfTests(PowerShellRegistryFixture fixture)
+    public WhatIfTests(RegistryFixture fixture)
     {
         _registry = fixture.Registry;
         _ps.Ok(SecretCmdletTests.SecureHelper);
