@@ -1,0 +1,109 @@
+#Requires -Modules @{ ModuleName = 'Pester'; ModuleVersion = '5.0' }
+
+BeforeDiscovery {
+    $script:HasRegistry = Test-Path /usr/bin/docker-registry
+}
+
+BeforeAll {
+    . "$PSScriptRoot/Common.ps1"
+    Import-Module $ModuleManifest -Force
+
+    # A real registry on 127.0.0.1 without authentication (the stacks reach it anonymously).
+    function Start-TestRegistry {
+        $folder = Join-Path $TestDrive "registry-$([guid]::NewGuid().ToString('n'))"
+        New-Item -ItemType Directory -Path $folder | Out-Null
+        $listener = [System.Net.Sockets.TcpListener]::new([System.Net.IPAddress]::Loopback, 0)
+        $listener.Start(); $port = $listener.LocalEndpoint.Port; $listener.Stop()
+        Set-Content (Join-Path $folder 'config.yml') "version: 0.1`nlog:`n  level: error`nstorage:`n  filesystem:`n    rootdirectory: $folder/data`nhttp:`n  addr: 127.0.0.1:$port`n"
+        # Under timeout, it stops by itself; its output goes to files, so it holds no pipe of this process.
+        $process = Start-Process timeout -ArgumentList 300, /usr/bin/docker-registry, serve, (Join-Path $folder 'config.yml') -PassThru `
+            -RedirectStandardError (Join-Path $folder 'errors') -RedirectStandardOutput (Join-Path $folder 'log')
+        foreach ($attempt in 1..100) {
+            try { (Invoke-WebRequest "http://127.0.0.1:$port/v2/" -UseBasicParsing).StatusCode | Out-Null; break } catch { Start-Sleep -Milliseconds 100 }
+        }
+        [pscustomobject]@{ Host = "127.0.0.1:$port"; Process = $process }
+    }
+
+    # Pushes a one-layer image through the distribution API; returns its digest.
+    function Push-TestImage([string] $RegistryHost, [string] $Repository, [string] $Tag, [string] $Content) {
+        $sha = [System.Security.Cryptography.SHA256]
+        function Upload([byte[]] $Bytes) {
+            $digest = 'sha256:' + [Convert]::ToHexString($sha::HashData($Bytes)).ToLowerInvariant()
+            $start = Invoke-WebRequest -Method Post "http://$RegistryHost/v2/$Repository/blobs/uploads/" -UseBasicParsing
+            $location = [string]$start.Headers['Location']
+            $separator = if ($location.Contains('?')) { '&' } else { '?' }
+            Invoke-WebRequest -Method Put "$location${separator}digest=$digest" -Body $Bytes -ContentType 'application/octet-stream' -UseBasicParsing | Out-Null
+            $digest
+        }
+        $layer = [Text.Encoding]::UTF8.GetBytes($Content)
+        $config = [Text.Encoding]::UTF8.GetBytes('{"architecture":"amd64","os":"linux","rootfs":{"type":"layers","diff_ids":[]}}')
+        $manifest = '{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"' + (Upload $config) + '","size":' + $config.Length + '},"layers":[{"mediaType":"application/vnd.oci.image.layer.v1.tar","digest":"' + (Upload $layer) + '","size":' + $layer.Length + '}]}'
+        Invoke-WebRequest -Method Put "http://$RegistryHost/v2/$Repository/manifests/$Tag" -Body $manifest -ContentType 'application/vnd.oci.image.manifest.v1+json' -UseBasicParsing | Out-Null
+    }
+}
+
+Describe 'Promotion between stacks' -Skip:(-not $HasRegistry) {
+    BeforeAll {
+        $shared = Start-TestRegistry
+        $production = Start-TestRegistry
+    }
+    AfterAll {
+        # SIGTERM, which timeout passes on to the registry (Stop-Process would kill timeout alone).
+        & kill $shared.Process.Id $production.Process.Id
+    }
+    BeforeEach {
+        $work = Enter-TestStore
+        $env:STACKOPS_USER = 'publisher@example.com'
+        foreach ($stage in 'dev', 'staging', 'production') {
+            $registryHost = if ($stage -eq 'production') { $production.Host } else { $shared.Host }
+            New-StackComponent container_registry "$stage-registry" default -Configuration @{ uri = "$registryHost/$(Split-Path $work -Leaf)/$stage" }
+            New-Stack $stage -Orchestrator default -ArtifactStore default -ContainerRegistry "$stage-registry"
+        }
+        Set-StackLifecycle -Stage @{ Name = 'dev'; Stack = 'dev' }, @{ Name = 'staging'; Stack = 'staging' },
+            @{ Name = 'production'; Stack = 'production'; Gates = @{ Approvals = @{ Count = 1 } } }
+        New-StackPipeline training ml/trainer -Require @{ container_registry = $null }
+        $prefix = Split-Path $work -Leaf
+    }
+    AfterEach {
+        Remove-Item Env:STACKOPS_USER -ErrorAction Ignore
+        Exit-TestStore
+    }
+
+    It 'promotes dev → staging → production with an approval, then rolls back' {
+        Push-TestImage $shared.Host "$prefix/dev/ml/trainer" '1.0.0' 'first'
+        Push-TestImage $shared.Host "$prefix/dev/ml/trainer" '1.1.0' 'second'
+        Publish-StackPipeline training 1.0.0
+        Invoke-StackPromotion training 1.0.0 -To staging
+        (Get-StackPipeline training -Stage staging).Version | Should -Be '1.0.0'
+
+        { Invoke-StackPromotion training 1.0.0 -To production -ErrorAction Stop } | Should -Throw -ErrorId 'ApprovalGateNotMet,StackOps.PowerShell.Commands.InvokeStackPromotionCommand'
+        Request-StackPromotion training 1.0.0 -To production | Out-Null
+        $env:STACKOPS_USER = 'alice@example.com'
+        Approve-StackPromotion training 1.0.0 -To production
+        $record = Invoke-StackPromotion training 1.0.0 -To production -PassThru
+        $record.State | Should -Be 'Succeeded'
+        $record.Image | Should -BeLike "$($production.Host)/$prefix/production/ml/trainer@sha256:*"
+
+        Publish-StackPipeline training 1.1.0
+        Invoke-StackPromotion training 1.1.0 -To staging
+        Request-StackPromotion training 1.1.0 -To production | Out-Null
+        $env:STACKOPS_USER = 'bob@example.com'
+        Approve-StackPromotion training 1.1.0 -To production
+        Invoke-StackPromotion training 1.1.0 -To production
+        Request-StackPromotion training 1.0.0 -To production | Out-Null
+        $env:STACKOPS_USER = 'alice@example.com'
+        Approve-StackPromotion training 1.0.0 -To production
+        (Invoke-StackPromotion training 1.0.0 -To production -PassThru).IsRollback | Should -BeTrue
+        (Get-StackPipeline training -Stage production).Version | Should -Be '1.0.0'
+        (Get-StackPromotion training -Stage production -State Succeeded).Version | Should -Be @('1.0.0', '1.1.0', '1.0.0')
+    }
+
+    It '-WhatIf shows every step and changes nothing' {
+        Push-TestImage $shared.Host "$prefix/dev/ml/trainer" '1.0.0' 'first'
+        Publish-StackPipeline training 1.0.0
+        $plan = Invoke-StackPromotion training 1.0.0 -To staging -WhatIf 6>&1 | Out-String
+        $plan | Should -Match 'What if: image'
+        $plan | Should -Match 'would copy'
+        (Get-StackPipeline training -Stage staging).Version | Should -BeNullOrEmpty
+    }
+}
