@@ -71,6 +71,9 @@ public sealed class PromotionCmdletTests : IDisposable, IClassFixture<TwoRegistr
         Assert.Equal("Succeeded", Prop(staging.Single(), "State")!.ToString());
         Assert.Contains(staging.AllText, t => t.StartsWith("Promoting training 1.0.0 to 'staging'", StringComparison.Ordinal));
         Assert.Equal("1.0.0", Current("staging"));
+        // dev and staging share a registry: the blobs were mounted, not uploaded.
+        Assert.Equal(3, _registries.Shared.MountsInto(Repo("staging")));
+        Assert.Equal(0, _registries.Shared.UploadsInto(Repo("staging")));
 
         // Production needs an approval: without one the promotion fails at the gate and production keeps nothing.
         var gate = _ps.Fails("Invoke-StackPromotion training 1.0.0 -To production", $"ApprovalGateNotMet,{Commands}.InvokeStackPromotionCommand");
@@ -95,7 +98,7 @@ public sealed class PromotionCmdletTests : IDisposable, IClassFixture<TwoRegistr
         Assert.Empty(again.Errors);
         Assert.Contains(again.AllText, t => t.Contains("already current on 'production'", StringComparison.Ordinal));
 
-        // 1.1.0 goes through; rolling back to 1.0.0 is one promotion.
+        // 1.1.0 shares its config with 1.0.0: only its two new layers are uploaded. Rolling back to 1.0.0 is one promotion.
         Publish("1.1.0");
         Ok("Invoke-StackPromotion training 1.1.0 -To staging");
         Ok("Request-StackPromotion training 1.1.0 -To production");
@@ -104,6 +107,7 @@ public sealed class PromotionCmdletTests : IDisposable, IClassFixture<TwoRegistr
         Environment.SetEnvironmentVariable("STACKOPS_USER", "publisher@example.com");
         Ok("Invoke-StackPromotion training 1.1.0 -To production");
         Assert.Equal("1.1.0", Current("production"));
+        Assert.Equal(3 + 2, _registries.Production.UploadsInto(Repo("production")));
         Ok("Request-StackPromotion training 1.0.0 -To production -Comment rollback");
         Environment.SetEnvironmentVariable("STACKOPS_USER", "alice@example.com");
         Ok("Approve-StackPromotion training 1.0.0 -To production");
@@ -157,6 +161,34 @@ public sealed class PromotionCmdletTests : IDisposable, IClassFixture<TwoRegistr
         var error = _ps.Fails("Invoke-StackPromotion training 1.1.0 -To staging -Run { throw 'smoke test failed' }", $"RunFailed,{Commands}.InvokeStackPromotionCommand");
         Assert.Contains("smoke test failed", error.ErrorDetails.Message);
         Assert.Equal("1.0.0", Current("staging"));
+    }
+
+    [Fact]
+    public void ARegistryThatDiesMidCopyFailsThePromotionAndARetryCompletesIt()
+    {
+        using var proxy = new FlakyProxy(_registries.Production.Host);
+        Ok("""
+            New-ServiceConnector registry-proxy docker password -Configuration @{ username = $user; password = (S $password) } -ResourceType docker-registry -ResourceId $proxyHost
+            Disconnect-StackComponent container_registry production-registry
+            Set-StackComponent container_registry production-registry -Configuration @{ uri = "$proxyHost/$prefix/production" }
+            Connect-StackComponent container_registry production-registry registry-proxy
+            """, ("user", _registries.Production.UserName), ("password", _registries.Production.UserPassword), ("proxyHost", proxy.Server.HostAndPort), ("prefix", _prefix));
+        _registries.Shared.Push(Repo("dev"), "1.0.0", [.. Enumerable.Range(1, 12).Select(i => $"layer {i} of a large image")]);
+        Ok("Publish-StackPipeline training 1.0.0 -SourceRef refs/tags/v1; Invoke-StackPromotion training 1.0.0 -To staging; Request-StackPromotion training 1.0.0 -To production");
+        Environment.SetEnvironmentVariable("STACKOPS_USER", "alice@example.com");
+        Ok("Approve-StackPromotion training 1.0.0 -To production");
+
+        proxy.FailAfterUploads(2);
+        var error = _ps.Fails("Invoke-StackPromotion training 1.0.0 -To production", $"ImageCopyFailed,{Commands}.InvokeStackPromotionCommand");
+        Assert.Contains("keeps its current version", error.ErrorDetails.Message);
+        Assert.Null(Current("production"));
+        Assert.InRange(_registries.Production.UploadsInto(Repo("production")), 2, 12);
+
+        proxy.Heal();
+        Ok("Invoke-StackPromotion training 1.0.0 -To production");
+        Assert.Equal("1.0.0", Current("production"));
+        Assert.Equal(13, _registries.Production.UploadsInto(Repo("production")));
+        Assert.Equal(["Succeeded", "Failed"], Ok("Get-StackPromotion training -Stage production -First 2").Select(r => Prop(r, "State")!.ToString()));
     }
 
     [Theory]

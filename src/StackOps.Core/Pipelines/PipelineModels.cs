@@ -263,6 +263,9 @@ public sealed class PromotionRecord
     public string? Comment { get; }
     public string? Path { get; }
 
+    /// <summary>When it last moved: completed, else requested (what "newest" means in the history).</summary>
+    public DateTimeOffset LastActivity => CompletedAt ?? RequestedAt;
+
     public IReadOnlyList<string> Approvers => Decisions.Where(d => d.Approved).Select(d => d.By).Distinct(StringComparer.OrdinalIgnoreCase).ToList();
 
     /// <summary>The failed step, when the promotion failed.</summary>

@@ -11,7 +11,7 @@ namespace StackOps.Core.Pipelines;
 /// <summary>Where promotion records live: the store's promotions/ folder for the console; GitHub deployments for the action.</summary>
 public interface IPromotionLedger
 {
-    /// <summary>Every record, newest first.</summary>
+    /// <summary>Every record, the most recently active (completed, else requested) first.</summary>
     IReadOnlyList<PromotionRecord> Records();
 
     /// <summary>Writes a record (new, or a new state of one) atomically.</summary>
@@ -22,7 +22,7 @@ public interface IPromotionLedger
 internal sealed class StoreLedger(StackOpsEngine engine) : IPromotionLedger
 {
     public IReadOnlyList<PromotionRecord> Records() =>
-        engine.View().Promotions().Items.OrderByDescending(r => r.RequestedAt).ThenByDescending(r => r.Id, StringComparer.Ordinal).ToList();
+        engine.View().Promotions().Items.OrderByDescending(r => r.LastActivity).ThenByDescending(r => r.Id, StringComparer.Ordinal).ToList();
 
     public void Save(PromotionRecord record) => engine.Change((transaction, _) => StackOpsEngine.Write(transaction, record));
 }
