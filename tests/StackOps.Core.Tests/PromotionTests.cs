@@ -236,8 +236,8 @@ public sealed class PromotionTests(TwoRegistries registries) : IClassFixture<Two
         world.Clock.Advance(TimeSpan.FromDays(2));
         var promoted = world.Engine.Promotions.Invoke(PromotionWorld.Pipeline, "1.1.0", "production");
         Assert.True(promoted.Promoted, promoted.Record.FailedStep?.Message);
-        Assert.Equal(request.Id, promoted.Record.Id);
         Assert.Equal(["alice@example.com", "bob@example.com"], promoted.Record.Approvers);
+        Assert.Equal(PromotionState.Fulfilled, world.Engine.Promotions.History(PromotionWorld.Pipeline).Single(r => r.Id == request.Id).State);
         Assert.Equal("1.1.0", world.CurrentOn("production"));
     }
 

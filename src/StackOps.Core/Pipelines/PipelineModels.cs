@@ -195,8 +195,11 @@ public sealed class FreezeWindow
 
 public enum PromotionState
 {
+    /// <summary>A request waiting for approvals.</summary>
     Pending,
     Denied,
+    /// <summary>A request whose promotion has since succeeded.</summary>
+    Fulfilled,
     Running,
     Succeeded,
     Failed,

@@ -14,6 +14,9 @@ public interface IPromotionLedger
     /// <summary>Every record, the most recently active (completed, else requested) first.</summary>
     IReadOnlyList<PromotionRecord> Records();
 
+    /// <summary>The pending promotion of a version into a stage, with its approvals; null when there is none.</summary>
+    PromotionRecord? Pending(string pipeline, string version, string stage);
+
     /// <summary>Writes a record (new, or a new state of one) atomically.</summary>
     void Save(PromotionRecord record);
 }
@@ -24,7 +27,12 @@ internal sealed class StoreLedger(StackOpsEngine engine) : IPromotionLedger
     public IReadOnlyList<PromotionRecord> Records() =>
         engine.View().Promotions().Items.OrderByDescending(r => r.LastActivity).ThenByDescending(r => r.Id, StringComparer.Ordinal).ToList();
 
+    public PromotionRecord? Pending(string pipeline, string version, string stage) =>
+        Records().FirstOrDefault(r => r.State == PromotionState.Pending && Same(r.Pipeline, pipeline) && Same(r.Version, version) && Same(r.To, stage));
+
     public void Save(PromotionRecord record) => engine.Change((transaction, _) => StackOpsEngine.Write(transaction, record));
+
+    private static bool Same(string a, string b) => string.Equals(a, b, StringComparison.OrdinalIgnoreCase);
 }
 
 /// <summary>What a promotion did: the record, whether the target's current version changed, and why not.</summary>
@@ -109,8 +117,7 @@ public sealed class PromotionService
         return record;
     }
 
-    private PromotionRecord? Pending(string pipeline, string version, string stage) =>
-        Ledger.Records().FirstOrDefault(r => r.State == PromotionState.Pending && Same(r.Pipeline, pipeline) && Same(r.Version, version) && Same(r.To, stage));
+    private PromotionRecord? Pending(string pipeline, string version, string stage) => Ledger.Pending(pipeline, version, stage);
 
     /// <summary>Records an approval or a denial by the current identity on a pending promotion (by id, or by pipeline, version and stage).</summary>
     public PromotionRecord Decide(string? id, string? pipeline, string? version, string? to, bool approve, string? comment)
@@ -177,14 +184,16 @@ public sealed class PromotionService
         }
         var pending = Pending(found.Name, published.Version, target.Name);
         var now = _engine.Clock.GetUtcNow();
-        var record = pending is not null && target.Gates.Approvals is not null
-            ? pending.With(state: PromotionState.Running)
-            : new PromotionRecord(PromotionRecord.NewId(now, found.Name, published.Version, target.Name), found.Name, published.Version, source.Name, target.Name,
-                PromotionState.Running, Me, now, isRollback: WasCurrent(records, found.Name, published.Version, target.Name), comment: comment);
+        // Each attempt is a record of its own; a pending request lends it its approvals and, once it succeeds, is fulfilled.
+        var record = new PromotionRecord(PromotionRecord.NewId(now, found.Name, published.Version, target.Name), found.Name, published.Version, source.Name, target.Name,
+            PromotionState.Running, Me, now, pending?.Decisions, isRollback: WasCurrent(records, found.Name, published.Version, target.Name), comment: comment ?? pending?.Comment);
 
         var steps = Checks(subject, records, pending, out var rollback).ToList();
         if (steps.All(s => s.Outcome != StepOutcome.Failed))
         {
+            // The promotion starts: a ledger that tracks running promotions (GitHub deployments) records it now.
+            record = record.With(steps: steps, isRollback: rollback, imageDigest: published.ImageDigest);
+            Ledger.Save(record);
             var image = CopyImage(subject, out var copyStep);
             steps.Add(copyStep);
             if (copyStep.Outcome == StepOutcome.Passed)
@@ -194,19 +203,16 @@ public sealed class PromotionService
                 {
                     var done = _engine.Clock.GetUtcNow();
                     steps.Add(new PromotionStep("current", StepOutcome.Passed, $"{published.Version} is current on '{target.Name}'{(rollback ? " (rollback)" : "")}", done));
-                    var succeeded = record.With(state: PromotionState.Succeeded, steps: steps, completedAt: done, imageDigest: published.ImageDigest, image: image, isRollback: rollback);
+                    var succeeded = record.With(state: PromotionState.Succeeded, steps: steps, completedAt: done, imageDigest: published.ImageDigest, image: image);
                     Ledger.Save(succeeded);
+                    if (pending is not null) Ledger.Save(pending.With(state: PromotionState.Fulfilled, completedAt: done));
                     _engine.Messages.Verbose($"Promoted {found.Name} {published.Version} from '{source.Name}' to '{target.Name}' ({image}).");
                     return new PromotionOutcome(succeeded, true, rollback ? "rolled-back" : "promoted");
                 }
             }
         }
         var failedStep = steps.First(s => s.Outcome == StepOutcome.Failed);
-        // A gate not yet met leaves a pending request pending; the attempt is recorded on its own.
-        var attempt = pending is not null && record.Id == pending.Id
-            ? new PromotionRecord(PromotionRecord.NewId(_engine.Clock.GetUtcNow(), found.Name, published.Version, target.Name), found.Name, published.Version,
-                source.Name, target.Name, PromotionState.Failed, Me, now, pending.Decisions, steps, _engine.Clock.GetUtcNow(), comment: comment)
-            : record.With(state: PromotionState.Failed, steps: steps, completedAt: _engine.Clock.GetUtcNow());
+        var attempt = record.With(state: PromotionState.Failed, steps: steps, completedAt: _engine.Clock.GetUtcNow());
         Ledger.Save(attempt);
         _engine.Messages.Verbose($"The promotion of {found.Name} {published.Version} to '{target.Name}' failed at the {failedStep.Name} step: {failedStep.Message}");
         return new PromotionOutcome(attempt, false, $"failed-{failedStep.Name}");
