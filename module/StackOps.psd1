@@ -64,6 +64,7 @@
         'Approve-StackPromotion'
         'Deny-StackPromotion'
         'Get-StackPromotion'
+        'Invoke-StackPromotionAction'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()

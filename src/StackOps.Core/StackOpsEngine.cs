@@ -55,6 +55,9 @@ public sealed class StackOpsEngine
 
     internal DocumentView View() => new(Store);
 
+    /// <summary>Reviews of workflow runs waiting for a GitHub environment's approval.</summary>
+    public GitHub.GitHubReviews GitHubReviews(GitHub.GitHubApi api) => new(api, Messages.Verbose);
+
     /// <summary>Runs a change under the store's lock, committing it only if the body returns.</summary>
     internal T Change<T>(Func<IStoreTransaction, DocumentView, T> body)
     {

@@ -24,13 +24,22 @@ public abstract class StackOpsCmdlet : PSCmdlet
 
     protected StackOpsEngine Engine => _engine ??= OpenEngine();
 
-    private StackOpsEngine OpenEngine()
+    private StackOpsEngine OpenEngine() => Attach(StackOpsEngine.Open(RequestedScope, CurrentDirectory));
+
+    /// <summary>Connects an engine to this cmdlet: its messages to the cmdlet's streams, SecretManagement vaults through this runspace.</summary>
+    protected StackOpsEngine Attach(StackOpsEngine engine)
     {
-        var engine = StackOpsEngine.Open(RequestedScope, CurrentDirectory);
         engine.Log = new CmdletLog(this);
         engine.Secrets.HostBackends = backend => new Secrets.SecretManagementBackend(backend);
         return engine;
     }
+
+    /// <summary>The GitHub API with the token given, else $env:GITHUB_TOKEN, else $env:GH_TOKEN.</summary>
+    protected static Core.GitHub.GitHubApi GitHubApiFor(System.Security.SecureString? token) =>
+        new(token is not null ? Plain(token)
+            : System.Environment.GetEnvironmentVariable("GITHUB_TOKEN") is { Length: > 0 } fromEnvironment ? fromEnvironment
+            : System.Environment.GetEnvironmentVariable("GH_TOKEN") is { Length: > 0 } fromCli ? fromCli
+            : throw new StackOpsException("GitHubTokenMissing", ErrorKind.InvalidArgument, "No GitHub token: give -GitHubToken, or set $env:GITHUB_TOKEN (gh auth token gives yours)."));
 
     protected string CurrentDirectory => SessionState.Path.CurrentFileSystemLocation.ProviderPath;
 

@@ -43,11 +43,112 @@ public sealed class FakeGitHub : IDisposable
             });
             api.MapGet("/installation/repositories", (HttpRequest r) => IssuedTokens.Any(t => TokenIs(r, t))
                 ? Results.Json(new { total_count = 1, repositories = Repositories("octo-org/training") }) : BadCredentials());
+            MapActionsAndDeployments(api);
             more?.Invoke(app);
         });
     }
 
     public LoopbackServer Server { get; }
+
+    // ---- Deployments, environments and run approvals, for the action -------------------------
+
+    public const string Repository = "octo-org/ml";
+
+    /// <summary>Environments by name: their id, required reviewers (logins) and prevent-self-review.</summary>
+    public Dictionary<string, (long Id, string[] Reviewers, bool PreventSelfReview)> Environments { get; } = new(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>The deployments created, oldest first, with their statuses (oldest first).</summary>
+    public List<FakeDeployment> Deployments { get; } = [];
+
+    /// <summary>The approvals of each run: login, state (approved/rejected), comment, environments.</summary>
+    public Dictionary<long, List<(string User, string State, string Comment, string[] Environments)>> Approvals { get; } = [];
+
+    /// <summary>Runs waiting for approval: id, title, actor, environments (name → id).</summary>
+    public List<(long Id, string Title, string Actor, Dictionary<string, long> Environments)> WaitingRuns { get; } = [];
+
+    /// <summary>The reviews posted to pending_deployments: run, environment ids, state, comment.</summary>
+    public List<(long RunId, long[] EnvironmentIds, string State, string Comment)> Reviews { get; } = [];
+
+    /// <summary>How many of the next deployment creations answer 502 Bad Gateway (and create nothing).</summary>
+    public int FailDeploymentCreations { get; set; }
+
+    private void MapActionsAndDeployments(Microsoft.AspNetCore.Routing.RouteGroupBuilder api)
+    {
+        var repository = api.MapGroup($"/repos/{Repository}");
+        repository.AddEndpointFilter(async (context, next) => TokenIs(context.HttpContext.Request, Token) ? await next(context) : BadCredentials());
+        repository.MapGet("/environments/{name}", (string name) => Environments.TryGetValue(name, out var environment)
+            ? Results.Json(new
+            {
+                id = environment.Id, name,
+                protection_rules = environment.Reviewers.Length == 0 ? [] : new object[]
+                {
+                    new { id = 1, type = "required_reviewers", prevent_self_review = environment.PreventSelfReview,
+                        reviewers = environment.Reviewers.Select(r => new { type = "User", reviewer = new { login = r, id = r.Length } }).ToArray() },
+                },
+                deployment_branch_policy = (object?)null,
+            })
+            : Results.Json(new { message = "Not Found" }, statusCode: 404));
+        repository.MapGet("/deployments", (HttpRequest r) =>
+        {
+            lock (Deployments)
+                return Results.Json(Deployments.Where(d => d.Environment == r.Query["environment"] && d.Task == r.Query["task"]).Reverse().Select(d => d.Json()).ToArray());
+        });
+        repository.MapPost("/deployments", async (HttpRequest r, CancellationToken _) =>
+        {
+            if (FailDeploymentCreations > 0)
+            {
+                FailDeploymentCreations--;
+                return Results.Json(new { message = "Server Error" }, statusCode: 502);
+            }
+            var body = (await JsonDocument.ParseAsync(r.Body)).RootElement;
+            lock (Deployments)
+            {
+                var deployment = new FakeDeployment(Deployments.Count + 1001, body.GetProperty("ref").GetString()!, body.GetProperty("environment").GetString()!,
+                    body.GetProperty("task").GetString()!, body.GetProperty("payload").EnumerateObject().ToDictionary(p => p.Name, p => p.Value.GetString() ?? ""),
+                    body.GetProperty("auto_merge").GetBoolean(), body.GetProperty("required_contexts").GetArrayLength(), DateTimeOffset.UtcNow);
+                Deployments.Add(deployment);
+                return Results.Json(deployment.Json(), statusCode: 201);
+            }
+        });
+        repository.MapGet("/deployments/{id:long}/statuses", (long id) =>
+        {
+            lock (Deployments)
+                return Results.Json(Deployments.Single(d => d.Id == id).Statuses.AsEnumerable().Reverse().Select(s => s.Json()).ToArray());
+        });
+        repository.MapPost("/deployments/{id:long}/statuses", async (long id, HttpRequest r, CancellationToken _) =>
+        {
+            var body = (await JsonDocument.ParseAsync(r.Body)).RootElement;
+            string? Text(string key) => body.TryGetProperty(key, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
+            lock (Deployments)
+            {
+                var deployment = Deployments.Single(d => d.Id == id);
+                var status = new FakeStatus(deployment.Statuses.Count + 1, Text("state")!, Text("log_url"), Text("environment_url"), Text("description"), DateTimeOffset.UtcNow);
+                deployment.Statuses.Add(status);
+                return Results.Json(status.Json(), statusCode: 201);
+            }
+        });
+        repository.MapGet("/actions/runs/{id:long}/approvals", (long id) => Results.Json((Approvals.GetValueOrDefault(id) ?? [])
+            .Select(a => new { state = a.State, comment = a.Comment, user = new { login = a.User }, environments = a.Environments.Select(e => new { name = e }).ToArray() }).ToArray()));
+        repository.MapGet("/actions/runs", (HttpRequest r) => Results.Json(new
+        {
+            total_count = WaitingRuns.Count,
+            workflow_runs = WaitingRuns.Where(_ => r.Query["status"] == "waiting").Select(w => new
+            {
+                id = w.Id, name = "Promote training", display_title = w.Title, status = "waiting", html_url = $"https://github.example/{Repository}/actions/runs/{w.Id}",
+                created_at = "2026-11-25T08:00:00Z", actor = new { login = w.Actor }, triggering_actor = new { login = w.Actor },
+            }).ToArray(),
+        }));
+        repository.MapGet("/actions/runs/{id:long}/pending_deployments", (long id) => Results.Json(WaitingRuns.Where(w => w.Id == id)
+            .SelectMany(w => w.Environments.Select(e => new { environment = new { id = e.Value, name = e.Key }, wait_timer = 0, current_user_can_approve = true, reviewers = Array.Empty<object>() })).ToArray()));
+        repository.MapPost("/actions/runs/{id:long}/pending_deployments", async (long id, HttpRequest r, CancellationToken _) =>
+        {
+            var body = (await JsonDocument.ParseAsync(r.Body)).RootElement;
+            var ids = body.GetProperty("environment_ids").EnumerateArray().Select(e => e.GetInt64()).ToArray();
+            Reviews.Add((id, ids, body.GetProperty("state").GetString()!, body.GetProperty("comment").GetString()!));
+            // The API answers with an array of deployments, one per environment.
+            return Results.Json(ids.Select((e, i) => new { id = 9000 + i, environment = WaitingRuns.Single(w => w.Id == id).Environments.Single(p => p.Value == e).Key }).ToArray());
+        });
+    }
     public string ApiUrl => new Uri(Server.BaseAddress, "api/v3/").ToString();
     public string AppPrivateKeyPem { get; }
     public List<string> IssuedTokens { get; } = [];
@@ -86,4 +187,24 @@ public sealed class FakeGitHub : IDisposable
         Server.Dispose();
         _appKey.Dispose();
     }
+}
+
+public sealed record FakeStatus(long Id, string State, string? LogUrl, string? EnvironmentUrl, string? Description, DateTimeOffset CreatedAt)
+{
+    public object Json() => new
+    {
+        id = Id, state = State, log_url = LogUrl, environment_url = EnvironmentUrl, description = Description,
+        created_at = CreatedAt.ToString("yyyy-MM-ddTHH:mm:ss.fffZ"), updated_at = CreatedAt.ToString("yyyy-MM-ddTHH:mm:ss.fffZ"),
+    };
+}
+
+public sealed record FakeDeployment(long Id, string Ref, string Environment, string Task, Dictionary<string, string> Payload, bool AutoMerge, int RequiredContexts, DateTimeOffset CreatedAt)
+{
+    public List<FakeStatus> Statuses { get; } = [];
+
+    public object Json() => new
+    {
+        id = Id, sha = "0123abcd", @ref = Ref, task = Task, environment = Environment, payload = Payload, creator = new { login = "github-actions[bot]" },
+        created_at = CreatedAt.ToString("yyyy-MM-ddTHH:mm:ss.fffZ"), updated_at = CreatedAt.ToString("yyyy-MM-ddTHH:mm:ss.fffZ"),
+    };
 }

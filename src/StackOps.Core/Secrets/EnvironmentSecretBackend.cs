@@ -42,8 +42,7 @@ public sealed class EnvironmentSecretBackend : ISecretBackend
 
     /// <summary>The secret names the variables give, in lower case (the mapping cannot tell '-' from '_').</summary>
     public IReadOnlyList<string> List() =>
-        Variables().Select(v => v.Name[Prefix.Length..]).Where(rest => rest.IndexOf(Separator, StringComparison.Ordinal) > 0)
-            .Select(rest => rest[..rest.IndexOf(Separator, StringComparison.Ordinal)].ToLowerInvariant())
+        Variables().Select(v => v.Name[Prefix.Length..]).Select(rest => rest[..rest.IndexOf(Separator, StringComparison.Ordinal)].ToLowerInvariant())
             .Distinct().Order(StringComparer.Ordinal).ToList();
 
     public ISecretTransaction Begin() =>
@@ -53,10 +52,14 @@ public sealed class EnvironmentSecretBackend : ISecretBackend
     /// <summary>Environment variable names are case-insensitive on Windows only.</summary>
     private static StringComparison Comparison => OperatingSystem.IsWindows() ? StringComparison.OrdinalIgnoreCase : StringComparison.Ordinal;
 
+    /// <summary>Every secret value the environment holds (the action masks them all before it prints anything).</summary>
+    public static IEnumerable<string> Values() => Variables().Select(v => v.Value);
+
+    /// <summary>The variables that hold a key of a secret: STACKOPS_SECRET_&lt;NAME&gt;__&lt;KEY&gt;, not STACKOPS_SECRET_BACKEND.</summary>
     private static IEnumerable<(string Name, string Value)> Variables() =>
         Environment.GetEnvironmentVariables().Cast<DictionaryEntry>()
             .Select(e => ((string)e.Key, e.Value as string ?? ""))
-            .Where(v => v.Item1.StartsWith(Prefix, Comparison) && v.Item2.Length > 0);
+            .Where(v => v.Item1.StartsWith(Prefix, Comparison) && v.Item1.IndexOf(Separator, Prefix.Length, StringComparison.Ordinal) > Prefix.Length && v.Item2.Length > 0);
 
     private static string Normalize(string part)
     {

@@ -72,19 +72,25 @@ public sealed class InvokeStackPromotionCommand : PromotionCmdlet
         });
     }
 
-    /// <summary>Runs -Run in a nested pipeline with the environment set for its duration; its output is shown masked.</summary>
-    private RunResult RunStep(RunContext context)
+    private RunResult RunStep(RunContext context) => RunSteps.Invoke(Run!, context, Tell, WriteWarning);
+}
+
+/// <summary>The run step of a promotion, in PowerShell: a script block in a nested pipeline, with the target's environment.</summary>
+internal static class RunSteps
+{
+    /// <summary>Runs the block with the environment set for its duration; its output goes to <paramref name="tell"/>, masked by the caller.</summary>
+    public static RunResult Invoke(ScriptBlock block, RunContext context, Action<string> tell, Action<string> warn)
     {
         var saved = context.Environment.Keys.ToDictionary(k => k, Environment.GetEnvironmentVariable);
         foreach (var (name, value) in context.Environment) Environment.SetEnvironmentVariable(name, value);
         try
         {
             using var shell = System.Management.Automation.PowerShell.Create(RunspaceMode.CurrentRunspace);
-            shell.AddScript("$global:LASTEXITCODE = 0; & $args[0]; if ($global:LASTEXITCODE) { throw \"The run step exited with code $global:LASTEXITCODE.\" }").AddArgument(Run);
+            shell.AddScript("$global:LASTEXITCODE = 0; & $args[0]; if ($global:LASTEXITCODE) { throw \"The run step exited with code $global:LASTEXITCODE.\" }").AddArgument(block);
             var output = shell.Invoke();
-            foreach (var item in output) Tell(item?.ToString() ?? "");
-            foreach (var record in shell.Streams.Information) Tell(record.MessageData?.ToString() ?? "");
-            foreach (var warning in shell.Streams.Warning) WriteWarning(warning.Message);
+            foreach (var item in output) tell(item?.ToString() ?? "");
+            foreach (var record in shell.Streams.Information) tell(record.MessageData?.ToString() ?? "");
+            foreach (var warning in shell.Streams.Warning) warn(warning.Message);
             var errors = shell.Streams.Error.Select(e => e.ToString()).ToList();
             return errors.Count == 0 ? new RunResult(true, $"the run step succeeded on stack '{context.Stack}'")
                 : new RunResult(false, $"the run step wrote {errors.Count} error(s): {string.Join(" ", errors)}");
@@ -115,14 +121,35 @@ public sealed class RequestStackPromotionCommand : PromotionCmdlet
     }
 }
 
-/// <summary>Approve-StackPromotion and Deny-StackPromotion: a decision by the current identity on a pending promotion.</summary>
+/// <summary>
+/// Approve-StackPromotion and Deny-StackPromotion: a decision by the current identity on a pending
+/// promotion of the store, or (with -GitHubRepository and -RunId) a review of a workflow run that
+/// waits for its environments' approval.
+/// </summary>
 public abstract class PromotionDecisionCmdlet : PromotionCmdlet
 {
-    protected const string ById = "ById";
+    protected const string ById = "ById", ByRun = "ByGitHubRun";
 
     /// <summary>The pending promotion's id (Get-StackPromotion -State Pending).</summary>
     [Parameter(ParameterSetName = ById, Mandatory = true, ValueFromPipelineByPropertyName = true)]
     public string Id { get; set; } = "";
+
+    /// <summary>The repository whose workflow run waits for approval: OWNER/NAME.</summary>
+    [Parameter(ParameterSetName = ByRun, Mandatory = true, ValueFromPipelineByPropertyName = true)]
+    [Alias("Repository")]
+    public string GitHubRepository { get; set; } = "";
+
+    /// <summary>The waiting workflow run (Get-StackPromotion -GitHubRepository OWNER/NAME -Pending).</summary>
+    [Parameter(ParameterSetName = ByRun, Mandatory = true, ValueFromPipelineByPropertyName = true)]
+    public long RunId { get; set; }
+
+    /// <summary>Only these of the environments the run waits for; all of them by default.</summary>
+    [Parameter(ParameterSetName = ByRun, ValueFromPipelineByPropertyName = true)]
+    public string[]? Environment { get; set; }
+
+    /// <summary>A token that may review deployments; $env:GITHUB_TOKEN, else $env:GH_TOKEN, by default.</summary>
+    [Parameter(ParameterSetName = ByRun)]
+    public System.Security.SecureString? GitHubToken { get; set; }
 
     [Parameter] public SwitchParameter PassThru { get; set; }
 
@@ -130,10 +157,17 @@ public abstract class PromotionDecisionCmdlet : PromotionCmdlet
 
     protected override void ProcessRecord()
     {
-        var target = ParameterSetName == ById ? Id : $"{Pipeline} {Version} → {To}";
+        var target = ParameterSetName switch { ById => Id, ByRun => $"{GitHubRepository} run {RunId}", _ => $"{Pipeline} {Version} → {To}" };
         if (!ShouldProcess(target, Approves ? "Approve promotion" : "Deny promotion")) return;
         Try(target, () =>
         {
+            if (ParameterSetName == ByRun)
+            {
+                var reviewed = Engine.GitHubReviews(GitHubApiFor(GitHubToken)).Review(Core.GitHub.GitHubRepository.Parse(GitHubRepository), RunId, Environment, Approves,
+                    Comment ?? (Approves ? "Approved with StackOps" : "Denied with StackOps"));
+                if (PassThru) WriteObject(reviewed, enumerateCollection: true);
+                return;
+            }
             var record = ParameterSetName == ById
                 ? Engine.Promotions.Decide(Id, null, null, null, Approves, Comment)
                 : Engine.Promotions.Decide(null, Pipeline, Version, To, Approves, Comment);
@@ -143,43 +177,100 @@ public abstract class PromotionDecisionCmdlet : PromotionCmdlet
 }
 
 [Cmdlet(VerbsLifecycle.Approve, "StackPromotion", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium, DefaultParameterSetName = BySubject)]
-[OutputType(typeof(PromotionRecord))]
+[OutputType(typeof(PromotionRecord), typeof(Core.GitHub.PendingRun))]
 public sealed class ApproveStackPromotionCommand : PromotionDecisionCmdlet
 {
     protected override bool Approves => true;
 }
 
 [Cmdlet(VerbsLifecycle.Deny, "StackPromotion", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium, DefaultParameterSetName = BySubject)]
-[OutputType(typeof(PromotionRecord))]
+[OutputType(typeof(PromotionRecord), typeof(Core.GitHub.PendingRun))]
 public sealed class DenyStackPromotionCommand : PromotionDecisionCmdlet
 {
     protected override bool Approves => false;
 }
 
-/// <summary>The promotion history, newest first, filtered by pipeline, stage, state and version.</summary>
-[Cmdlet(VerbsCommon.Get, "StackPromotion")]
-[OutputType(typeof(PromotionRecord))]
+/// <summary>The promotion history, newest first, filtered by pipeline, stage, state and version; or the workflow runs of a repository that wait for approval.</summary>
+[Cmdlet(VerbsCommon.Get, "StackPromotion", DefaultParameterSetName = History)]
+[OutputType(typeof(PromotionRecord), ParameterSetName = [History])]
+[OutputType(typeof(Core.GitHub.PendingRun), ParameterSetName = [GitHub])]
 public sealed class GetStackPromotionCommand : StoreCmdlet
 {
-    [Parameter(Position = 0, ValueFromPipelineByPropertyName = true)]
+    private const string History = "History", GitHub = "GitHub";
+
+    /// <summary>Lists the workflow runs of this repository (OWNER/NAME) that wait for an environment's approval (with -Pending).</summary>
+    [Parameter(ParameterSetName = GitHub, Mandatory = true)]
+    [Alias("Repository")]
+    public string GitHubRepository { get; set; } = "";
+
+    /// <summary>A token that may read the repository's runs; $env:GITHUB_TOKEN, else $env:GH_TOKEN, by default.</summary>
+    [Parameter(ParameterSetName = GitHub)]
+    public System.Security.SecureString? GitHubToken { get; set; }
+
+    [Parameter(ParameterSetName = History, Position = 0, ValueFromPipelineByPropertyName = true)]
     [ArgumentCompleter(typeof(PipelineNameCompleter))]
     public string? Pipeline { get; set; }
 
     /// <summary>Promotions into or out of this stage.</summary>
-    [Parameter, ArgumentCompleter(typeof(StageNameCompleter))]
+    [Parameter(ParameterSetName = History), ArgumentCompleter(typeof(StageNameCompleter))]
     public string? Stage { get; set; }
 
-    [Parameter] public PromotionState? State { get; set; }
+    [Parameter(ParameterSetName = History)] public PromotionState? State { get; set; }
 
-    [Parameter] public string? Version { get; set; }
+    [Parameter(ParameterSetName = History)] public string? Version { get; set; }
 
-    /// <summary>Only the pending ones (same as -State Pending).</summary>
+    /// <summary>Only the pending ones (same as -State Pending); with -GitHubRepository, the runs waiting for approval.</summary>
     [Parameter] public SwitchParameter Pending { get; set; }
 
     /// <summary>At most this many, newest first.</summary>
     [Parameter, ValidateRange(1, int.MaxValue)]
     public int First { get; set; } = int.MaxValue;
 
-    protected override void ProcessRecord() =>
-        Try(null, () => WriteObject(Engine.Promotions.History(Pipeline, Stage, Pending ? PromotionState.Pending : State, Version).Take(First), enumerateCollection: true));
+    protected override void ProcessRecord() => Try(null, () =>
+    {
+        if (ParameterSetName == GitHub)
+            WriteObject(Engine.GitHubReviews(GitHubApiFor(GitHubToken)).Pending(Core.GitHub.GitHubRepository.Parse(GitHubRepository)).Take(First), enumerateCollection: true);
+        else WriteObject(Engine.Promotions.History(Pipeline, Stage, Pending ? PromotionState.Pending : State, Version).Take(First), enumerateCollection: true);
+    });
+}
+
+/// <summary>
+/// The GitHub Action's promotion (action.yml runs it): reads the INPUT_* variables, masks every
+/// secret value, checks the target environment's protection, annotates the target stack's findings,
+/// promotes with GitHub deployments as the ledger, prints a group per step, and writes the step's
+/// outputs and summary. Fails the step when the promotion fails.
+/// </summary>
+[Cmdlet(VerbsLifecycle.Invoke, "StackPromotionAction")]
+[OutputType(typeof(Core.GitHub.ActionResult))]
+public sealed class InvokeStackPromotionActionCommand : StackOpsCmdlet
+{
+    /// <summary>Writes the result object (its outputs) to the pipeline too.</summary>
+    [Parameter] public SwitchParameter PassThru { get; set; }
+
+    protected override void BeginProcessing()
+    {
+        // The store comes from the store input, not from the current location: nothing to open yet.
+    }
+
+    protected override void ProcessRecord()
+    {
+        var action = new Core.GitHub.PromotionAction(line => Host.UI.WriteLine(line), System.Environment.GetEnvironmentVariable);
+        ScriptBlock? run = null;
+        var result = action.Run(inputs =>
+        {
+            if (System.Environment.GetEnvironmentVariable(Core.Secrets.SecretService.BackendVariable) is not { Length: > 0 })
+                System.Environment.SetEnvironmentVariable(Core.Secrets.SecretService.BackendVariable, Core.Secrets.SecretBackendTypes.Environment);
+            run = inputs.Run is null ? null : ScriptBlock.Create(inputs.Run);
+            var workspace = System.Environment.GetEnvironmentVariable("GITHUB_WORKSPACE") is { Length: > 0 } folder ? folder : CurrentDirectory;
+            var root = Path.GetFullPath(Path.Combine(workspace, inputs.Store));
+            var engine = new Core.StackOpsEngine(new Core.Store.StoreLocation(Core.Model.StoreScope.Repository, root, Path.GetDirectoryName(root), Core.Store.StoreLocator.UserHome()));
+            Attach(engine);
+            return engine;
+        }, context => RunSteps.Invoke(run!, context, action.Print, warning => action.Print(Core.GitHub.WorkflowCommands.Warning(warning))));
+        if (System.Environment.GetEnvironmentVariable("GITHUB_OUTPUT") is { Length: > 0 } outputs) Core.GitHub.WorkflowCommands.WriteOutputs(outputs, result.Outputs());
+        if (PassThru) WriteObject(result);
+        if (result.Failed)
+            ThrowTerminatingError(ToErrorRecord(new StackOpsException("PromotionActionFailed", ErrorKind.InvalidOperation,
+                $"The promotion did not complete ({result.Reason}): the errors above (annotations in the run) say why."), result));
+    }
 }
