@@ -69,8 +69,8 @@ public sealed class FakeGitHub : IDisposable
     /// <summary>The reviews posted to pending_deployments: run, environment ids, state, comment.</summary>
     public List<(long RunId, long[] EnvironmentIds, string State, string Comment)> Reviews { get; } = [];
 
-    /// <summary>How many of the next deployment creations answer 502 Bad Gateway (and create nothing).</summary>
-    public int FailDeploymentCreations { get; set; }
+    /// <summary>Answers for the next deployment creations instead of creating one: a status, Retry-After seconds, and GitHub's message.</summary>
+    public Queue<(int Status, int? RetryAfter, string Message)> DeploymentCreationFailures { get; } = new();
 
     private void MapActionsAndDeployments(Microsoft.AspNetCore.Routing.RouteGroupBuilder api)
     {
@@ -95,10 +95,10 @@ public sealed class FakeGitHub : IDisposable
         });
         repository.MapPost("/deployments", async (HttpRequest r, CancellationToken _) =>
         {
-            if (FailDeploymentCreations > 0)
+            if (DeploymentCreationFailures.TryDequeue(out var failure))
             {
-                FailDeploymentCreations--;
-                return Results.Json(new { message = "Server Error" }, statusCode: 502);
+                if (failure.RetryAfter is { } seconds) r.HttpContext.Response.Headers.RetryAfter = seconds.ToString();
+                return Results.Json(new { message = failure.Message, documentation_url = "https://docs.github.com/rest" }, statusCode: failure.Status);
             }
             var body = (await JsonDocument.ParseAsync(r.Body)).RootElement;
             lock (Deployments)

@@ -310,16 +310,33 @@ public sealed class ActionTests : IDisposable, IClassFixture<TwoRegistries>
         AssertFailed(Act("production"), "failed-version");
     }
 
-    [Fact]
-    public void ABadGatewayIsRetriedAndMakesOneDeployment()
+    [Theory]
+    [InlineData(502, null, "Server Error")]
+    [InlineData(429, 1, "API rate limit exceeded")]
+    [InlineData(403, 1, "You have exceeded a secondary rate limit. Please wait a few minutes before you try again.")]
+    public void AFailingOrThrottlingGitHubIsRetriedAndMakesOneDeployment(int status, int? retryAfter, string message)
     {
         Publish("1.0.0");
-        _github.FailDeploymentCreations = 1;
+        _github.DeploymentCreationFailures.Enqueue((status, retryAfter, message));
         var run = Act("staging");
         AssertSucceeded(run);
         Assert.Equal(2, run.Requests.Count(r => r.Method == "POST" && r.Path == "/api/v3/repos/octo-org/ml/deployments"));
         Assert.Single(_github.Deployments);
         Assert.Equal(["in_progress", "success"], _github.Deployments[0].Statuses.Select(s => s.State));
+    }
+
+    [Fact]
+    public void ATokenWithoutDeploymentsPermissionFailsBeforeAnythingIsCopied()
+    {
+        Publish("1.0.0");
+        _github.DeploymentCreationFailures.Enqueue((403, null, "Resource not accessible by integration"));
+        var run = Act("staging");
+        AssertFailed(run, "error");
+        Assert.Single(run.Requests, r => r.Method == "POST");
+        Assert.Contains(run.Log, l => l.StartsWith("::error", StringComparison.Ordinal) && l.Contains("GitHub answered 403 (Resource not accessible by integration)") && l.Contains("deployments: write"));
+        Assert.Empty(_github.Deployments);
+        Assert.Equal(0, _registries.Shared.MountsInto($"{_prefix}/staging/ml/trainer") + _registries.Shared.UploadsInto($"{_prefix}/staging/ml/trainer"));
+        Assert.DoesNotContain(run.Log, l => l.Contains(FakeGitHub.Token) && l != $"::add-mask::{FakeGitHub.Token}");
     }
 
     [Fact]
