@@ -37,9 +37,7 @@ public abstract class StackOpsCmdlet : PSCmdlet
     /// <summary>The GitHub API with the token given, else $env:GITHUB_TOKEN, else $env:GH_TOKEN.</summary>
     protected static Core.GitHub.GitHubApi GitHubApiFor(System.Security.SecureString? token) =>
         new(token is not null ? Plain(token)
-            : System.Environment.GetEnvironmentVariable("GITHUB_TOKEN") is { Length: > 0 } fromEnvironment ? fromEnvironment
-            : System.Environment.GetEnvironmentVariable("GH_TOKEN") is { Length: > 0 } fromCli ? fromCli
-            : throw new StackOpsException("GitHubTokenMissing", ErrorKind.InvalidArgument, "No GitHub token: give -GitHubToken, or set $env:GITHUB_TOKEN (gh auth token gives yours)."));
+            : Core.GitHub.GitHubApi.TokenFromEnvironment() ?? throw new StackOpsException("GitHubTokenMissing", ErrorKind.InvalidArgument, "No GitHub token: give -GitHubToken, or set $env:GITHUB_TOKEN (gh auth token gives yours)."));
 
     protected string CurrentDirectory => SessionState.Path.CurrentFileSystemLocation.ProviderPath;
 

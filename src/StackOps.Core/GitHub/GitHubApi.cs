@@ -56,6 +56,11 @@ public sealed class GitHubApi
 
     public GitHubClient Client { get; }
 
+    /// <summary>The token the environment gives: $env:GITHUB_TOKEN (a job's), else $env:GH_TOKEN (the gh CLI's).</summary>
+    public static string? TokenFromEnvironment() =>
+        Environment.GetEnvironmentVariable("GITHUB_TOKEN") is { Length: > 0 } job ? job
+        : Environment.GetEnvironmentVariable("GH_TOKEN") is { Length: > 0 } cli ? cli : null;
+
     /// <summary>Waits for a GitHub call; a failure becomes an error that says what GitHub answered and what to do.</summary>
     public static T Wait<T>(Task<T> call, string doing)
     {

@@ -8,11 +8,11 @@ namespace StackOps.Core.GitHub;
 public sealed record WorkflowRun(long? RunId, string? Actor, string? Sha, string ServerUrl)
 {
     /// <summary>From the runner's variables: GITHUB_RUN_ID, GITHUB_TRIGGERING_ACTOR (else GITHUB_ACTOR), GITHUB_SHA, GITHUB_SERVER_URL.</summary>
-    public static WorkflowRun FromEnvironment() => new(
-        long.TryParse(Environment.GetEnvironmentVariable("GITHUB_RUN_ID"), out var id) ? id : null,
+    public static WorkflowRun From(Func<string, string?> variable) => new(
+        long.TryParse(variable("GITHUB_RUN_ID"), out var id) ? id : null,
         Pipelines.Identity.GitHubActor(),
-        Environment.GetEnvironmentVariable("GITHUB_SHA"),
-        Environment.GetEnvironmentVariable("GITHUB_SERVER_URL") is { Length: > 0 } server ? server.TrimEnd('/') : "https://github.com");
+        variable("GITHUB_SHA"),
+        variable("GITHUB_SERVER_URL") is { Length: > 0 } server ? server.TrimEnd('/') : "https://github.com");
 }
 
 /// <summary>
@@ -40,19 +40,31 @@ public sealed class GitHubLedger(GitHubApi api, GitHubRepository repository, Lif
     {
         var records = store.Records().Where(r => EnvironmentOf(r.To) is null).ToList();
         foreach (var stage in lifecycle.Stages.Where(s => s.Environment is not null))
-            foreach (var deployment in GitHubApi.Wait(api.DeploymentsAsync(repository, stage.Environment!), $"listing the deployments of the environment '{stage.Environment}'"))
-                if (ToRecord(deployment, stage) is { } record) records.Add(record);
+        {
+            var deployments = GitHubApi.Wait(api.DeploymentsAsync(repository, stage.Environment!), $"listing the deployments of the environment '{stage.Environment}'");
+            var statuses = GitHubApi.Wait(LatestStatusesAsync(deployments), $"reading the statuses of the deployments of the environment '{stage.Environment}'");
+            for (var i = 0; i < deployments.Count; i++)
+                if (ToRecord(deployments[i], statuses[i], stage) is { } record) records.Add(record);
+        }
         return records.OrderByDescending(r => r.LastActivity).ToList();
     }
 
-    private PromotionRecord? ToRecord(JsonElement deployment, LifecycleStage stage)
+    /// <summary>The latest status of each deployment, a few requests at a time: one after the other, a long history would take seconds.</summary>
+    private async Task<JsonElement?[]> LatestStatusesAsync(IReadOnlyList<JsonElement> deployments)
+    {
+        var statuses = new JsonElement?[deployments.Count];
+        await Parallel.ForEachAsync(Enumerable.Range(0, deployments.Count), new ParallelOptions { MaxDegreeOfParallelism = 8 },
+            async (i, _) => statuses[i] = await api.LatestStatusAsync(repository, deployments[i].GetProperty("id").GetInt64()));
+        return statuses;
+    }
+
+    private PromotionRecord? ToRecord(JsonElement deployment, JsonElement? status, LifecycleStage stage)
     {
         if (!deployment.TryGetProperty("payload", out var payload) || payload.ValueKind != JsonValueKind.Object) return null;
         string? Value(string key) => payload.TryGetProperty(key, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
         if (Value("pipeline") is not { } pipeline || Value("version") is not { } version) return null;
         var id = deployment.GetProperty("id").GetInt64();
         var created = deployment.GetProperty("created_at").GetDateTimeOffset();
-        var status = GitHubApi.Wait(api.LatestStatusAsync(repository, id), $"reading the status of deployment {id}");
         var latest = status?.GetProperty("state").GetString();
         var state = latest switch
         {

@@ -59,7 +59,19 @@ public sealed class PromotionAction(Action<string> print, Func<string, string?> 
         print(SecretMasker.Shared.Apply(line));
     }
 
-    public ActionResult Run(Func<ActionInputs, StackOpsEngine> openEngine, Func<RunContext, RunResult>? runStep)
+    /// <summary>
+    /// Runs the promotion the INPUT_* variables ask for, on the store under $GITHUB_WORKSPACE (else
+    /// <paramref name="currentDirectory"/>), and writes the outputs to $GITHUB_OUTPUT.
+    /// <paramref name="attach"/> connects the engine to its host; <paramref name="runStep"/> makes the run input a run step.
+    /// </summary>
+    public ActionResult Run(string currentDirectory, Action<StackOpsEngine> attach, Func<string, Func<RunContext, RunResult>> runStep)
+    {
+        var result = Promote(currentDirectory, attach, runStep);
+        if (variable("GITHUB_OUTPUT") is { Length: > 0 } outputs) WorkflowCommands.WriteOutputs(outputs, result.Outputs());
+        return result;
+    }
+
+    private ActionResult Promote(string currentDirectory, Action<StackOpsEngine> attach, Func<string, Func<RunContext, RunResult>> runStep)
     {
         void Mask(string fragment) => _masks.Enqueue(fragment);
         SecretMasker.Shared.Registered += Mask;
@@ -69,7 +81,9 @@ public sealed class PromotionAction(Action<string> print, Func<string, string?> 
             ActionInputs inputs;
             try { inputs = ActionInputs.Read(variable); }
             catch (StackOpsException e) { return Failed(e.Message, "invalid-input"); }
-            return Promote(inputs, openEngine(inputs), runStep);
+            var engine = Open(inputs, currentDirectory);
+            attach(engine);
+            return Promote(inputs, engine, inputs.Run is null ? null : runStep(inputs.Run));
         }
         catch (StackOpsException e) { return Failed(e.Message, e.Kind is ErrorKind.InvalidArgument or ErrorKind.NotFound ? "invalid-input" : "error"); }
         finally
@@ -77,6 +91,15 @@ public sealed class PromotionAction(Action<string> print, Func<string, string?> 
             SecretMasker.Shared.Registered -= Mask;
             while (_masks.TryDequeue(out var mask)) print(WorkflowCommands.AddMask(mask));
         }
+    }
+
+    /// <summary>The store input under the workspace; secrets from the job's environment (the env backend) unless STACKOPS_SECRET_BACKEND says otherwise.</summary>
+    private StackOpsEngine Open(ActionInputs inputs, string currentDirectory)
+    {
+        if (variable(SecretService.BackendVariable) is not { Length: > 0 })
+            Environment.SetEnvironmentVariable(SecretService.BackendVariable, SecretBackendTypes.Environment);
+        var root = Path.GetFullPath(Path.Combine(variable("GITHUB_WORKSPACE") is { Length: > 0 } workspace ? workspace : currentDirectory, inputs.Store));
+        return new StackOpsEngine(new StoreLocation(StoreScope.Repository, root, Path.GetDirectoryName(root), StoreLocator.UserHome()));
     }
 
     private ActionResult Failed(string message, string reason)
@@ -95,7 +118,7 @@ public sealed class PromotionAction(Action<string> print, Func<string, string?> 
         var requireProtection = inputs.RequireProtectedEnvironment ?? lifecycle.IndexOf(target.Name) == lifecycle.Stages.Count - 1;
         if ((inputs.RecordDeployment || requireProtection) && target.Environment is not null)
         {
-            var token = inputs.GitHubToken ?? variable("GITHUB_TOKEN") ?? throw new StackOpsException("GitHubTokenMissing", ErrorKind.InvalidArgument,
+            var token = inputs.GitHubToken ?? GitHubApi.TokenFromEnvironment() ?? throw new StackOpsException("GitHubTokenMissing", ErrorKind.InvalidArgument,
                 "No GitHub token: give github-token (the job's token, ${{ github.token }}, is the default).");
             if (repository is null) throw new StackOpsException("GitHubRepositoryMissing", ErrorKind.InvalidArgument, "GITHUB_REPOSITORY is not set: run the action in a GitHub Actions job.");
             api = new GitHubApi(token);
@@ -113,7 +136,7 @@ public sealed class PromotionAction(Action<string> print, Func<string, string?> 
         }
         engine.Log = new JobLog(this);
         if (inputs.RecordDeployment && api is not null)
-            engine.Promotions.Ledger = ledger = new GitHubLedger(api, repository!, lifecycle, engine.Promotions.Ledger, WorkflowRun.FromEnvironment());
+            engine.Promotions.Ledger = ledger = new GitHubLedger(api, repository!, lifecycle, engine.Promotions.Ledger, WorkflowRun.From(variable));
 
         Annotate(engine, target);
         IReadOnlyList<PromotionStep> steps;

@@ -255,19 +255,11 @@ public sealed class InvokeStackPromotionActionCommand : StackOpsCmdlet
     protected override void ProcessRecord()
     {
         var action = new Core.GitHub.PromotionAction(line => Host.UI.WriteLine(line), System.Environment.GetEnvironmentVariable);
-        ScriptBlock? run = null;
-        var result = action.Run(inputs =>
+        var result = action.Run(CurrentDirectory, engine => Attach(engine), command =>
         {
-            if (System.Environment.GetEnvironmentVariable(Core.Secrets.SecretService.BackendVariable) is not { Length: > 0 })
-                System.Environment.SetEnvironmentVariable(Core.Secrets.SecretService.BackendVariable, Core.Secrets.SecretBackendTypes.Environment);
-            run = inputs.Run is null ? null : ScriptBlock.Create(inputs.Run);
-            var workspace = System.Environment.GetEnvironmentVariable("GITHUB_WORKSPACE") is { Length: > 0 } folder ? folder : CurrentDirectory;
-            var root = Path.GetFullPath(Path.Combine(workspace, inputs.Store));
-            var engine = new Core.StackOpsEngine(new Core.Store.StoreLocation(Core.Model.StoreScope.Repository, root, Path.GetDirectoryName(root), Core.Store.StoreLocator.UserHome()));
-            Attach(engine);
-            return engine;
-        }, context => RunSteps.Invoke(run!, context, action.Print, warning => action.Print(Core.GitHub.WorkflowCommands.Warning(warning))));
-        if (System.Environment.GetEnvironmentVariable("GITHUB_OUTPUT") is { Length: > 0 } outputs) Core.GitHub.WorkflowCommands.WriteOutputs(outputs, result.Outputs());
+            var block = ScriptBlock.Create(command);
+            return context => RunSteps.Invoke(block, context, action.Print, warning => action.Print(Core.GitHub.WorkflowCommands.Warning(warning)));
+        });
         if (PassThru) WriteObject(result);
         if (result.Failed)
             ThrowTerminatingError(ToErrorRecord(new StackOpsException("PromotionActionFailed", ErrorKind.InvalidOperation,
