@@ -264,6 +264,16 @@ public sealed class ActionTests : IDisposable, IClassFixture<TwoRegistries>
     }
 
     [Fact]
+    public void ARunInputThatDoesNotParseIsAnInvalidInputAndStartsNothing()
+    {
+        Publish("1.0.0");
+        var run = Act("staging", run: "if ($true) {");
+        AssertFailed(run, "invalid-input");
+        Assert.Contains(run.Log, l => l.StartsWith("::error", StringComparison.Ordinal) && l.Contains("The input 'run' is not valid PowerShell (line 1"));
+        Assert.Empty(run.Requests);
+    }
+
+    [Fact]
     public void AnAlreadyCurrentVersionCreatesNoDeployment()
     {
         Publish("1.0.0");

@@ -257,7 +257,14 @@ public sealed class InvokeStackPromotionActionCommand : StackOpsCmdlet
         var action = new Core.GitHub.PromotionAction(line => Host.UI.WriteLine(line), System.Environment.GetEnvironmentVariable);
         var result = action.Run(CurrentDirectory, engine => Attach(engine), command =>
         {
-            var block = ScriptBlock.Create(command);
+            ScriptBlock block;
+            try { block = ScriptBlock.Create(command); }
+            catch (ParseException e)
+            {
+                var error = e.Errors[0];
+                throw new StackOpsException("ActionInputInvalid", ErrorKind.InvalidArgument,
+                    $"The input 'run' is not valid PowerShell (line {error.Extent.StartLineNumber}, column {error.Extent.StartColumnNumber}: {error.Message}): give a command, or the path of a script to run.", "run");
+            }
             return context => RunSteps.Invoke(block, context, action.Print, warning => action.Print(Core.GitHub.WorkflowCommands.Warning(warning)));
         });
         if (PassThru) WriteObject(result);
