@@ -3,6 +3,7 @@ using StackOps.Core.Connectors;
 using StackOps.Core.Errors;
 using StackOps.Core.Flavors;
 using StackOps.Core.Interop;
+using StackOps.Core.IO;
 using StackOps.Core.Model;
 using StackOps.Core.Pipelines;
 using StackOps.Core.Secrets;
@@ -74,11 +75,13 @@ public sealed class StackOpsEngine
         if (Directory.Exists(root) && !force)
             throw new StackOpsException("RepositoryAlreadyInitialized", ErrorKind.AlreadyExists,
                 $"'{folder}' already holds a StackOps repository ({root}). Use it as it is, or pass -Force to complete a partial one.", folder);
-        using (DirectoryStore.AcquireLock(root))
+        using (SafeFiles.AcquireLock(root))
         {
-            foreach (var sub in new[] { "stacks", "components", "flavors" }) Directory.CreateDirectory(Path.Combine(root, sub));
+            foreach (var sub in new[] { "stacks", "components", "flavors" }) SafeFiles.CreateOwnerOnlyFolder(Path.Combine(root, sub));
             var ignore = Path.Combine(root, ".gitignore");
-            if (!File.Exists(ignore)) DirectoryStore.WriteAtomically(ignore, "# StackOps: per-process files that must never be committed\n.lock\n*.tmp\n");
+            if (!File.Exists(ignore))
+                SafeFiles.WriteAtomically(ignore, $"# StackOps: per-process files that must never be committed\n{SafeFiles.LockFileName}\n{SafeFiles.TemporaryFolderName}/\n{StoreJournal.FileName}\n*.tmp\n",
+                    temporaryFolder: Path.Combine(root, SafeFiles.TemporaryFolderName));
         }
         return new StoreLocation(StoreScope.Repository, root, Path.GetFullPath(folder), StoreLocator.UserHome());
     }

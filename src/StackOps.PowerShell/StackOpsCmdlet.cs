@@ -5,6 +5,7 @@ using StackOps.Core.Errors;
 using StackOps.Core.Model;
 using StackOps.Core.Secrets;
 using StackOps.Core.Store;
+using StackOps.Core.Yaml;
 
 namespace StackOps.PowerShell;
 
@@ -156,6 +157,13 @@ public abstract class StackOpsCmdlet : PSCmdlet
         foreach (var problem in listing.Problems) WriteError(ToErrorRecord(problem, problem.Target));
     }
 
+    /// <summary>A listing's items, after one error for each document it could not read: nothing is dropped silently.</summary>
+    protected IReadOnlyList<T> Reported<T>(Listing<T> listing)
+    {
+        WriteProblems(listing);
+        return listing.Items;
+    }
+
     private static ErrorCategory Category(ErrorKind kind) => kind switch
     {
         ErrorKind.NotFound => ErrorCategory.ObjectNotFound,
@@ -184,7 +192,7 @@ public abstract class StackOpsCmdlet : PSCmdlet
         {
             if (WildcardPattern.ContainsWildcardCharacters(name))
             {
-                var pattern = new WildcardPattern(name, WildcardOptions.IgnoreCase);
+                if (Pattern(name) is not { } pattern) continue;
                 foreach (var item in cached ??= all())
                     if (pattern.IsMatch(nameOf(item))) yield return item;
                 continue;
@@ -196,38 +204,114 @@ public abstract class StackOpsCmdlet : PSCmdlet
         }
     }
 
-    protected static Dictionary<string, object?> ToConfiguration(IDictionary? table)
+    /// <summary>A -Name wildcard, checked: one PowerShell cannot read ('[abc') is an error about that name, and null.</summary>
+    protected WildcardPattern? Pattern(string name)
     {
-        var result = new Dictionary<string, object?>(StringComparer.OrdinalIgnoreCase);
-        if (table is null) return result;
-        foreach (DictionaryEntry entry in table) result[entry.Key.ToString()!] = ToPlainValue(entry.Value);
-        return result;
+        var pattern = new WildcardPattern(name, WildcardOptions.IgnoreCase);
+        try
+        {
+            pattern.IsMatch("");
+            return pattern;
+        }
+        catch (WildcardPatternException)
+        {
+            WriteError(ToErrorRecord(new StackOpsException("InvalidWildcardPattern", ErrorKind.InvalidArgument,
+                $"'{Fail.Printable(name)}' is not a wildcard pattern PowerShell can read (an unclosed '['?). Escape literal brackets with a backtick (`[), or use -LiteralPath style names without them.", name), name));
+            return null;
+        }
     }
+
+    protected static Dictionary<string, object?> ToConfiguration(IDictionary? table) =>
+        table is null ? new Dictionary<string, object?>(StringComparer.OrdinalIgnoreCase) : new PlainValues().Map(table, "");
 
     protected static Dictionary<string, string?>? ToLabels(IDictionary? table)
     {
         if (table is null) return null;
         var result = new Dictionary<string, string?>(StringComparer.Ordinal);
-        foreach (DictionaryEntry entry in table)
-            result[entry.Key.ToString()!] = ToPlainValue(entry.Value) is { } value ? Convert.ToString(value, System.Globalization.CultureInfo.InvariantCulture) : null;
+        foreach (var (key, value) in new PlainValues().Map(table, ""))
+            result[key] = value is null ? null : Convert.ToString(value, System.Globalization.CultureInfo.InvariantCulture);
         return result;
     }
 
     /// <summary>PowerShell values as the engine's: hashtables become maps, arrays lists, ints longs, PSObjects their base object.</summary>
-    protected static object? ToPlainValue(object? value)
+    protected static object? ToPlainValue(object? value) => new PlainValues().Convert(value, "");
+
+    /// <summary>
+    /// Turns what a user typed into data the engine stores: text, numbers, booleans, lists and maps,
+    /// within <see cref="YamlLimits"/> (what could not be read back is not written). Anything else
+    /// (a script block, a SecureString, a file object, a hashtable that contains itself) is
+    /// InvalidConfigurationValue, naming the key.
+    /// </summary>
+    private sealed class PlainValues
     {
-        if (value is PSObject wrapped) value = wrapped.BaseObject;
-        return value switch
+        private readonly HashSet<object> _open = new(ReferenceEqualityComparer.Instance);
+        private int _count;
+
+        /// <summary>A hashtable as a map: the top level's keys are matched regardless of case (PowerShell's hashtables are), nested ones as given.</summary>
+        public Dictionary<string, object?> Map(IDictionary table, string path)
         {
-            null => null,
-            string or bool or long or double => value,
-            int or short or byte or sbyte or ushort or uint => Convert.ToInt64(value),
-            float or decimal => Convert.ToDouble(value),
-            System.Security.SecureString => throw new PSArgumentException("A SecureString cannot be stored in a configuration. Store it as a secret and reference it as '{{ secret.key }}'."),
-            IDictionary map => ToConfiguration(map).ToDictionary(p => p.Key, p => p.Value, StringComparer.Ordinal),
-            IEnumerable list => list.Cast<object?>().Select(ToPlainValue).ToList(),
-            Enum or char or Guid or Uri => value.ToString(),
-            _ => value.ToString(),
-        };
+            var result = new Dictionary<string, object?>(path.Length == 0 ? StringComparer.OrdinalIgnoreCase : StringComparer.Ordinal);
+            Enter(table, path);
+            foreach (DictionaryEntry entry in table)
+            {
+                var key = entry.Key is PSObject wrapped ? wrapped.BaseObject : entry.Key;
+                if (key is not (string or char or int or long or Enum)) throw NotData(path, $"a key is a {key.GetType().Name}; keys are text");
+                var name = System.Convert.ToString(key, System.Globalization.CultureInfo.InvariantCulture)!;
+                result[name] = Convert(entry.Value, path.Length == 0 ? name : $"{path}.{name}");
+            }
+            _open.Remove(table);
+            return result;
+        }
+
+        public object? Convert(object? value, string path)
+        {
+            if (++_count > YamlLimits.MaxNodes) throw NotData(path, $"it holds more than {YamlLimits.MaxNodes:N0} values");
+            if (value is PSObject wrapped) value = wrapped.BaseObject is PSCustomObject ? wrapped : wrapped.BaseObject;
+            switch (value)
+            {
+                case null: return null;
+                case string or bool or long or double: return value;
+                case int or short or byte or sbyte or ushort or uint: return System.Convert.ToInt64(value);
+                case float or decimal: return System.Convert.ToDouble(value);
+                case ulong big: return big <= long.MaxValue ? (long)big : throw NotData(path, "the number is too large");
+                case Enum or char or Guid or Uri or Version: return value.ToString();
+                case DateTime time: return time.ToString("o", System.Globalization.CultureInfo.InvariantCulture);
+                case DateTimeOffset time: return time.ToString("o", System.Globalization.CultureInfo.InvariantCulture);
+                case TimeSpan span: return span.ToString("c", System.Globalization.CultureInfo.InvariantCulture);
+                case System.Security.SecureString or PSCredential:
+                    throw NotData(path, "a SecureString or a credential cannot be stored in a configuration. Store it as a secret (New-StackSecret) and reference it as '{{ secret.key }}'");
+                case ScriptBlock: throw NotData(path, "a script block is code, not a value");
+                case IDictionary map: return Map(map, path);
+                case PSObject custom:
+                {
+                    Enter(custom, path);
+                    var result = new Dictionary<string, object?>(StringComparer.Ordinal);
+                    foreach (var property in custom.Properties) result[property.Name] = Convert(property.Value, path.Length == 0 ? property.Name : $"{path}.{property.Name}");
+                    _open.Remove(custom);
+                    return result;
+                }
+                case IList or Array:
+                {
+                    var items = (IEnumerable)value;
+                    Enter(items, path);
+                    var result = new List<object?>();
+                    foreach (var item in items) result.Add(Convert(item, path));
+                    _open.Remove(items);
+                    return result;
+                }
+                default:
+                    throw NotData(path, $"a {value.GetType().Name} is not a value StackOps stores; give text, a number, a boolean, a list or a hashtable (for this object, perhaps its .ToString())");
+            }
+        }
+
+        private void Enter(object container, string path)
+        {
+            if (!_open.Add(container)) throw NotData(path, "it contains itself");
+            if (_open.Count > YamlLimits.MaxDepth) throw NotData(path, $"it nests more than {YamlLimits.MaxDepth} levels deep");
+        }
+
+        private static StackOpsException NotData(string path, string problem) =>
+            new(Core.Validation.ConfigurationValidator.InvalidValue, ErrorKind.InvalidArgument,
+                path.Length == 0 ? $"The value given is not data: {problem}." : $"The value of '{path}' is not data: {problem}.", path);
     }
 }

@@ -1,4 +1,7 @@
+using System.Collections.ObjectModel;
 using System.Management.Automation;
+using StackOps.Core.IO;
+using StackOps.Core.Yaml;
 using StackOps.Core.Errors;
 using StackOps.Core.Model;
 
@@ -15,7 +18,7 @@ public abstract class StoreCmdlet : StackOpsCmdlet
 
     /// <summary>The stacks named (wildcards allowed), or the active stack when none is.</summary>
     protected IEnumerable<Stack> StacksOrActive(string[]? names) =>
-        Select(names is { Length: > 0 } ? names : [Engine.Stacks.ActiveName], () => Engine.Stacks.List().Items, s => s.Name, Engine.Stacks.Get);
+        Select(names is { Length: > 0 } ? names : [Engine.Stacks.ActiveName], () => Reported(Engine.Stacks.List()), s => s.Name, Engine.Stacks.Get);
 }
 
 /// <summary>A cmdlet that reads YAML documents from files (-Path, or FileInfo from the pipeline) or from -Yaml text.</summary>
@@ -42,16 +45,29 @@ public abstract class YamlInputCmdlet : StoreCmdlet
         foreach (var path in Path)
         {
             var files = new List<string>();
-            Try(path, () =>
+            Try(path, () => files.AddRange(ResolveFiles(path)));
+            foreach (var file in files)
             {
-                try { files.AddRange(GetResolvedProviderPathFromPSPath(path, out _)); }
-                catch (ItemNotFoundException e)
-                {
-                    throw new StackOpsException("FileNotFound", ErrorKind.NotFound, $"'{path}' does not exist. Check the path, or pass the YAML itself with -Yaml.", path, e);
-                }
-            });
-            foreach (var file in files) process(File.ReadAllText(file), file);
+                string? text = null;
+                Try(file, () => text = SafeFiles.ReadText(file, YamlLimits.MaxDocumentBytes, "InvalidYaml"));
+                if (text is not null) process(text, file);
+            }
         }
+    }
+
+    /// <summary>The files a -Path names (wildcards allowed), on the file system only.</summary>
+    private IEnumerable<string> ResolveFiles(string path)
+    {
+        Collection<string> files;
+        ProviderInfo provider;
+        try { files = GetResolvedProviderPathFromPSPath(path, out provider); }
+        catch (Exception e) when (e is SessionStateException or WildcardPatternException or PSNotSupportedException or PSArgumentException)
+        {
+            throw new StackOpsException("FileNotFound", ErrorKind.NotFound, $"'{Fail.Printable(path)}' does not name a file ({e.Message.TrimEnd('.')}). Check the path, or pass the YAML itself with -Yaml.", path, e);
+        }
+        if (provider.ImplementingType != typeof(Microsoft.PowerShell.Commands.FileSystemProvider))
+            throw new StackOpsException("FileNotFound", ErrorKind.InvalidArgument, $"'{Fail.Printable(path)}' is not a file system path ({provider.Name}). Give the path of a YAML file, or pass the YAML itself with -Yaml.", path);
+        return files;
     }
 }
 

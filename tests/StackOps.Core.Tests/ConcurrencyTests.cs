@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using StackOps.Core.Model;
 using StackOps.Core.Store;
 using StackOps.Core.Yaml;
@@ -31,13 +30,7 @@ public sealed class ConcurrencyTests : IDisposable
     {
         const int workers = 4, changes = 60;
         _store.Engine.Components.Create("artifact_store", "shared", "local", new Dictionary<string, object?>());
-        var assembly = typeof(ConcurrencyWorker).Assembly.Location;
-        var processes = Enumerable.Range(0, workers).Select(id => Process.Start(new ProcessStartInfo("dotnet")
-        {
-            ArgumentList = { assembly, "worker", _store.Root, id.ToString(), changes.ToString() },
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        })!).ToList();
+        var processes = Enumerable.Range(0, workers).Select(id => ChildProcess.Start("worker", _store.Root, id.ToString(), changes.ToString())).ToList();
         foreach (var process in processes)
         {
             Assert.True(process.WaitForExit(TimeSpan.FromMinutes(3)), "a worker did not finish");

@@ -127,7 +127,7 @@ public sealed class PromotionTests(TwoRegistries registries) : IClassFixture<Two
         Assert.Equal("1.0.0", world.CurrentOn("production"));
         Assert.Equal(5, registries.Production.UploadsInto(world.Repo("production")));
 
-        var history = world.Engine.Promotions.History(PromotionWorld.Pipeline, stage: "production");
+        var history = world.Engine.Promotions.History(PromotionWorld.Pipeline, stage: "production").Items;
         Assert.Equal(["1.0.0", "1.1.0", "1.0.0"], history.Select(r => r.Version));
         Assert.All(history, r => Assert.Equal(PromotionState.Succeeded, r.State));
         Assert.Contains("promotions", history[0].Path);
@@ -237,7 +237,7 @@ public sealed class PromotionTests(TwoRegistries registries) : IClassFixture<Two
         var promoted = world.Engine.Promotions.Invoke(PromotionWorld.Pipeline, "1.1.0", "production");
         Assert.True(promoted.Promoted, promoted.Record.FailedStep?.Message);
         Assert.Equal(["alice@example.com", "bob@example.com"], promoted.Record.Approvers);
-        Assert.Equal(PromotionState.Fulfilled, world.Engine.Promotions.History(PromotionWorld.Pipeline).Single(r => r.Id == request.Id).State);
+        Assert.Equal(PromotionState.Fulfilled, world.Engine.Promotions.History(PromotionWorld.Pipeline).Items.Single(r => r.Id == request.Id).State);
         Assert.Equal("1.1.0", world.CurrentOn("production"));
     }
 

@@ -48,13 +48,31 @@ public sealed class StackServiceTests : IDisposable
     [InlineData("a\\b")]
     [InlineData("line\nbreak")]
     [InlineData("")]
-    [InlineData("x..y")]
+    [InlineData(".shadow")]
+    [InlineData("-flag")]
+    [InlineData("trailing.")]
+    [InlineData("with space")]
+    [InlineData("st\u0430ging")]
+    [InlineData("staging\u200b")]
+    [InlineData("\u202egnigats")]
+    [InlineData("con")]
+    [InlineData("NUL.txt")]
+    [InlineData("{{ aws.key }}")]
     public void BadNamesAreRefusedAndNothingIsWritten(string name)
     {
         var error = Assert.Throws<StackOpsException>(() => _store.Engine.Stacks.Create(name, Local()));
         Assert.Equal("InvalidName", error.ErrorId);
         Assert.DoesNotContain('\n', error.Message);
+        Assert.All(error.Message, c => Assert.InRange(c, ' ', '~'));
         Assert.Empty(_store.Snapshot());
+    }
+
+    [Fact]
+    public void ANameLongEnoughToOverflowAPathIsRefusedAndTheLongestAllowedWorks()
+    {
+        Assert.Equal("InvalidName", Assert.Throws<StackOpsException>(() => _store.Engine.Stacks.Create(new string('a', NameRules.MaxLength + 1), Local())).ErrorId);
+        var longest = _store.Engine.Stacks.Create(new string('a', NameRules.MaxLength), Local());
+        Assert.True(File.Exists(longest.Path));
     }
 
     [Fact]

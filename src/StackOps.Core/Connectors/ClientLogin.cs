@@ -4,7 +4,7 @@ using System.Text.Json.Nodes;
 using k8s;
 using k8s.KubeConfigModels;
 using StackOps.Core.Errors;
-using StackOps.Core.Store;
+using StackOps.Core.IO;
 
 namespace StackOps.Core.Connectors;
 
@@ -19,6 +19,9 @@ public sealed record ClientLogin(string Connector, string Client, string File, s
 /// </summary>
 public static class ClientConfiguration
 {
+    /// <summary>A Docker config or a kubeconfig larger than this is not one StackOps should rewrite.</summary>
+    private const int MaxClientFileBytes = 16 * 1024 * 1024;
+
     public static string DockerConfigPath() =>
         Path.Combine(Environment.GetEnvironmentVariable("DOCKER_CONFIG") is { Length: > 0 } folder ? folder
             : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".docker"), "config.json");
@@ -35,7 +38,7 @@ public static class ClientConfiguration
         JsonObject config;
         try
         {
-            config = File.Exists(path) ? JsonNode.Parse(DirectoryStore.ReadShared(path)) as JsonObject ?? new JsonObject() : new JsonObject();
+            config = SafeFiles.ReadTextIfExists(path, MaxClientFileBytes, "InvalidClientConfiguration") is { } text ? JsonNode.Parse(text) as JsonObject ?? new JsonObject() : new JsonObject();
         }
         catch (JsonException e)
         {
@@ -47,7 +50,7 @@ public static class ClientConfiguration
             ["auth"] = Convert.ToBase64String(Encoding.UTF8.GetBytes($"{credential.Settings["username"]}:{credential.Secrets["password"]}")),
         };
         config["auths"] = auths;
-        DirectoryStore.WriteAtomically(path, JsonSerializer.SerializeToUtf8Bytes(config, new JsonSerializerOptions { WriteIndented = true }), ownerOnly: true);
+        SafeFiles.WriteAtomically(path, JsonSerializer.SerializeToUtf8Bytes(config, new JsonSerializerOptions { WriteIndented = true }), ownerOnly: true);
         return new ClientLogin(credential.Connector, "docker", path, registry, credential.ExpiresAt);
     }
 
@@ -58,7 +61,7 @@ public static class ClientConfiguration
         K8SConfiguration config;
         try
         {
-            config = File.Exists(path) ? KubernetesYaml.Deserialize<K8SConfiguration>(DirectoryStore.ReadShared(path)) ?? new K8SConfiguration() : new K8SConfiguration();
+            config = SafeFiles.ReadTextIfExists(path, MaxClientFileBytes, "InvalidClientConfiguration") is { } text ? KubernetesYaml.Deserialize<K8SConfiguration>(text) ?? new K8SConfiguration() : new K8SConfiguration();
         }
         catch (Exception e) when (e is YamlDotNet.Core.YamlException or InvalidOperationException)
         {
@@ -86,7 +89,7 @@ public static class ClientConfiguration
         config.Users = Replace(config.Users, u => u.Name, new User { Name = user, UserCredentials = userCredentials });
         config.Contexts = Replace(config.Contexts, c => c.Name, new Context { Name = name, ContextDetails = new ContextDetails { Cluster = name, User = user } });
         if (setCurrent) config.CurrentContext = name;
-        DirectoryStore.WriteAtomically(path, Encoding.UTF8.GetBytes(KubernetesYaml.Serialize(config)), ownerOnly: true);
+        SafeFiles.WriteAtomically(path, Encoding.UTF8.GetBytes(KubernetesYaml.Serialize(config)), ownerOnly: true);
         return new ClientLogin(credential.Connector, "kubectl", path, name, credential.ExpiresAt);
     }
 

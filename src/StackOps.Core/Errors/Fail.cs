@@ -26,7 +26,12 @@ public static partial class Fail
         new("AmbiguousName", ErrorKind.InvalidArgument, $"'{prefix}' matches several {Describe(what).ToLowerInvariant()}s: {string.Join(", ", candidates)}. Give more of the name.", prefix);
 
     public static StackOpsException InvalidName(string what, string name, string reason) =>
-        new("InvalidName", ErrorKind.InvalidArgument, $"'{Printable(name)}' is not a valid {Describe(what).ToLowerInvariant()} name: {reason}. Names are 1 to 255 characters without control characters, '/', '\\', '..' or any of <>:\"|?*.", name);
+        new("InvalidName", ErrorKind.InvalidArgument, $"'{Printable(name)}' is not a valid {Describe(what).ToLowerInvariant()} name: {reason}. {NameRules.Description}.", name);
+
+    /// <summary>Two files hold one name in different cases (possible on Linux): which one is meant is unknown, so neither is read.</summary>
+    public static StackOpsException NameConflict(string what, IReadOnlyList<string> files) =>
+        new("NameConflict", ErrorKind.InvalidData,
+            $"{what} is stored twice, in names that differ only in case: {string.Join(", ", files)}. Names are unique regardless of case: merge the files into one, or rename one (its file and metadata.name).", files[0]);
 
     public static StackOpsException DefaultStackImmutable(Stack stack) =>
         new("DefaultStackImmutable", ErrorKind.InvalidOperation, $"The '{stack.Name}' stack is built in and cannot be changed, renamed or removed. Copy it with Copy-Stack and change the copy.", stack);
@@ -64,7 +69,11 @@ public static partial class Fail
         _ => what,
     };
 
-    /// <summary>Shows control characters (a newline in a name) as escapes, so a message stays on one line.</summary>
+    /// <summary>
+    /// Shows control characters (a newline in a name) and anything beyond ASCII (a right-to-left
+    /// override, a zero-width space, a look-alike letter) as escapes, so a message stays on one
+    /// line and shows exactly what was given.
+    /// </summary>
     public static string Printable(string value) =>
-        string.Concat(value.Select(c => char.IsControl(c) ? $"\\u{(int)c:x4}" : c.ToString()));
+        string.Concat(value.Select(c => c is < ' ' or > '~' ? $"\\u{(int)c:x4}" : c.ToString()));
 }

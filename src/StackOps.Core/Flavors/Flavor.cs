@@ -53,6 +53,12 @@ public sealed class Flavor
 /// </summary>
 public sealed record ConnectorRequirement(string ResourceType, string? ConnectorType = null, string? ResourceIdField = null);
 
+/// <summary>
+/// When a component of the flavor counts as local: a field's value matches a pattern. The pattern
+/// comes from a flavor document, so it runs without backtracking (in time linear in the value): a
+/// pattern written to take forever cannot. Constructs that need backtracking (backreferences,
+/// lookarounds) are refused with ArgumentException or NotSupportedException.
+/// </summary>
 public sealed class LocalCondition
 {
     private readonly Regex _pattern;
@@ -61,7 +67,7 @@ public sealed class LocalCondition
     {
         Field = field;
         Pattern = pattern;
-        _pattern = new Regex(pattern, RegexOptions.CultureInvariant, TimeSpan.FromSeconds(1));
+        _pattern = new Regex(pattern, RegexOptions.CultureInvariant | RegexOptions.NonBacktracking);
     }
 
     public string Field { get; }

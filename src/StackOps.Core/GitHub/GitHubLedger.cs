@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Octokit;
 using StackOps.Core.Pipelines;
+using StackOps.Core.Store;
 
 namespace StackOps.Core.GitHub;
 
@@ -36,9 +37,10 @@ public sealed class GitHubLedger(GitHubApi api, GitHubRepository repository, Lif
 
     private string? EnvironmentOf(string stage) => Stage(stage)?.Environment;
 
-    public IReadOnlyList<PromotionRecord> Records()
+    public Listing<PromotionRecord> Records()
     {
-        var records = store.Records().Where(r => EnvironmentOf(r.To) is null).ToList();
+        var stored = store.Records();
+        var records = stored.Items.Where(r => EnvironmentOf(r.To) is null).ToList();
         foreach (var stage in lifecycle.Stages.Where(s => s.Environment is not null))
         {
             var deployments = GitHubApi.Wait(api.DeploymentsAsync(repository, stage.Environment!), $"listing the deployments of the environment '{stage.Environment}'");
@@ -46,7 +48,7 @@ public sealed class GitHubLedger(GitHubApi api, GitHubRepository repository, Lif
             for (var i = 0; i < deployments.Count; i++)
                 if (ToRecord(deployments[i], statuses[i], stage) is { } record) records.Add(record);
         }
-        return records.OrderByDescending(r => r.LastActivity).ToList();
+        return new Listing<PromotionRecord>(records.OrderByDescending(r => r.LastActivity).ToList(), stored.Problems);
     }
 
     /// <summary>The latest status of each deployment, a few requests at a time: one after the other, a long history would take seconds.</summary>

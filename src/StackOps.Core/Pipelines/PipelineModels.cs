@@ -281,9 +281,16 @@ public sealed class PromotionRecord
 
     public override string ToString() => $"{Pipeline} {Version} → {To} ({State})";
 
-    /// <summary>Ids sort by time: yyyyMMddTHHmmssfffZ, then the pipeline, version and stage, and a random part so that two in one millisecond differ.</summary>
+    /// <summary>
+    /// Ids sort by time: yyyyMMddTHHmmssfffZ, then the pipeline, version and stage (each cut to 24
+    /// characters, so an id is a valid name), and a random part so that two in one millisecond differ.
+    /// </summary>
     public static string NewId(DateTimeOffset at, string pipeline, string version, string to) =>
         $"{at.UtcDateTime:yyyyMMdd'T'HHmmssfff'Z'}-{Sanitize(pipeline)}-{Sanitize(version)}-{Sanitize(to)}-{Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(3)).ToLowerInvariant()}";
 
-    private static string Sanitize(string part) => Regex.Replace(part, "[^A-Za-z0-9_.-]", "_").Replace("..", "_");
+    private static string Sanitize(string part)
+    {
+        var safe = Regex.Replace(part, "[^A-Za-z0-9_.-]", "_");
+        return safe.Length > 24 ? safe[..24] : safe;
+    }
 }

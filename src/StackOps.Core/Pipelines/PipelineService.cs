@@ -81,8 +81,12 @@ public sealed class PipelineService
         return pipeline;
     });
 
-    public IReadOnlyList<PipelineVersion> Versions(string pipeline) =>
-        _engine.View().Versions(Get(pipeline).Name).Items.OrderByDescending(v => v.PublishedAt).ToList();
+    /// <summary>A pipeline's versions, newest first, and the ones that could not be read.</summary>
+    public Listing<PipelineVersion> Versions(string pipeline)
+    {
+        var listing = _engine.View().Versions(Get(pipeline).Name);
+        return listing with { Items = listing.Items.OrderByDescending(v => v.PublishedAt).ToList() };
+    }
 
     public PipelineVersion Version(string pipeline, string version)
     {
@@ -138,7 +142,7 @@ public sealed class PipelineService
         var lifecycle = Lifecycle();
         var stages = stage is null ? lifecycle.Stages : [Stage(lifecycle, stage)];
         var pipelines = pipeline is null ? List().Items : [Get(pipeline)];
-        var records = _engine.Promotions.Ledger.Records();
+        var records = _engine.Promotions.AllRecords("tell which version is current");
         return pipelines.SelectMany(p => stages.Select(s =>
         {
             var current = PromotionService.Current(records, p.Name, s.Name);

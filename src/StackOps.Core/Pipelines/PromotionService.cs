@@ -11,8 +11,8 @@ namespace StackOps.Core.Pipelines;
 /// <summary>Where promotion records live: the store's promotions/ folder for the console; GitHub deployments for the action.</summary>
 public interface IPromotionLedger
 {
-    /// <summary>Every record, the most recently active (completed, else requested) first.</summary>
-    IReadOnlyList<PromotionRecord> Records();
+    /// <summary>Every record, the most recently active (completed, else requested) first, and the ones that could not be read.</summary>
+    Listing<PromotionRecord> Records();
 
     /// <summary>The pending promotion of a version into a stage, with its approvals; null when there is none.</summary>
     PromotionRecord? Pending(string pipeline, string version, string stage);
@@ -24,11 +24,14 @@ public interface IPromotionLedger
 /// <summary>The store's ledger: one Promotion document per record, written under the store's lock.</summary>
 internal sealed class StoreLedger(StackOpsEngine engine) : IPromotionLedger
 {
-    public IReadOnlyList<PromotionRecord> Records() =>
-        engine.View().Promotions().Items.OrderByDescending(r => r.LastActivity).ThenByDescending(r => r.Id, StringComparer.Ordinal).ToList();
+    public Listing<PromotionRecord> Records()
+    {
+        var listing = engine.View().Promotions();
+        return listing with { Items = listing.Items.OrderByDescending(r => r.LastActivity).ThenByDescending(r => r.Id, StringComparer.Ordinal).ToList() };
+    }
 
     public PromotionRecord? Pending(string pipeline, string version, string stage) =>
-        Records().FirstOrDefault(r => r.State == PromotionState.Pending && Same(r.Pipeline, pipeline) && Same(r.Version, version) && Same(r.To, stage));
+        Records().Items.FirstOrDefault(r => r.State == PromotionState.Pending && Same(r.Pipeline, pipeline) && Same(r.Version, version) && Same(r.To, stage));
 
     public void Save(PromotionRecord record) => engine.Change((transaction, _) => StackOpsEngine.Write(transaction, record));
 
@@ -77,10 +80,23 @@ public sealed class PromotionService
 
     private static bool Same(string? a, string? b) => string.Equals(a, b, StringComparison.OrdinalIgnoreCase);
 
-    /// <summary>The history, newest first, filtered.</summary>
-    public IReadOnlyList<PromotionRecord> History(string? pipeline = null, string? stage = null, PromotionState? state = null, string? version = null) =>
-        Ledger.Records().Where(r => (pipeline is null || Same(r.Pipeline, pipeline)) && (stage is null || Same(r.To, stage) || Same(r.From, stage))
-            && (state is null || r.State == state) && (version is null || Same(r.Version, version))).ToList();
+    /// <summary>The history, newest first, filtered, and the records that could not be read.</summary>
+    public Listing<PromotionRecord> History(string? pipeline = null, string? stage = null, PromotionState? state = null, string? version = null)
+    {
+        var listing = Ledger.Records();
+        return listing with
+        {
+            Items = listing.Items.Where(r => (pipeline is null || Same(r.Pipeline, pipeline)) && (stage is null || Same(r.To, stage) || Same(r.From, stage))
+                && (state is null || r.State == state) && (version is null || Same(r.Version, version))).ToList(),
+        };
+    }
+
+    /// <summary>Every record, for a decision that depends on them all (what is current, what is pending): an unreadable record stops it.</summary>
+    internal IReadOnlyList<PromotionRecord> AllRecords(string decision)
+    {
+        var listing = Ledger.Records();
+        return listing.Problems.Count > 0 ? throw Fail.Unreadable(decision, listing.Problems) : listing.Items;
+    }
 
     private string Me => Identity.Current(_engine.Location.RepositoryRoot ?? Environment.CurrentDirectory);
 
@@ -122,7 +138,7 @@ public sealed class PromotionService
     /// <summary>Records an approval or a denial by the current identity on a pending promotion (by id, or by pipeline, version and stage).</summary>
     public PromotionRecord Decide(string? id, string? pipeline, string? version, string? to, bool approve, string? comment)
     {
-        var record = (id is not null ? Ledger.Records().FirstOrDefault(r => Same(r.Id, id)) : Pending(pipeline!, version!, to!))
+        var record = (id is not null ? AllRecords($"find promotion '{id}'").FirstOrDefault(r => Same(r.Id, id)) : Pending(pipeline!, version!, to!))
             ?? throw new StackOpsException("PromotionNotFound", ErrorKind.NotFound,
                 $"No pending promotion {(id is not null ? $"'{id}'" : $"of {pipeline} {version} to '{to}'")}. Run Get-StackPromotion -State Pending to list them, or Request-StackPromotion to create one.", id ?? to);
         if (record.State != PromotionState.Pending)
@@ -155,7 +171,7 @@ public sealed class PromotionService
     public IReadOnlyList<PromotionStep> Plan(string pipeline, string version, string to, string? from = null)
     {
         var subject = Resolve(pipeline, version, to, from);
-        var records = Ledger.Records();
+        var records = AllRecords($"plan the promotion of {subject.Pipeline.Name} {subject.Version.Version}");
         var steps = Checks(subject, records, Pending(subject.Pipeline.Name, subject.Version.Version, subject.To.Name), out _);
         var now = _engine.Clock.GetUtcNow();
         if (Current(records, subject.Pipeline.Name, subject.To.Name) is { } current && Same(current.Version, subject.Version.Version))
@@ -176,7 +192,7 @@ public sealed class PromotionService
     {
         var subject = Resolve(pipeline, version, to, from);
         var (found, published, _, source, target) = subject;
-        var records = Ledger.Records();
+        var records = AllRecords($"promote {found.Name} {published.Version}");
         if (Current(records, found.Name, target.Name) is { } current && Same(current.Version, published.Version))
         {
             _engine.Messages.Verbose($"{found.Name} {published.Version} is already current on '{target.Name}' (since {current.CompletedAt:u}): nothing to do.");

@@ -3,7 +3,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using StackOps.Core.Errors;
-using StackOps.Core.Store;
+using StackOps.Core.IO;
 
 namespace StackOps.Core.Secrets;
 
@@ -21,6 +21,8 @@ public sealed class LocalSecretBackend : ISecretBackend
     private const string Format = "stackops-secret/v1";
     private const string Extension = ".secret";
     private const int KeyBytes = 32, NonceBytes = 12, TagBytes = 16;
+    /// <summary>A secret file holds a few keys (a certificate, a kubeconfig at most): a larger one is not StackOps'.</summary>
+    private const int MaxFileBytes = 1024 * 1024;
 
     public LocalSecretBackend(string name, string userHome)
     {
@@ -38,9 +40,8 @@ public sealed class LocalSecretBackend : ISecretBackend
     {
         var file = Find(name);
         if (file is null) return null;
-        string text;
-        try { text = DirectoryStore.ReadShared(file); }
-        catch (FileNotFoundException) { return null; }
+        var text = SafeFiles.ReadTextIfExists(file, MaxFileBytes, "SecretTampered");
+        if (text is null) return null;
         return Decrypt(Path.GetFileNameWithoutExtension(file), file, text, LoadKey());
     }
 
@@ -52,7 +53,7 @@ public sealed class LocalSecretBackend : ISecretBackend
                 .Where(n => !n.StartsWith('.')).Order(StringComparer.OrdinalIgnoreCase).ToList()
             : [];
 
-    public ISecretTransaction Begin() => new Transaction(this, DirectoryStore.AcquireLock(Folder));
+    public ISecretTransaction Begin() => new Transaction(this, SafeFiles.AcquireLock(Folder));
 
     private string PathOf(string name) => Path.Combine(Folder, name + Extension);
 
@@ -75,7 +76,7 @@ public sealed class LocalSecretBackend : ISecretBackend
         {
             if (!create) throw Fail.SecretsKeyMissing(KeyFile);
             var key = RandomNumberGenerator.GetBytes(KeyBytes);
-            DirectoryStore.WriteAtomically(KeyFile, Encoding.ASCII.GetBytes(Convert.ToBase64String(key) + "\n"), ownerOnly: true);
+            SafeFiles.WriteAtomically(KeyFile, Encoding.ASCII.GetBytes(Convert.ToBase64String(key) + "\n"), ownerOnly: true);
             return key;
         }
         if (!OperatingSystem.IsWindows())
@@ -83,7 +84,7 @@ public sealed class LocalSecretBackend : ISecretBackend
             const UnixFileMode others = UnixFileMode.GroupRead | UnixFileMode.GroupWrite | UnixFileMode.OtherRead | UnixFileMode.OtherWrite;
             if ((File.GetUnixFileMode(KeyFile) & others) != 0) throw Fail.SecretsKeyInsecure(KeyFile);
         }
-        return ParseKey(DirectoryStore.ReadShared(KeyFile), KeyFile);
+        return ParseKey(SafeFiles.ReadText(KeyFile, MaxFileBytes, "SecretsKeyInvalid"), KeyFile);
     }
 
     private static byte[] ParseKey(string text, string source)
@@ -219,7 +220,7 @@ public sealed class LocalSecretBackend : ISecretBackend
                 {
                     var existing = _backend.Find(secret!.Name);
                     var target = _backend.PathOf(secret.Name);
-                    DirectoryStore.WriteAtomically(target, Encrypt(secret, key), ownerOnly: true);
+                    SafeFiles.WriteAtomically(target, Encrypt(secret, key), ownerOnly: true, temporaryFolder: Path.Combine(_backend.Folder, SafeFiles.TemporaryFolderName));
                     if (existing is not null && OperatingSystem.IsLinux() && !string.Equals(existing, target, StringComparison.Ordinal)) File.Delete(existing);
                 }
             }

@@ -44,7 +44,7 @@ public static partial class SecretNames
 
     /// <summary>
     /// A secret name follows the store's name rules and must be usable in a reference, so it
-    /// has no dot (a reference ends the name at the first dot), white space or braces.
+    /// has no dot (a reference ends the name at the first dot).
     /// </summary>
     public static string Validate(string? name)
     {
@@ -52,8 +52,7 @@ public static partial class SecretNames
         if (problem is null)
         {
             if (string.Equals(name, Reserved, StringComparison.OrdinalIgnoreCase)) problem = $"'{Reserved}' is reserved";
-            else if (name!.IndexOfAny(['.', '{', '}']) is var bad and >= 0) problem = $"it contains '{name[bad]}', which a reference {{{{ name.key }}}} cannot hold";
-            else if (name.Any(char.IsWhiteSpace)) problem = "it contains white space, which a reference {{ name.key }} cannot hold";
+            else if (name!.Contains('.')) problem = "it contains '.', which a reference {{ name.key }} cannot hold (the name ends at the first dot)";
         }
         if (problem is not null) throw Fail.InvalidName("Secret", name ?? "", problem);
         return name!;

@@ -19,10 +19,16 @@ public sealed class StackService
     /// <summary>The active stack's name: $env:STACKOPS_ACTIVE_STACK, else the one set for this store, else default.</summary>
     public string ActiveName => _engine.ActiveStacks.Get() ?? Stack.DefaultName;
 
+    /// <summary>Every stack, marked active or not; a state file that cannot be read is one more problem, and then no stack is marked.</summary>
     public Listing<Stack> List()
     {
         var listing = _engine.View().Stacks();
-        var active = ActiveName;
+        string? active;
+        try { active = ActiveName; }
+        catch (StackOpsException unreadable)
+        {
+            return listing with { Problems = [.. listing.Problems, unreadable] };
+        }
         return listing with { Items = listing.Items.Select(s => s.With(isActive: s.IsNamed(active))).ToList() };
     }
 

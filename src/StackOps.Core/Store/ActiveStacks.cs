@@ -1,3 +1,4 @@
+using StackOps.Core.IO;
 using StackOps.Core.Yaml;
 
 namespace StackOps.Core.Store;
@@ -30,16 +31,17 @@ public sealed class ActiveStacks
 
     public void Set(string stackName)
     {
-        using var _ = DirectoryStore.AcquireLock(_stateFolder);
+        using var _ = SafeFiles.AcquireLock(_stateFolder);
         var all = Read();
         all[_storeKey] = stackName;
-        DirectoryStore.WriteAtomically(_file, YamlText.Write(all));
+        SafeFiles.WriteAtomically(_file, YamlText.Write(all), temporaryFolder: Path.Combine(_stateFolder, SafeFiles.TemporaryFolderName));
     }
 
     private Dictionary<string, string> Read()
     {
-        if (!File.Exists(_file)) return new(StringComparer.Ordinal);
-        var root = YamlText.Parse(DirectoryStore.ReadShared(_file), _file).FirstOrDefault();
+        var text = SafeFiles.ReadTextIfExists(_file, YamlLimits.MaxDocumentBytes, "InvalidYaml");
+        if (text is null) return new(StringComparer.Ordinal);
+        var root = YamlText.Parse(text, _file).FirstOrDefault();
         var result = new Dictionary<string, string>(StringComparer.Ordinal);
         if (root is not null && YamlText.ToValue(root) is Dictionary<string, object?> map)
             foreach (var (key, value) in map)

@@ -1,5 +1,5 @@
-using System.Text;
 using StackOps.Core.Errors;
+using StackOps.Core.IO;
 using StackOps.Core.Model;
 using StackOps.Core.Yaml;
 
@@ -8,50 +8,76 @@ namespace StackOps.Core.Store;
 /// <summary>
 /// A directory of YAML documents, one per file: stacks/NAME.yaml, components/TYPE/NAME.yaml,
 /// flavors/TYPE/NAME.yaml, secret-backends/NAME.yaml, connectors/NAME.yaml, pipelines/NAME.yaml,
-/// pipeline-versions/PIPELINE/VERSION.yaml, promotions/ID.yaml and lifecycle.yaml. Writes go to a temporary file that is flushed and renamed over the
-/// target, under an exclusive lock on the store's .lock file, so concurrent processes lose no
-/// update and a crash leaves the old or the new file, never half of one.
+/// pipeline-versions/PIPELINE/VERSION.yaml, promotions/ID.yaml and lifecycle.yaml. Changes hold the
+/// store's lock; each file is written atomically (see <see cref="SafeFiles"/>), and a change of
+/// several files goes through a journal (see <see cref="StoreJournal"/>), so concurrent processes
+/// lose no update and a killed one leaves all of its change or none. Reads stay inside the root
+/// (<see cref="StoreContainment"/>) and within <see cref="YamlLimits"/>.
 /// </summary>
 public sealed class DirectoryStore : IStackStore
 {
-    private const string LockFileName = ".lock";
-    private static readonly TimeSpan LockTimeout = TimeSpan.FromSeconds(30);
+    private readonly StoreContainment _containment;
 
     public DirectoryStore(string root, StoreScope scope)
     {
         Root = Path.GetFullPath(root);
         Scope = scope;
+        if (File.Exists(Root)) throw SafeFiles.NotAFolder(Root);
+        _containment = new StoreContainment(Root, scope == StoreScope.Repository ? Path.GetDirectoryName(Root) : null);
+        if (File.Exists(JournalPath)) Guard(() =>
+        {
+            _containment.Check(Root);
+            using var _ = SafeFiles.AcquireLock(Root);
+            FinishInterruptedChange();
+            return 0;
+        });
     }
 
     public string Root { get; }
     public StoreScope Scope { get; }
 
-    public StoredDocument? Read(DocumentKey key)
-    {
-        var path = Find(key);
-        return path is null ? null : Load(key, path);
-    }
+    private string JournalPath => Path.Combine(Root, StoreJournal.FileName);
+    private string TemporaryFolder => Path.Combine(Root, SafeFiles.TemporaryFolderName);
 
-    public IReadOnlyList<StoredDocument> ReadAll(string kind, string? type = null)
+    public StoredDocument? Read(DocumentKey key) => Guard(() => Find(key) is { } path ? Load(key, path) : null);
+
+    public IReadOnlyList<StoredDocument> ReadAll(string kind, string? type = null) => Guard(() =>
     {
         if (kind == DocumentCodec.LifecycleKind)
-            return Read(new DocumentKey(kind, System.IO.Path.GetFileNameWithoutExtension(LifecycleFile))) is { } lifecycle ? [lifecycle] : [];
+            return Read(new DocumentKey(kind, Path.GetFileNameWithoutExtension(LifecycleFile))) is { } lifecycle ? [lifecycle] : (IReadOnlyList<StoredDocument>)[];
         var result = new List<StoredDocument>();
         foreach (var (folder, folderType) in Folders(kind, type))
         {
             if (!Directory.Exists(folder)) continue;
+            _containment.Check(folder);
             foreach (var file in Directory.EnumerateFiles(folder, "*.yaml").Order(StringComparer.Ordinal))
             {
-                var name = System.IO.Path.GetFileNameWithoutExtension(file);
-                if (name.StartsWith('.')) continue;
-                var document = Load(new DocumentKey(kind, name, folderType), file);
-                if (document is not null) result.Add(document);
+                var key = new DocumentKey(kind, Path.GetFileNameWithoutExtension(file), folderType);
+                try
+                {
+                    if (Load(key, file) is { } document) result.Add(document);
+                }
+                catch (StackOpsException problem) { result.Add(new StoredDocument(key, file, "", problem)); }
             }
         }
         return result;
-    }
+    });
 
-    public IStoreTransaction Begin() => new Transaction(this, AcquireLock(Root));
+    public IStoreTransaction Begin() => Guard(() =>
+    {
+        _containment.Check(Root);
+        var handle = SafeFiles.AcquireLock(Root);
+        try
+        {
+            FinishInterruptedChange();
+            return new Transaction(this, handle);
+        }
+        catch
+        {
+            handle.Dispose();
+            throw;
+        }
+    });
 
     /// <summary>Where each kind lives: its folder, and whether a type (component type, pipeline) names a subfolder.</summary>
     private static readonly Dictionary<string, (string Folder, bool Typed)> Layout = new()
@@ -71,119 +97,86 @@ public sealed class DirectoryStore : IStackStore
 
     public string PathOf(DocumentKey key)
     {
-        if (key.Kind == DocumentCodec.LifecycleKind) return System.IO.Path.Combine(Root, LifecycleFile);
+        if (key.Kind == DocumentCodec.LifecycleKind) return Path.Combine(Root, LifecycleFile);
         if (!Layout.TryGetValue(key.Kind, out var layout)) throw new ArgumentException($"unknown document kind {key.Kind}", nameof(key));
-        return layout.Typed
-            ? System.IO.Path.Combine(Root, layout.Folder, key.Type!, key.Name + ".yaml")
-            : System.IO.Path.Combine(Root, layout.Folder, key.Name + ".yaml");
+        // Names reach this point validated; checking again keeps a path out of a hostile journal or a caller's mistake.
+        NameRules.Validate(key.Kind, key.Name);
+        if (layout.Typed)
+        {
+            var folder = key.Kind is DocumentCodec.ComponentKind or DocumentCodec.FlavorKind ? ComponentTypes.Normalize(key.Type!) : NameRules.Validate(key.Kind, key.Type);
+            return Path.Combine(Root, layout.Folder, folder, key.Name + ".yaml");
+        }
+        return Path.Combine(Root, layout.Folder, key.Name + ".yaml");
     }
 
     private IEnumerable<(string Folder, string? Type)> Folders(string kind, string? type)
     {
         var (folder, typed) = Layout[kind];
-        var root = System.IO.Path.Combine(Root, folder);
+        var root = Path.Combine(Root, folder);
         if (!typed) return [(root, null)];
-        if (type is not null) return [(System.IO.Path.Combine(root, type), type)];
+        if (type is not null) return [(Path.Combine(root, type), type)];
         var types = kind is DocumentCodec.ComponentKind or DocumentCodec.FlavorKind ? ComponentTypes.All
-            : Directory.Exists(root) ? Directory.EnumerateDirectories(root).Select(d => System.IO.Path.GetFileName(d)).Order(StringComparer.Ordinal).ToList() : [];
-        return types.Select(t => (System.IO.Path.Combine(root, t), (string?)t));
+            : Directory.Exists(root) ? Directory.EnumerateDirectories(root).Select(d => Path.GetFileName(d)).Where(t => NameRules.Problem(t) is null).Order(StringComparer.Ordinal).ToList() : [];
+        return types.Select(t => (Path.Combine(root, t), (string?)t));
     }
 
-    /// <summary>The file of a document: the exact name, else the one name that differs only in case (names are case-insensitive).</summary>
+    private static readonly EnumerationOptions AnyCase = new() { MatchCasing = MatchCasing.CaseInsensitive, RecurseSubdirectories = false };
+
+    /// <summary>
+    /// The file of a document: its name in any case (names are case-insensitive). A folder holding
+    /// the name in two cases (possible on Linux) is an error rather than a guess.
+    /// </summary>
     private string? Find(DocumentKey key)
     {
         var exact = PathOf(key);
-        if (File.Exists(exact)) return exact;
-        var folder = System.IO.Path.GetDirectoryName(exact)!;
+        var folder = Path.GetDirectoryName(exact)!;
         if (!Directory.Exists(folder)) return null;
-        return Directory.EnumerateFiles(folder, "*.yaml").FirstOrDefault(f =>
-            string.Equals(System.IO.Path.GetFileNameWithoutExtension(f), key.Name, StringComparison.OrdinalIgnoreCase));
+        _containment.Check(folder);
+        if (!OperatingSystem.IsLinux() && File.Exists(exact)) return exact;
+        var matches = Directory.GetFiles(folder, Path.GetFileName(exact), AnyCase);
+        return matches.Length switch
+        {
+            0 => null,
+            1 => matches[0],
+            _ => throw Fail.NameConflict(key.ToString(), matches),
+        };
     }
 
-    private static StoredDocument? Load(DocumentKey key, string path)
+    private StoredDocument? Load(DocumentKey key, string path)
     {
-        try
-        {
-            return new StoredDocument(key with { Name = System.IO.Path.GetFileNameWithoutExtension(path) }, path, ReadShared(path));
-        }
-        catch (FileNotFoundException) { return null; }
-        catch (DirectoryNotFoundException) { return null; }
+        _containment.CheckFile(path);
+        var text = SafeFiles.ReadTextIfExists(path, YamlLimits.MaxDocumentBytes, "InvalidYaml");
+        return text is null ? null : new StoredDocument(key with { Name = Path.GetFileNameWithoutExtension(path) }, path, text);
     }
 
-    /// <summary>Reads a file while letting a writer replace it (on Windows a rename over an open file needs FileShare.Delete).</summary>
-    internal static string ReadShared(string path)
+    /// <summary>Replays the journal a killed change left (the caller holds the lock), then removes it.</summary>
+    private void FinishInterruptedChange()
     {
-        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
-        using var reader = new StreamReader(stream, Encoding.UTF8);
-        return reader.ReadToEnd();
+        if (StoreJournal.Read(JournalPath) is not { } entries) return;
+        Apply(entries);
+        File.Delete(JournalPath);
     }
 
-    /// <summary>Writes a file so that readers see the old or the new content, never a mix.</summary>
-    public static void WriteAtomically(string path, string text) => WriteAtomically(path, new UTF8Encoding(false).GetBytes(text));
-
-    /// <summary>Writes bytes atomically; with ownerOnly, the file is created readable and writable by its owner alone (0600 on Unix).</summary>
-    public static void WriteAtomically(string path, byte[] bytes, bool ownerOnly = false)
+    private void Apply(IReadOnlyList<StoreJournal.Entry> entries)
     {
-        var folder = System.IO.Path.GetDirectoryName(path)!;
-        Directory.CreateDirectory(folder);
-        var temporary = System.IO.Path.Combine(folder, $".{System.IO.Path.GetFileName(path)}.{Guid.NewGuid():N}.tmp");
-        try
+        foreach (var entry in entries)
         {
-            var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, Share = FileShare.None };
-            if (ownerOnly && !OperatingSystem.IsWindows()) options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
-            using (var stream = new FileStream(temporary, options))
-            {
-                stream.Write(bytes);
-                stream.Flush(flushToDisk: true);
-            }
-            ReplaceWith(temporary, path);
-        }
-        catch
-        {
-            File.Delete(temporary);
-            throw;
+            var key = new DocumentKey(entry.Kind, entry.Name, entry.Type);
+            var path = PathOf(key);
+            _containment.Check(path);
+            if (entry.Text is not null) SafeFiles.WriteAtomically(path, entry.Text, temporaryFolder: TemporaryFolder);
+            else if (File.Exists(path)) File.Delete(path);
         }
     }
 
-    /// <summary>Renames over the target; on Windows an antivirus or indexer may hold it for a moment, so retry briefly.</summary>
-    private static void ReplaceWith(string temporary, string path)
+    /// <summary>Runs store I/O; a failure of the file system becomes an error that names the store and says what to check.</summary>
+    private T Guard<T>(Func<T> io)
     {
-        for (var attempt = 1; ; attempt++)
+        try { return io(); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            try
-            {
-                File.Move(temporary, path, overwrite: true);
-                return;
-            }
-            catch (Exception e) when (attempt < 20 && e is IOException or UnauthorizedAccessException && OperatingSystem.IsWindows())
-            {
-                Thread.Sleep(10 * attempt);
-            }
-        }
-    }
-
-    /// <summary>Holds the folder's exclusive lock (an OS file lock, released if the process dies).</summary>
-    public static IDisposable AcquireLock(string folder)
-    {
-        Directory.CreateDirectory(folder);
-        var path = System.IO.Path.Combine(folder, LockFileName);
-        var deadline = DateTime.UtcNow + LockTimeout;
-        var delay = 1;
-        while (true)
-        {
-            try
-            {
-                return new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None, 1, FileOptions.None);
-            }
-            catch (IOException) when (DateTime.UtcNow < deadline)
-            {
-                Thread.Sleep(Random.Shared.Next(delay, delay * 2 + 1));
-                delay = Math.Min(delay * 2, 50);
-            }
-            catch (IOException e)
-            {
-                throw Fail.StoreLocked(folder, LockTimeout, e);
-            }
+            throw new StackOpsException("StoreUnusable", ErrorKind.InvalidOperation,
+                $"The store at '{Root}' cannot be used: {e.Message} Check that its folders and files are yours and writable, and that the disk has room.", Root, e);
         }
     }
 
@@ -221,20 +214,28 @@ public sealed class DirectoryStore : IStackStore
         public void Delete(DocumentKey key)
         {
             _pending.Remove(_store.PathOf(key));
-            var existing = _store.Find(key);
-            if (existing is not null) _pending[existing] = (key, null);
+            var existing = _store.Guard(() => _store.Find(key));
+            if (existing is not null) _pending[existing] = (key with { Name = Path.GetFileNameWithoutExtension(existing) }, null);
         }
 
-        public void Commit()
+        public void Commit() => _store.Guard(() =>
         {
-            var written = _pending.Where(p => p.Value.Text is not null).Select(p => p.Key).ToList();
-            foreach (var path in written) WriteAtomically(path, _pending[path].Text!);
-            // On a case-insensitive file system a rename that only changes case wrote the same file it would delete.
+            // On a case-insensitive file system a rename that only changes case writes the same file it deletes: keep the write.
             var comparison = OperatingSystem.IsLinux() ? StringComparison.Ordinal : StringComparison.OrdinalIgnoreCase;
-            foreach (var (path, _) in _pending.Where(p => p.Value.Text is null))
-                if (!written.Any(w => string.Equals(w, path, comparison))) File.Delete(path);
+            var written = _pending.Where(p => p.Value.Text is not null).Select(p => p.Key).ToList();
+            var entries = _pending.Where(p => p.Value.Text is not null || !written.Any(w => string.Equals(w, p.Key, comparison)))
+                .OrderBy(p => p.Value.Text is null)
+                .Select(p => new StoreJournal.Entry(p.Value.Key.Kind, p.Value.Key.Type, p.Value.Key.Name, p.Value.Text)).ToList();
+            if (entries.Count > 1)
+            {
+                StoreJournal.Write(_store.JournalPath, entries, _store.TemporaryFolder);
+                _store.Apply(entries);
+                File.Delete(_store.JournalPath);
+            }
+            else _store.Apply(entries);
             _pending.Clear();
-        }
+            return 0;
+        });
 
         public void Dispose() => _lock.Dispose();
 

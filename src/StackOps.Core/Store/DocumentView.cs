@@ -105,19 +105,40 @@ internal sealed class DocumentView
     private T? One<T>(DocumentKey key) where T : class
     {
         var stored = _read(key);
-        return stored is null ? null : Parse<T>(stored);
+        return stored is null ? null : stored.Problem is { } unreadable ? throw unreadable : Parse<T>(stored);
     }
 
     private Listing<T> All<T>(string kind, string? type) where T : class
     {
         var items = new List<T>();
         var problems = new List<StackOpsException>();
-        foreach (var stored in _readAll(kind, type))
+        foreach (var group in _readAll(kind, type).GroupBy(d => (d.Key.Type, d.Key.Name), CaseInsensitiveKey))
         {
-            try { items.Add(Parse<T>(stored)); }
+            var copies = group.ToList();
+            if (copies.Count > 1)
+            {
+                problems.Add(Fail.NameConflict(copies[0].Key.ToString(), copies.Select(d => d.Path).ToList()));
+                continue;
+            }
+            if (copies[0].Problem is { } unreadable)
+            {
+                problems.Add(unreadable);
+                continue;
+            }
+            try { items.Add(Parse<T>(copies[0])); }
             catch (StackOpsException e) { problems.Add(e); }
         }
         return new Listing<T>(items, problems);
+    }
+
+    private static readonly IEqualityComparer<(string? Type, string Name)> CaseInsensitiveKey = new KeyComparer();
+
+    private sealed class KeyComparer : IEqualityComparer<(string? Type, string Name)>
+    {
+        public bool Equals((string? Type, string Name) a, (string? Type, string Name) b) =>
+            a.Type == b.Type && string.Equals(a.Name, b.Name, StringComparison.OrdinalIgnoreCase);
+
+        public int GetHashCode((string? Type, string Name) key) => HashCode.Combine(key.Type, StringComparer.OrdinalIgnoreCase.GetHashCode(key.Name));
     }
 
     private T Parse<T>(StoredDocument stored) where T : class

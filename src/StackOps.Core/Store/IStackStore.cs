@@ -6,8 +6,12 @@ public sealed record DocumentKey(string Kind, string Name, string? Type = null)
     public override string ToString() => Type is null ? $"{Kind} '{Name}'" : $"{Kind} '{Name}' ({Type})";
 }
 
-/// <summary>A document as stored: its text, and where it lives (a file path, or a row's address).</summary>
-public sealed record StoredDocument(DocumentKey Key, string Path, string Text);
+/// <summary>
+/// A document as stored: its text, and where it lives (a file path, or a row's address). In a
+/// listing, a document the store could not read at all (too large, a link out of the store) comes
+/// with the problem instead of a text, so that it is reported rather than dropped.
+/// </summary>
+public sealed record StoredDocument(DocumentKey Key, string Path, string Text, Errors.StackOpsException? Problem = null);
 
 /// <summary>
 /// The store behind stacks, components and flavors: text documents by key. Reads never lock and

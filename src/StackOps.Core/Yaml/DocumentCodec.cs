@@ -124,7 +124,10 @@ public static class DocumentCodec
         {
             var pattern = reader.String(localWhenNode, "pattern", "spec.localWhen", required: true)!;
             try { localWhen = new LocalCondition(reader.String(localWhenNode, "field", "spec.localWhen", required: true)!, pattern); }
-            catch (ArgumentException e) { throw reader.Invalid(localWhenNode, "spec.localWhen.pattern", $"the pattern is not a valid regular expression ({e.Message})"); }
+            catch (Exception e) when (e is ArgumentException or NotSupportedException)
+            {
+                throw reader.Invalid(localWhenNode, "spec.localWhen.pattern", $"the pattern is not a regular expression StackOps runs (no backreferences or lookarounds: {e.Message.Split('\n')[0].TrimEnd('.')})");
+            }
         }
         var requirementsNode = reader.Mapping(spec, "requirements", "spec");
         var requirements = requirementsNode is null ? FlavorRequirements.None : new FlavorRequirements(

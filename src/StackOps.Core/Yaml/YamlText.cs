@@ -20,26 +20,37 @@ public static partial class YamlText
         .WithIndentedSequences()
         .Build();
 
+    /// <summary>Parses every document of a YAML text within <see cref="YamlLimits"/>; any problem is InvalidYaml naming the source and line.</summary>
     public static IReadOnlyList<YamlNode> Parse(string text, string source)
     {
+        if (text.Length > YamlLimits.MaxDocumentBytes)
+            throw TooLarge(source);
         var stream = new YamlStream();
         try
         {
-            stream.Load(new StringReader(text));
+            stream.Load(new BoundedParser(new Parser(new StringReader(text)), source));
         }
         catch (YamlException e)
         {
             var reason = (e.InnerException?.Message ?? e.Message).Split('\n')[0];
-            throw new StackOpsException("InvalidYaml", ErrorKind.InvalidData,
-                $"{source}, line {e.Start.Line}, column {e.Start.Column}: the YAML does not parse ({Tidy(reason)}). Fix the file; StackOps never rewrites or deletes it.", source, e);
+            throw Invalid(source, e.Start, $"the YAML does not parse ({Tidy(reason)})", e);
         }
-        catch (ArgumentException e)
+        catch (Exception e) when (e is ArgumentException or InvalidOperationException)
         {
             throw new StackOpsException("InvalidYaml", ErrorKind.InvalidData,
-                $"{source}: the YAML does not parse ({e.Message}). Fix the file; StackOps never rewrites or deletes it.", source, e);
+                $"{source}: the YAML does not parse ({Tidy(e.Message)}). {FixHint}", source, e);
         }
         return stream.Documents.Select(d => d.RootNode).ToList();
     }
+
+    private const string FixHint = "Fix the file; StackOps never rewrites or deletes it.";
+
+    internal static StackOpsException Invalid(string source, Mark at, string problem, Exception? inner = null) =>
+        new("InvalidYaml", ErrorKind.InvalidData, $"{source}, line {at.Line}, column {at.Column}: {problem}. {FixHint}", source, inner);
+
+    internal static StackOpsException TooLarge(string source) =>
+        new("InvalidYaml", ErrorKind.InvalidData,
+            $"{source}: the YAML is larger than {YamlLimits.MaxDocumentBytes / 1024 / 1024} MiB, the most StackOps reads ({YamlLimits.Describe}). {FixHint}", source);
 
     public static string Write(object tree) => Serializer.Serialize(tree);
 

@@ -22,16 +22,12 @@ public sealed class GetStackComponentCommand : StoreCmdlet
 
     protected override void ProcessRecord()
     {
-        var flavor = Flavor is null ? null : new WildcardPattern(Flavor, WildcardOptions.IgnoreCase);
+        var flavor = Flavor is null ? null : Pattern(Flavor);
+        if (Flavor is not null && flavor is null) return;
         var components = Must(() => Select(Name, ListAll, c => c.Name, name => Engine.Components.Get(Type, name)).ToList());
         foreach (var component in components)
             if (flavor is null || flavor.IsMatch(component.Flavor)) WriteObject(component);
     }
 
-    private IReadOnlyList<StackComponent> ListAll()
-    {
-        var listing = Engine.Components.List(Type);
-        WriteProblems(listing);
-        return listing.Items;
-    }
+    private IReadOnlyList<StackComponent> ListAll() => Reported(Engine.Components.List(Type));
 }

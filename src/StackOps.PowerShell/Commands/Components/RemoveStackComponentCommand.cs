@@ -20,7 +20,7 @@ public sealed class RemoveStackComponentCommand : StoreCmdlet
 
     protected override void ProcessRecord()
     {
-        var components = Must(() => Select(Name, () => Engine.Components.List(Type).Items, c => c.Name, Exact).ToList());
+        var components = Must(() => Select(Name, () => Reported(Engine.Components.List(Type)), c => c.Name, Exact).ToList());
         foreach (var component in components)
         {
             if (!ShouldProcess($"{component.Type}/{component.Name}", "Remove component")) continue;

@@ -20,7 +20,7 @@ public abstract class ConnectorCmdlet : StoreCmdlet
 
     /// <summary>The connectors named (wildcards allowed), or all of them.</summary>
     protected IEnumerable<ServiceConnector> Connectors(string[]? names) =>
-        Select(names, () => Engine.Connectors.List().Items, c => c.Name, Engine.Connectors.Get);
+        Select(names, () => Reported(Engine.Connectors.List()), c => c.Name, Engine.Connectors.Get);
 }
 
 /// <summary>Get-ServiceConnectorCredential and Connect-ServiceConnector: one connector and the resource it is used for.</summary>

@@ -17,10 +17,5 @@ public sealed class GetServiceConnectorCommand : StoreCmdlet
         foreach (var connector in Select(Name, ListAll, c => c.Name, Engine.Connectors.Get)) WriteObject(connector);
     }
 
-    private IReadOnlyList<ServiceConnector> ListAll()
-    {
-        var listing = Engine.Connectors.List();
-        WriteProblems(listing);
-        return listing.Items;
-    }
+    private IReadOnlyList<ServiceConnector> ListAll() => Reported(Engine.Connectors.List());
 }

@@ -17,7 +17,7 @@ public sealed class RemoveServiceConnectorCommand : StoreCmdlet
 
     protected override void ProcessRecord()
     {
-        var connectors = Must(() => Select(Name, () => Engine.Connectors.List().Items, c => c.Name, Exact).ToList());
+        var connectors = Must(() => Select(Name, () => Reported(Engine.Connectors.List()), c => c.Name, Exact).ToList());
         foreach (var connector in connectors)
         {
             if (!ShouldProcess(connector.Name, "Remove service connector and its credentials")) continue;

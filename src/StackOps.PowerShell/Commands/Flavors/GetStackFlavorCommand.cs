@@ -24,12 +24,7 @@ public sealed class GetStackFlavorCommand : StoreCmdlet
         WriteObject(flavors, enumerateCollection: true);
     }
 
-    private IReadOnlyList<Flavor> ListAll()
-    {
-        var listing = Engine.Flavors.List(Type);
-        WriteProblems(listing);
-        return listing.Items;
-    }
+    private IReadOnlyList<Flavor> ListAll() => Reported(Engine.Flavors.List(Type));
 
     /// <summary>A flavor name is unique per type only: without -Type every type's flavor of that name is returned.</summary>
     private Flavor Find(string name)

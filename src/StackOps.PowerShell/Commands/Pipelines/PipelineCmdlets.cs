@@ -70,22 +70,17 @@ public sealed class GetStackPipelineCommand : StoreCmdlet
         foreach (var pipeline in Select(Name, ListAll, p => p.Name, Engine.Pipelines.Get))
             Try(pipeline, () =>
             {
-                if (ParameterSetName == VersionSet) WriteObject(Engine.Pipelines.Versions(pipeline.Name), enumerateCollection: true);
+                if (ParameterSetName == VersionSet) WriteObject(Reported(Engine.Pipelines.Versions(pipeline.Name)), enumerateCollection: true);
                 else if (ParameterSetName == StageSet)
                 {
-                    var patterns = Stage.Select(s => new WildcardPattern(s, WildcardOptions.IgnoreCase)).ToList();
+                    var patterns = Stage.Select(Pattern).OfType<WildcardPattern>().ToList();
                     WriteObject(Engine.Pipelines.Status(pipeline.Name).Where(s => patterns.Any(p => p.IsMatch(s.Stage))), enumerateCollection: true);
                 }
                 else WriteObject(pipeline);
             });
     }
 
-    private IReadOnlyList<Pipeline> ListAll()
-    {
-        var listing = Engine.Pipelines.List();
-        WriteProblems(listing);
-        return listing.Items;
-    }
+    private IReadOnlyList<Pipeline> ListAll() => Reported(Engine.Pipelines.List());
 }
 
 /// <summary>Removes pipelines and their published versions; the promotion history stays.</summary>

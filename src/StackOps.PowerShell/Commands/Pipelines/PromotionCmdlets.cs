@@ -230,7 +230,12 @@ public sealed class GetStackPromotionCommand : StoreCmdlet
     {
         if (ParameterSetName == GitHub)
             WriteObject(Engine.GitHubReviews(GitHubApiFor(GitHubToken)).Pending(Core.GitHub.GitHubRepository.Parse(GitHubRepository)).Take(First), enumerateCollection: true);
-        else WriteObject(Engine.Promotions.History(Pipeline, Stage, Pending ? PromotionState.Pending : State, Version).Take(First), enumerateCollection: true);
+        else
+        {
+            var history = Engine.Promotions.History(Pipeline, Stage, Pending ? PromotionState.Pending : State, Version);
+            WriteProblems(history);
+            WriteObject(history.Items.Take(First), enumerateCollection: true);
+        }
     });
 }
 

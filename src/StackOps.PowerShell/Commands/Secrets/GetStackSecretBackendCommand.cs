@@ -27,10 +27,5 @@ public sealed class GetStackSecretBackendCommand : StoreCmdlet
         foreach (var backend in Select(Name, ListAll, b => b.Name, Engine.Secrets.Backend)) WriteObject(backend);
     }
 
-    private IReadOnlyList<SecretBackendDefinition> ListAll()
-    {
-        var listing = Engine.Secrets.Backends();
-        WriteProblems(listing);
-        return listing.Items;
-    }
+    private IReadOnlyList<SecretBackendDefinition> ListAll() => Reported(Engine.Secrets.Backends());
 }

@@ -1,7 +1,7 @@
 using System.Management.Automation;
 using StackOps.Core.Interop;
 using StackOps.Core.Model;
-using StackOps.Core.Store;
+using StackOps.Core.IO;
 using StackOps.PowerShell.Completion;
 
 namespace StackOps.PowerShell.Commands;
@@ -44,7 +44,7 @@ public sealed class ExportStackCommand : StoreCmdlet
                 if (File.Exists(target) && !Force)
                     throw new Core.Errors.StackOpsException("FileExists", Core.Errors.ErrorKind.AlreadyExists,
                         $"'{target}' already exists. Pass -Force to overwrite it, or choose another -Path.", target);
-                DirectoryStore.WriteAtomically(target, yaml);
+                SafeFiles.WriteAtomically(target, yaml);
                 if (PassThru) WriteObject(new FileInfo(target));
             });
         }

@@ -28,10 +28,5 @@ public sealed class GetStackCommand : StoreCmdlet
         foreach (var stack in Select(Name, ListAll, s => s.Name, Engine.Stacks.Get)) WriteObject(stack);
     }
 
-    private IReadOnlyList<Stack> ListAll()
-    {
-        var listing = Engine.Stacks.List();
-        WriteProblems(listing);
-        return listing.Items;
-    }
+    private IReadOnlyList<Stack> ListAll() => Reported(Engine.Stacks.List());
 }

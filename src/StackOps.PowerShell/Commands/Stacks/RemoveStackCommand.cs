@@ -19,7 +19,7 @@ public sealed class RemoveStackCommand : StoreCmdlet
 
     protected override void ProcessRecord()
     {
-        foreach (var stack in Select(Name, () => Engine.Stacks.List().Items, s => s.Name, ExactStack).ToList())
+        foreach (var stack in Select(Name, () => Reported(Engine.Stacks.List()), s => s.Name, ExactStack).ToList())
         {
             if (!ShouldProcess(stack.Name, IncludeComponents ? "Remove stack and its unshared components" : "Remove stack")) continue;
             Try(stack, () =>

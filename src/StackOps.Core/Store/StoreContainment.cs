@@ -1,0 +1,105 @@
+using StackOps.Core.Errors;
+
+namespace StackOps.Core.Store;
+
+/// <summary>
+/// Keeps a directory store inside its root. A repository store arrives in pull requests, and git
+/// keeps symbolic links: a link in it (stacks/ pointing at ~/.ssh, a document pointing at a runner's
+/// credentials file) would make StackOps read or write outside the store. Links that stay inside the
+/// root are followed; a link that leaves it is refused, and so is a repository's .stackops folder
+/// that is itself a link out of the repository.
+/// </summary>
+internal sealed class StoreContainment
+{
+    private const int MaxLinks = 40;
+    private readonly string _root;
+    private readonly string? _repository;
+    private string? _realRoot;
+
+    public StoreContainment(string root, string? repository)
+    {
+        _root = root;
+        _repository = repository;
+    }
+
+    /// <summary>The root with every link on its way resolved; for a repository store, checked to be inside the repository.</summary>
+    public string RealRoot => _realRoot ??= ResolveRoot();
+
+    private string ResolveRoot()
+    {
+        var real = RealPath(_root);
+        if (_repository is not null && !IsUnder(real, RealPath(_repository)))
+            throw Refused(_root, $"the repository's {StoreLocator.RepositoryFolder} folder is a link to '{real}', outside the repository");
+        return real;
+    }
+
+    /// <summary>Checks a folder or file of the store (existing or not) and every folder between it and the root.</summary>
+    public void Check(string path)
+    {
+        var current = RealRoot;
+        var relative = "";
+        foreach (var part in Path.GetRelativePath(_root, path).Split(Separators, StringSplitOptions.RemoveEmptyEntries))
+        {
+            relative = Path.Combine(relative, part);
+            var next = Path.Combine(current, part);
+            if (LinkTarget(next) is { } target)
+            {
+                next = RealPath(Path.IsPathRooted(target) ? target : Path.Combine(current, target));
+                if (!IsUnder(next, RealRoot)) throw Refused(path, $"'{relative}' in the store at '{_root}' is a link to '{next}', outside the store");
+            }
+            current = next;
+        }
+    }
+
+    /// <summary>Checks one file of a folder already checked: a single system call unless the file is a link.</summary>
+    public void CheckFile(string file)
+    {
+        if (LinkTarget(file) is not null) Check(file);
+    }
+
+    private static readonly char[] Separators = OperatingSystem.IsWindows() ? ['\\', '/'] : ['/'];
+
+    private static string? LinkTarget(string path)
+    {
+        try { return new FileInfo(path).LinkTarget; }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException) { return null; }
+    }
+
+    /// <summary>A path with every link resolved, component by component, as the operating system would ('..' after a link goes up from its target).</summary>
+    internal static string RealPath(string path, int links = 0)
+    {
+        path = Path.IsPathFullyQualified(path) ? path : Path.Combine(Directory.GetCurrentDirectory(), path);
+        var root = Path.GetPathRoot(path)!;
+        var current = root;
+        foreach (var part in path[root.Length..].Split(Separators, StringSplitOptions.RemoveEmptyEntries))
+        {
+            if (part == ".") continue;
+            if (part == "..")
+            {
+                current = Path.GetDirectoryName(current) ?? current;
+                continue;
+            }
+            var next = Path.Combine(current, part);
+            if (LinkTarget(next) is { } target)
+            {
+                if (links >= MaxLinks) throw new StackOpsException("StoreLinkRefused", ErrorKind.SecurityError,
+                    $"'{path}' goes through more than {MaxLinks} links (a loop?). Replace the links with the folders or files themselves.", path);
+                next = RealPath(Path.IsPathRooted(target) ? target : Path.Combine(current, target), links + 1);
+            }
+            current = next;
+        }
+        return current;
+    }
+
+    private static bool IsUnder(string path, string folder)
+    {
+        var comparison = OperatingSystem.IsLinux() ? StringComparison.Ordinal : StringComparison.OrdinalIgnoreCase;
+        var trimmed = Path.TrimEndingDirectorySeparator(folder);
+        return string.Equals(Path.TrimEndingDirectorySeparator(path), trimmed, comparison)
+            || path.StartsWith(trimmed + Path.DirectorySeparatorChar, comparison);
+    }
+
+    private static StackOpsException Refused(string path, string problem) =>
+        new("StoreLinkRefused", ErrorKind.SecurityError,
+            $"{problem}. StackOps never follows a link out of a store: replace the link with the folder or file itself (git checkout of a pull request can bring such links).", path);
+}
