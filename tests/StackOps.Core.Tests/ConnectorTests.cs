@@ -1,4 +1,6 @@
 using System.Diagnostics;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
 using StackOps.Core.Connectors;
 using StackOps.Core.Errors;
 using StackOps.Tests.Shared;
@@ -66,6 +68,54 @@ public sealed class ConnectorTests : IDisposable, IClassFixture<RegistryFixture>
         Assert.Equal((_registry.Host, DockerRegistry.User), (credential.Settings["registry"], credential.Settings["username"]));
         Assert.Equal(DockerRegistry.Password, credential.Secrets["password"]);
         Assert.DoesNotContain(DockerRegistry.Password, credential.ToString());
+    }
+
+    [Fact]
+    public void AConnectorDocumentEditedToSendTheCredentialElsewhereIsRefusedBeforeAnythingIsSent()
+    {
+        AddRegistryConnector();
+        // A registry that asks for the password, as any would: a client that trusts the document answers with it.
+        using var elsewhere = new LoopbackServer(app => app.MapGet("/v2/", (HttpContext context) =>
+        {
+            if (context.Request.Headers.Authorization.Count > 0) return Results.Ok();
+            context.Response.Headers.WWWAuthenticate = "Basic realm=\"elsewhere\"";
+            return Results.Unauthorized();
+        }));
+        var file = _store.File("connectors/registry.yaml");
+        var original = File.ReadAllText(file);
+        File.WriteAllText(file, original.Replace(_registry.Host, elsewhere.HostAndPort));
+
+        var error = Throws(() => Connectors.Verify("registry"));
+        Assert.Equal("ConnectorTampered", error.ErrorId);
+        Assert.Contains("resource id", error.Message);
+        Assert.Equal("ConnectorTampered", Throws(() => Connectors.Credential("registry")).ErrorId);
+        Assert.Equal("ConnectorTampered", Throws(() => Connectors.Update("registry", description: "edited")).ErrorId);
+        File.WriteAllText(_store.File("connectors/thief.yaml"), original.Replace("name: registry", "name: thief").Replace(_registry.Host, elsewhere.HostAndPort));
+        Assert.Contains("the credentials of another connector", Throws(() => Connectors.Verify("thief")).Message);
+        Assert.Empty(elsewhere.Requests);
+
+        File.WriteAllText(file, original);
+        Assert.True(Assert.Single(Connectors.Verify("registry")).Success);
+        // Credentials given again bind the connector as it now is: then it goes where its document says.
+        File.WriteAllText(file, original.Replace(_registry.Host, elsewhere.HostAndPort));
+        Connectors.Update("registry", secretValues: new Dictionary<string, string> { ["password"] = "another-password" }, verify: false);
+        Connectors.Verify("registry");
+        Assert.Contains(elsewhere.Requests, r => r.Headers.ContainsKey("Authorization"));
+    }
+
+    [Fact]
+    public void CredentialsSavedBeforeBindingsAreRefusedUntilGivenAgain()
+    {
+        AddRegistryConnector();
+        var secret = _store.Engine.Secrets.Get("connector-registry");
+        _store.Engine.Secrets.Create("connector-registry", secret.Values, new Dictionary<string, string?> { [ConnectorService.ConnectorLabel] = "registry" }, force: true);
+
+        var error = Throws(() => Connectors.Verify("registry"));
+        Assert.Equal("ConnectorTampered", error.ErrorId);
+        Assert.Contains("bound to nothing", error.Message);
+
+        Connectors.Update("registry", secretValues: new Dictionary<string, string> { ["password"] = DockerRegistry.Password });
+        Assert.True(Assert.Single(Connectors.Verify("registry")).Success);
     }
 
     [Fact]

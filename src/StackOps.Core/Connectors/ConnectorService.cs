@@ -112,6 +112,8 @@ public sealed class ConnectorService
             if (value is null) merged.Remove(key);
             else merged[key] = value;
         }
+        // Keeping the saved credentials for a document edited behind StackOps' back would bind them to the edit (and verification would send them there).
+        if (secretValues is not { Count: > 0 }) EnsureBound(existing);
         var existingSecret = existing.AuthMethod == method.Name ? ReadOwnSecret(existing) : null;
         return Save(changed, connectorType, method, merged, secretValues ?? new Dictionary<string, string>(), existingSecret, verify, isNew: false);
     }
@@ -208,7 +210,11 @@ public sealed class ConnectorService
         var secretWritten = false;
         if (credentials.Count > 0)
         {
-            _engine.Secrets.Create(connector.SecretName, credentials, new Dictionary<string, string?> { ["stackops.io/connector"] = connector.Name }, force: true);
+            _engine.Secrets.Create(connector.SecretName, credentials, new Dictionary<string, string?>
+            {
+                [ConnectorLabel] = connector.Name,
+                [BindingLabel] = AsStored(connector).Binding,
+            }, force: true);
             secretWritten = true;
         }
         try
@@ -228,6 +234,13 @@ public sealed class ConnectorService
             throw;
         }
     }
+
+    /// <summary>Labels of a connector's secret: whose it is, and what its credentials are bound to (<see cref="ServiceConnector.Binding"/>).</summary>
+    public const string ConnectorLabel = "stackops.io/connector", BindingLabel = "stackops.io/binding";
+
+    /// <summary>The connector as it will read back from its document (values as YAML gives them), so its binding is the one a later use computes.</summary>
+    private ServiceConnector AsStored(ServiceConnector connector) =>
+        Yaml.DocumentCodec.ReadOne<ServiceConnector>(Yaml.DocumentCodec.ToYaml(connector), connector.Name, _engine.Store.Scope, connector.Path ?? connector.Name);
 
     private static Dictionary<string, object?> Merge(IReadOnlyDictionary<string, object?> configuration, IReadOnlyDictionary<string, string> credentials, ServiceConnector connector)
     {
@@ -344,10 +357,37 @@ public sealed class ConnectorService
             throw new StackOpsException("ConnectorExpired", ErrorKind.InvalidOperation,
                 $"Service connector '{connector.Name}' expired at {expires.UtcDateTime:u} ({ExpirySkew.TotalMinutes:0} minutes' tolerance). Renew its credentials with Set-ServiceConnector {connector.Name} -Configuration @{{ ... }} -ExpiresAt <new expiry>.", connector);
         if (method.IsImplicit) EnsureImplicitAllowed(connector);
+        EnsureBound(connector);
         var settings = _engine.Secrets.ResolveValues(connector.Configuration, connector.Name, "service connector", connector,
             $"Give its credentials again with Set-ServiceConnector {connector.Name}.");
         return new ConnectorSession(connector, type, method, settings, Timeout);
     }
+
+    /// <summary>
+    /// Refuses, before anything is sent, a connector whose document no longer matches the credential
+    /// saved with it (its resource id, endpoint or auth method edited in the store), and one that
+    /// refers to another connector's credentials. A backend that StackOps writes (local) must hold
+    /// the binding; credentials given by CI (env) or a vault carry none and are bound by where they
+    /// are given (a GitHub environment's deployment rules).
+    /// </summary>
+    private void EnsureBound(ServiceConnector connector)
+    {
+        var references = connector.Configuration.Values.Select(v => SecretReference.TryParse(v, out var reference) ? reference : null).OfType<SecretReference>().ToList();
+        if (references.FirstOrDefault(r => r.SecretName.StartsWith(ServiceConnector.SecretPrefix, StringComparison.OrdinalIgnoreCase)
+                && !string.Equals(r.SecretName, connector.SecretName, StringComparison.OrdinalIgnoreCase)) is { } foreign)
+            throw Tampered(connector, $"its configuration refers to {foreign}, the credentials of another connector");
+        if (!references.Any(r => string.Equals(r.SecretName, connector.SecretName, StringComparison.OrdinalIgnoreCase))) return;
+        var (secret, writable) = _engine.Secrets.ReadWithCapabilities(connector.SecretName);
+        if (secret is null || !writable) return;
+        if (!secret.Labels.TryGetValue(BindingLabel, out var binding))
+            throw Tampered(connector, $"its credentials in the secret '{connector.SecretName}' are bound to nothing (saved by an earlier StackOps, or replaced by hand)");
+        if (!string.Equals(binding, connector.Binding, StringComparison.Ordinal))
+            throw Tampered(connector, $"its document ({connector.Path ?? connector.Name}) changed since its credentials were saved: its type, auth method, resource type, resource id or settings differ");
+    }
+
+    private static StackOpsException Tampered(ServiceConnector connector, string problem) =>
+        new("ConnectorTampered", ErrorKind.SecurityError,
+            $"Service connector '{connector.Name}' was refused and nothing was sent: {problem}. If the change is yours, give its credentials again (Set-ServiceConnector {connector.Name} -Configuration @{{ <field> = (Read-Host -AsSecureString) }}), which binds them to the connector as it is now; otherwise restore the document (git checkout).", connector);
 
     private static void EnsureImplicitAllowed(ServiceConnector connector)
     {

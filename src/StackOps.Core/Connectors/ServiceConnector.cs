@@ -48,7 +48,28 @@ public sealed class ServiceConnector
     /// <summary>The secret that holds the credential fields.</summary>
     public string SecretName => SecretNameFor(Name);
 
-    public static string SecretNameFor(string connector) => $"connector-{connector}";
+    public static string SecretNameFor(string connector) => $"{SecretPrefix}{connector}";
+
+    public const string SecretPrefix = "connector-";
+
+    /// <summary>
+    /// What the connector's credentials are bound to: a fingerprint of its name, type, auth method,
+    /// resource type and id, and every setting (endpoints, regions, servers: where a credential is
+    /// sent). Kept with the credential when it is saved; a document edited afterwards (a resource id
+    /// pointed at another host) no longer matches, and the connector is refused before anything is sent.
+    /// </summary>
+    public string Binding
+    {
+        get
+        {
+            var text = new System.Text.StringBuilder("stackops.io/connector-binding/v1\n");
+            foreach (var part in new[] { Name.ToLowerInvariant(), Type.ToLowerInvariant(), AuthMethod.ToLowerInvariant(), ResourceType ?? "", ResourceId ?? "" })
+                text.Append(part).Append('\n');
+            foreach (var (key, value) in Configuration.OrderBy(p => p.Key.ToLowerInvariant(), StringComparer.Ordinal))
+                text.Append(key.ToLowerInvariant()).Append('=').Append(System.Text.Json.JsonSerializer.Serialize(value)).Append('\n');
+            return Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(text.ToString()))).ToLowerInvariant();
+        }
+    }
 
     public ServiceConnector With(string? name = null, string? type = null, string? authMethod = null, IReadOnlyDictionary<string, object?>? configuration = null,
         string? resourceType = null, string? resourceId = null, bool clearResource = false, DateTimeOffset? expiresAt = null, bool clearExpiry = false,

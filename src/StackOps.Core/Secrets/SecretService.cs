@@ -147,6 +147,15 @@ public sealed class SecretService
         return opened.Read(name) ?? throw Fail.SecretNotFound(name, definition.Name);
     }
 
+    /// <summary>A secret from the backend in effect (null when absent), and whether StackOps writes that backend (it can then hold what StackOps bound).</summary>
+    internal (Secret? Secret, bool Writable) ReadWithCapabilities(string name)
+    {
+        var definition = Backend(null);
+        var opened = Open(definition);
+        Require(opened, definition, SecretBackendCapabilities.Read);
+        return (opened.Read(name), opened.Capabilities.HasFlag(SecretBackendCapabilities.Write));
+    }
+
     public bool Exists(string name, string? backend = null)
     {
         var definition = Backend(backend);
