@@ -37,14 +37,47 @@ public abstract class StackOpsCmdlet : PSCmdlet
 
     /// <summary>The GitHub API with the token given, else $env:GITHUB_TOKEN, else $env:GH_TOKEN.</summary>
     protected static Core.GitHub.GitHubApi GitHubApiFor(System.Security.SecureString? token) =>
-        new(token is not null ? Plain(token)
-            : Core.GitHub.GitHubApi.TokenFromEnvironment() ?? throw new StackOpsException("GitHubTokenMissing", ErrorKind.InvalidArgument, "No GitHub token: give -GitHubToken, or set $env:GITHUB_TOKEN (gh auth token gives yours)."));
+        new((token is not null ? Plain(token) : Core.GitHub.GitHubApi.TokenFromEnvironment()) is { Length: > 0 } given ? given
+            : throw new StackOpsException("GitHubTokenMissing", ErrorKind.InvalidArgument, "No GitHub token: give -GitHubToken, or set $env:GITHUB_TOKEN (gh auth token gives yours)."));
 
     protected string CurrentDirectory => SessionState.Path.CurrentFileSystemLocation.ProviderPath;
 
-    protected override void BeginProcessing()
+    /// <summary>A -Path the cmdlet writes or creates, as a file-system path; one that cannot be (another provider's, a NUL in it) is InvalidPath.</summary>
+    protected string FileSystemPath(string path)
     {
-        try { _ = Engine; }
+        string resolved;
+        ProviderInfo provider;
+        try { resolved = SessionState.Path.GetUnresolvedProviderPathFromPSPath(path, out provider, out _); }
+        catch (Exception e) when (e is SessionStateException or PSNotSupportedException or NotSupportedException or ArgumentException)
+        {
+            throw InvalidPath(path, e.Message.TrimEnd('.'));
+        }
+        if (provider.ImplementingType != typeof(Microsoft.PowerShell.Commands.FileSystemProvider)) throw InvalidPath(path, $"it is a {provider.Name} path, not a file system one");
+        if (resolved.Contains('\0')) throw InvalidPath(path, "it contains a NUL character");
+        return resolved;
+    }
+
+    private static StackOpsException InvalidPath(string path, string problem) =>
+        new("InvalidPath", ErrorKind.InvalidArgument, $"'{Fail.Printable(path)}' cannot be used as a path: {problem}. Give a file system path.", path);
+
+    protected sealed override void BeginProcessing() => Guarded(Begin);
+
+    protected sealed override void ProcessRecord() => Guarded(Process);
+
+    /// <summary>Before the first input: opens the engine on the store (cmdlets that need none override it).</summary>
+    protected virtual void Begin() => _ = Engine;
+
+    /// <summary>Once per input: the cmdlet's work.</summary>
+    protected abstract void Process();
+
+    /// <summary>
+    /// Runs a step of the cmdlet: an engine error that no item-level Try caught (a bad argument
+    /// converted before the first item, a store that cannot be opened) ends the cmdlet as a
+    /// terminating error with its id, never as a raw exception.
+    /// </summary>
+    private void Guarded(Action step)
+    {
+        try { step(); }
         catch (StackOpsException e) { ThrowTerminatingError(ToErrorRecord(e, e.Target)); }
     }
 

@@ -87,7 +87,7 @@ public abstract class StackNameChangeCmdlet : StoreCmdlet
 
     protected abstract Stack Change(string name, string newName);
 
-    protected override void ProcessRecord()
+    protected override void Process()
     {
         if (!ShouldProcess(Name, $"{Action} stack as '{NewName}'")) return;
         Try(Name, () =>
@@ -122,7 +122,7 @@ public abstract class ComponentNameChangeCmdlet : ComponentCmdlet
 
     protected abstract StackComponent Change(string type, string name, string newName);
 
-    protected override void ProcessRecord()
+    protected override void Process()
     {
         if (!ShouldProcess($"{Type}/{Name}", $"{Action} component as '{NewName}'")) return;
         Try(Name, () =>

@@ -1,3 +1,4 @@
+using StackOps.Tests.Shared;
 using StackOps.Core.Model;
 using StackOps.Core.Store;
 using StackOps.Core.Yaml;

@@ -1,3 +1,4 @@
+using StackOps.Tests.Shared;
 using StackOps.Core.Errors;
 using StackOps.Core.IO;
 using StackOps.Core.Model;
@@ -222,6 +223,27 @@ public sealed class HostileStoreTests(ITestOutputHelper output) : IDisposable
             Assert.Equal(folder, File.GetUnixFileMode(created));
         Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(Path.Combine(home, SafeFiles.LockFileName)));
         Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(Path.Combine(home, "secrets", "aws.secret")));
+    }
+
+    [Fact]
+    public void PipesAndDevicesAreNeitherReadNorReplaced()
+    {
+        if (OperatingSystem.IsWindows()) return;
+        var pipe = _store.File("pipe.yaml");
+        System.Diagnostics.Process.Start("mkfifo", pipe).WaitForExit();
+        var read = Task.Run(() => Assert.Throws<StackOpsException>(() => SafeFiles.ReadText(pipe, YamlLimits.MaxDocumentBytes, "InvalidYaml")));
+        if (!read.Wait(TimeSpan.FromSeconds(10)))
+        {
+            using (new FileStream(pipe, FileMode.Open, FileAccess.Write)) { }
+            Assert.Fail("reading a pipe waited for a writer");
+        }
+        Assert.Contains("not a regular file", read.Result.Message);
+        Assert.Contains("not a regular file", Assert.Throws<StackOpsException>(() => SafeFiles.ReadText("/dev/zero", 1024, "InvalidYaml")).Message);
+
+        Assert.Equal("FileNotWritable", Assert.Throws<StackOpsException>(() => SafeFiles.WriteAtomically(pipe, "x")).ErrorId);
+        Assert.Equal("FileNotWritable", Assert.Throws<StackOpsException>(() => SafeFiles.WriteAtomically("/dev/null", "x")).ErrorId);
+        Assert.Equal("FileNotWritable", Assert.Throws<StackOpsException>(() => SafeFiles.WriteAtomically(_store.Root, "x")).ErrorId);
+        Assert.True(File.Exists("/dev/null") && new FileInfo("/dev/null").Length == 0);
     }
 
     [Fact]

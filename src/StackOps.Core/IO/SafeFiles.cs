@@ -27,6 +27,7 @@ public static class SafeFiles
     public static string ReadText(string path, int maxBytes, string errorId)
     {
         if (Directory.Exists(path)) throw Unreadable(errorId, path, "is a folder, not a file");
+        if (FileKind(path) is FileType.Other) throw Unreadable(errorId, path, NotRegular);
         SafeFileHandle handle;
         try { handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete); }
         catch (UnauthorizedAccessException e) { throw Unreadable(errorId, path, "cannot be read with your permissions", e); }
@@ -40,14 +41,51 @@ public static class SafeFiles
                 var buffer = new byte[length + 1];
                 var total = 0;
                 for (int read; total < buffer.Length && (read = RandomAccess.Read(handle, buffer.AsSpan(total), total)) > 0;) total += read;
-                if (total > length) throw Unreadable(errorId, path, "is not a regular file (a device, a pipe, or a file still being written)");
+                if (total > length) throw Unreadable(errorId, path, NotRegular);
                 return Utf8.GetString(buffer, 0, total);
             }
-            catch (NotSupportedException e) { throw Unreadable(errorId, path, "is not a regular file (a device, a pipe, or a file still being written)", e); }
+            catch (NotSupportedException e) { throw Unreadable(errorId, path, NotRegular, e); }
         }
     }
 
+    private const string NotRegular = "is not a regular file (a device, a pipe, a socket, or a file still being written)";
+
     private static readonly UTF8Encoding Utf8 = new(encoderShouldEmitUTF8Identifier: false);
+
+    private enum FileType { Missing, Regular, Other }
+
+    /// <summary>
+    /// What a path is, following links. .NET tells a folder from a file but not a regular file from a
+    /// device or a pipe (opening a pipe blocks; replacing /dev/null by rename breaks the machine), so on
+    /// Unix this asks the runtime's own native library, as the dotnet CLI does. Where it cannot, a
+    /// file counts as regular and the bounded read still stops at its limit.
+    /// </summary>
+    private static FileType FileKind(string path)
+    {
+        if (OperatingSystem.IsWindows()) return File.Exists(path) ? FileType.Regular : FileType.Missing;
+        try
+        {
+            if (NativeStat(path, out var status) != 0) return FileType.Missing;
+            return (status.Mode & FileTypeMask) == RegularFile ? FileType.Regular : FileType.Other;
+        }
+        catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
+        {
+            return File.Exists(path) ? FileType.Regular : FileType.Missing;
+        }
+    }
+
+    private const int FileTypeMask = 0xF000, RegularFile = 0x8000;
+
+    /// <summary>The start of the runtime's FileStatus (flags, then the mode), sized larger than the whole structure, which the native call fills.</summary>
+    [System.Runtime.InteropServices.StructLayout(System.Runtime.InteropServices.LayoutKind.Sequential, Size = 256)]
+    private struct NativeFileStatus
+    {
+        public int Flags;
+        public int Mode;
+    }
+
+    [System.Runtime.InteropServices.DllImport("libSystem.Native", EntryPoint = "SystemNative_Stat", CharSet = System.Runtime.InteropServices.CharSet.Ansi, SetLastError = true)]
+    private static extern int NativeStat([System.Runtime.InteropServices.MarshalAs(System.Runtime.InteropServices.UnmanagedType.LPUTF8Str)] string path, out NativeFileStatus status);
 
     /// <summary>Reads a file's text as <see cref="ReadText"/> does, null when it does not exist.</summary>
     public static string? ReadTextIfExists(string path, int maxBytes, string errorId)
@@ -69,8 +107,18 @@ public static class SafeFiles
     {
         if (Directory.Exists(path)) return;
         if (File.Exists(path)) throw NotAFolder(path);
-        if (OperatingSystem.IsWindows()) Directory.CreateDirectory(path);
-        else Directory.CreateDirectory(path, OwnerOnlyFolder);
+        // Level by level: every folder created, not only the last, is the owner's alone.
+        if (!OperatingSystem.IsWindows() && Path.GetDirectoryName(path) is { } parent) CreateOwnerOnlyFolder(parent);
+        try
+        {
+            if (OperatingSystem.IsWindows()) Directory.CreateDirectory(path);
+            else if (!Directory.Exists(path)) Directory.CreateDirectory(path, OwnerOnlyFolder);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException)
+        {
+            throw new StackOpsException("FileNotWritable", ErrorKind.InvalidOperation,
+                $"Cannot create the folder '{Errors.Fail.Printable(path)}': {e.Message.TrimEnd('.')}. Check that its parent is yours and writable, and that the name is one the file system takes.", path, e);
+        }
     }
 
     public static StackOpsException NotAFolder(string path) =>
@@ -87,6 +135,19 @@ public static class SafeFiles
     /// result is readable by its owner alone (0600 on Unix).
     /// </summary>
     public static void WriteAtomically(string path, byte[] bytes, bool ownerOnly = false, string? temporaryFolder = null)
+    {
+        if (Directory.Exists(path) || FileKind(path) is FileType.Other)
+            throw new StackOpsException("FileNotWritable", ErrorKind.InvalidArgument,
+                $"'{path}' is {(Directory.Exists(path) ? "a folder" : "not a regular file (a device, a pipe or a socket)")}, which StackOps will not replace. Give the path of a file.", path);
+        try { Write(path, bytes, ownerOnly, temporaryFolder); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException)
+        {
+            throw new StackOpsException("FileNotWritable", ErrorKind.InvalidOperation,
+                $"Cannot write '{Errors.Fail.Printable(path)}': {e.Message.TrimEnd('.')}. Check that its folder exists or can be created, is yours and writable, and that the disk has room.", path, e);
+        }
+    }
+
+    private static void Write(string path, byte[] bytes, bool ownerOnly, string? temporaryFolder)
     {
         var folder = Path.GetDirectoryName(path)!;
         CreateOwnerOnlyFolder(folder);

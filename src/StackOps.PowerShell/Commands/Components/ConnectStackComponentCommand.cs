@@ -18,7 +18,7 @@ public sealed class ConnectStackComponentCommand : ComponentCmdlet
 
     [Parameter] public SwitchParameter PassThru { get; set; }
 
-    protected override void ProcessRecord()
+    protected override void Process()
     {
         if (!ShouldProcess($"{Type}/{Name}", $"Link to service connector '{Connector}'")) return;
         Try(Name, () =>

@@ -11,7 +11,7 @@ public sealed class DisconnectStackComponentCommand : ComponentCmdlet
 {
     [Parameter] public SwitchParameter PassThru { get; set; }
 
-    protected override void ProcessRecord()
+    protected override void Process()
     {
         if (!ShouldProcess($"{Type}/{Name}", "Unlink from its service connector")) return;
         Try(Name, () =>

@@ -20,7 +20,7 @@ public sealed class GetStackComponentCommand : StoreCmdlet
     [Parameter, SupportsWildcards, ArgumentCompleter(typeof(FlavorNameCompleter))]
     public string? Flavor { get; set; }
 
-    protected override void ProcessRecord()
+    protected override void Process()
     {
         var flavor = Flavor is null ? null : Pattern(Flavor);
         if (Flavor is not null && flavor is null) return;

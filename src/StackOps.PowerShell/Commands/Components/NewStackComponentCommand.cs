@@ -32,7 +32,7 @@ public sealed class NewStackComponentCommand : StoreCmdlet
 
     [Parameter] public SwitchParameter PassThru { get; set; }
 
-    protected override void ProcessRecord()
+    protected override void Process()
     {
         if (!ShouldProcess($"{Type}/{Name}", $"Create component with flavor '{Flavor}'")) return;
         Try(Name, () =>

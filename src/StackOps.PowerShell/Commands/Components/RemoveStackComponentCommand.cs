@@ -18,7 +18,7 @@ public sealed class RemoveStackComponentCommand : StoreCmdlet
 
     [Parameter] public SwitchParameter PassThru { get; set; }
 
-    protected override void ProcessRecord()
+    protected override void Process()
     {
         var components = Must(() => Select(Name, () => Reported(Engine.Components.List(Type)), c => c.Name, Exact).ToList());
         foreach (var component in components)

@@ -22,7 +22,7 @@ public sealed class SetStackComponentCommand : ComponentCmdlet
 
     [Parameter] public SwitchParameter PassThru { get; set; }
 
-    protected override void ProcessRecord()
+    protected override void Process()
     {
         if (!ShouldProcess($"{Type}/{Name}", "Update component")) return;
         Try(Name, () =>

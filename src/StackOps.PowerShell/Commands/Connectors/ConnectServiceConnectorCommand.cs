@@ -16,12 +16,12 @@ public sealed class ConnectServiceConnectorCommand : ConnectorResourceCmdlet
 
     [Parameter] public SwitchParameter PassThru { get; set; }
 
-    protected override void ProcessRecord()
+    protected override void Process()
     {
         if (!ShouldProcess(Name, "Configure the local client from service connector")) return;
         Try(Name, () =>
         {
-            var login = Engine.Connectors.Login(Name, ResourceType, ResourceId, Path is null ? null : GetUnresolvedProviderPathFromPSPath(Path));
+            var login = Engine.Connectors.Login(Name, ResourceType, ResourceId, Path is null ? null : FileSystemPath(Path));
             if (PassThru) WriteObject(login);
         });
     }

@@ -12,9 +12,9 @@ public abstract class ConnectorCmdlet : StoreCmdlet
     [Parameter, ValidateRange(1, 600)]
     public int TimeoutSec { get; set; } = 15;
 
-    protected override void BeginProcessing()
+    protected override void Begin()
     {
-        base.BeginProcessing();
+        base.Begin();
         Engine.Connectors.Timeout = TimeSpan.FromSeconds(TimeoutSec);
     }
 

@@ -12,7 +12,7 @@ public sealed class GetServiceConnectorCommand : StoreCmdlet
     [SupportsWildcards, ArgumentCompleter(typeof(ServiceConnectorNameCompleter))]
     public string[]? Name { get; set; }
 
-    protected override void ProcessRecord()
+    protected override void Process()
     {
         foreach (var connector in Select(Name, ListAll, c => c.Name, Engine.Connectors.Get)) WriteObject(connector);
     }

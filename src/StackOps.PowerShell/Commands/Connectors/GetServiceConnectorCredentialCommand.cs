@@ -10,6 +10,6 @@ public sealed class GetServiceConnectorCredentialCommand : ConnectorResourceCmdl
     /// <summary>Returns the secret parts as clear text instead of SecureStrings.</summary>
     [Parameter] public SwitchParameter AsPlainText { get; set; }
 
-    protected override void ProcessRecord() =>
+    protected override void Process() =>
         Try(Name, () => WriteObject(new ServiceConnectorCredential(Engine.Connectors.Credential(Name, ResourceType, ResourceId), AsPlainText, Secure)));
 }

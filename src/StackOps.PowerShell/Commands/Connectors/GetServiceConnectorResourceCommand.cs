@@ -18,7 +18,7 @@ public sealed class GetServiceConnectorResourceCommand : ConnectorCmdlet
     [Parameter, ArgumentCompleter(typeof(ResourceTypeCompleter))]
     public string? ResourceType { get; set; }
 
-    protected override void ProcessRecord()
+    protected override void Process()
     {
         foreach (var connector in Connectors(Name))
         {

@@ -17,7 +17,7 @@ public sealed class GetServiceConnectorTypeCommand : StackOpsCmdlet
     [Parameter, ArgumentCompleter(typeof(ResourceTypeCompleter))]
     public string? ResourceType { get; set; }
 
-    protected override void ProcessRecord()
+    protected override void Process()
     {
         foreach (var type in Select(Type, () => ConnectorCatalog.All, t => t.Name, Engine.Connectors.Type))
             if (ResourceType is null || type.ResourceType(ResourceType) is not null) WriteObject(type);

@@ -20,7 +20,7 @@ public sealed class NewServiceConnectorCommand : ConnectorConfigurationCmdlet
     [ArgumentCompleter(typeof(AuthMethodCompleter))]
     public string AuthMethod { get; set; } = "";
 
-    protected override void ProcessRecord()
+    protected override void Process()
     {
         if (!ShouldProcess(Name, $"Register {Type} service connector ({AuthMethod})")) return;
         Try(Name, () =>

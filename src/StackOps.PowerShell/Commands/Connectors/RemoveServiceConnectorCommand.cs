@@ -15,7 +15,7 @@ public sealed class RemoveServiceConnectorCommand : StoreCmdlet
 
     [Parameter] public SwitchParameter PassThru { get; set; }
 
-    protected override void ProcessRecord()
+    protected override void Process()
     {
         var connectors = Must(() => Select(Name, () => Reported(Engine.Connectors.List()), c => c.Name, Exact).ToList());
         foreach (var connector in connectors)

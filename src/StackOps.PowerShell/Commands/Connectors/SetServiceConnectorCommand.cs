@@ -21,7 +21,7 @@ public sealed class SetServiceConnectorCommand : ConnectorConfigurationCmdlet
     /// <summary>Makes the connector multi-type again (no resource type or id).</summary>
     [Parameter] public SwitchParameter ClearResource { get; set; }
 
-    protected override void ProcessRecord()
+    protected override void Process()
     {
         if (!ShouldProcess(Name, "Update service connector")) return;
         Try(Name, () =>

@@ -22,7 +22,7 @@ public sealed class TestServiceConnectorCommand : ConnectorCmdlet
     /// <summary>Returns only $true or $false per connector.</summary>
     [Parameter] public SwitchParameter Quiet { get; set; }
 
-    protected override void ProcessRecord()
+    protected override void Process()
     {
         foreach (var connector in Connectors(Name))
             Try(connector, () =>

@@ -18,7 +18,7 @@ public sealed class GetStackFlavorCommand : StoreCmdlet
     [ArgumentCompleter(typeof(ComponentTypeCompleter))]
     public string? Type { get; set; }
 
-    protected override void ProcessRecord()
+    protected override void Process()
     {
         var flavors = Must(() => Select(Name, ListAll, f => f.Name, Find).ToList());
         WriteObject(flavors, enumerateCollection: true);

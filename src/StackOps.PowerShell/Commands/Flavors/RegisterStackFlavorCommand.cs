@@ -14,7 +14,7 @@ public sealed class RegisterStackFlavorCommand : YamlInputCmdlet
 
     [Parameter] public SwitchParameter PassThru { get; set; }
 
-    protected override void ProcessRecord() => ForEachInput(Register);
+    protected override void Process() => ForEachInput(Register);
 
     private void Register(string yaml, string source)
     {

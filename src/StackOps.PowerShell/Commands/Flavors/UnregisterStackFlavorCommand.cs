@@ -19,7 +19,7 @@ public sealed class UnregisterStackFlavorCommand : StoreCmdlet
 
     [Parameter] public SwitchParameter PassThru { get; set; }
 
-    protected override void ProcessRecord()
+    protected override void Process()
     {
         foreach (var name in Name)
         {

@@ -10,7 +10,7 @@ namespace StackOps.PowerShell.Commands;
 [OutputType(typeof(LifecycleStage))]
 public sealed class GetStackLifecycleCommand : StoreCmdlet
 {
-    protected override void ProcessRecord() => Try(null, () => WriteObject(Engine.Pipelines.Lifecycle().Stages, enumerateCollection: true));
+    protected override void Process() => Try(null, () => WriteObject(Engine.Pipelines.Lifecycle().Stages, enumerateCollection: true));
 }
 
 /// <summary>Sets the store's lifecycle from a Lifecycle document (-Path, -Yaml) or from stage hashtables (-Stage).</summary>
@@ -30,7 +30,7 @@ public sealed class SetStackLifecycleCommand : YamlInputCmdlet
 
     [Parameter] public SwitchParameter PassThru { get; set; }
 
-    protected override void ProcessRecord()
+    protected override void Process()
     {
         if (ParameterSetName == ByStage)
         {

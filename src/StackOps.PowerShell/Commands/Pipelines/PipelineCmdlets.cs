@@ -30,7 +30,7 @@ public sealed class NewStackPipelineCommand : StoreCmdlet
 
     [Parameter] public SwitchParameter PassThru { get; set; }
 
-    protected override void ProcessRecord()
+    protected override void Process()
     {
         if (!ShouldProcess(Name, "Create pipeline")) return;
         Try(Name, () =>
@@ -65,7 +65,7 @@ public sealed class GetStackPipelineCommand : StoreCmdlet
     [SupportsWildcards, ArgumentCompleter(typeof(StageNameCompleter))]
     public string[] Stage { get; set; } = [];
 
-    protected override void ProcessRecord()
+    protected override void Process()
     {
         foreach (var pipeline in Select(Name, ListAll, p => p.Name, Engine.Pipelines.Get))
             Try(pipeline, () =>
@@ -94,7 +94,7 @@ public sealed class RemoveStackPipelineCommand : StoreCmdlet
 
     [Parameter] public SwitchParameter PassThru { get; set; }
 
-    protected override void ProcessRecord()
+    protected override void Process()
     {
         foreach (var name in Name)
         {
@@ -131,7 +131,7 @@ public sealed class PublishStackPipelineCommand : StoreCmdlet
 
     [Parameter] public SwitchParameter PassThru { get; set; }
 
-    protected override void ProcessRecord()
+    protected override void Process()
     {
         if (!ShouldProcess($"{Name} {Version}", "Publish pipeline version on the first stage")) return;
         Try(Name, () =>

@@ -47,7 +47,7 @@ public sealed class InvokeStackPromotionCommand : PromotionCmdlet
 
     [Parameter] public SwitchParameter PassThru { get; set; }
 
-    protected override void ProcessRecord()
+    protected override void Process()
     {
         var target = $"{Pipeline} {Version} → {To}";
         if (!ShouldProcess(target, "Promote pipeline version"))
@@ -114,7 +114,7 @@ public sealed class RequestStackPromotionCommand : PromotionCmdlet
     [Parameter, ArgumentCompleter(typeof(StageNameCompleter))]
     public string? From { get; set; }
 
-    protected override void ProcessRecord()
+    protected override void Process()
     {
         if (!ShouldProcess($"{Pipeline} {Version} → {To}", "Request promotion")) return;
         Try(To, () => WriteObject(Engine.Promotions.Request(Pipeline, Version, To, From, Comment)));
@@ -155,7 +155,7 @@ public abstract class PromotionDecisionCmdlet : PromotionCmdlet
 
     protected abstract bool Approves { get; }
 
-    protected override void ProcessRecord()
+    protected override void Process()
     {
         var target = ParameterSetName switch { ById => Id, ByRun => $"{GitHubRepository} run {RunId}", _ => $"{Pipeline} {Version} → {To}" };
         if (!ShouldProcess(target, Approves ? "Approve promotion" : "Deny promotion")) return;
@@ -226,7 +226,7 @@ public sealed class GetStackPromotionCommand : StoreCmdlet
     [Parameter, ValidateRange(1, int.MaxValue)]
     public int First { get; set; } = int.MaxValue;
 
-    protected override void ProcessRecord() => Try(null, () =>
+    protected override void Process() => Try(null, () =>
     {
         if (ParameterSetName == GitHub)
             WriteObject(Engine.GitHubReviews(GitHubApiFor(GitHubToken)).Pending(Core.GitHub.GitHubRepository.Parse(GitHubRepository)).Take(First), enumerateCollection: true);
@@ -252,12 +252,12 @@ public sealed class InvokeStackPromotionActionCommand : StackOpsCmdlet
     /// <summary>Writes the result object (its outputs) to the pipeline too.</summary>
     [Parameter] public SwitchParameter PassThru { get; set; }
 
-    protected override void BeginProcessing()
+    protected override void Begin()
     {
         // The store comes from the store input, not from the current location: nothing to open yet.
     }
 
-    protected override void ProcessRecord()
+    protected override void Process()
     {
         var action = new Core.GitHub.PromotionAction(line => Host.UI.WriteLine(line), System.Environment.GetEnvironmentVariable);
         var result = action.Run(CurrentDirectory, engine => Attach(engine), command =>

@@ -17,7 +17,7 @@ public sealed class GetStackSecretBackendCommand : StoreCmdlet
     /// <summary>Only the backend in effect ($env:STACKOPS_SECRET_BACKEND, else the store's default, else local).</summary>
     [Parameter] public SwitchParameter Default { get; set; }
 
-    protected override void ProcessRecord()
+    protected override void Process()
     {
         if (Default)
         {

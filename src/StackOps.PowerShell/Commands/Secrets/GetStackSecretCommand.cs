@@ -15,7 +15,7 @@ public sealed class GetStackSecretCommand : SecretCmdlet
     /// <summary>Returns the values as clear text instead of SecureStrings.</summary>
     [Parameter] public SwitchParameter AsPlainText { get; set; }
 
-    protected override void ProcessRecord()
+    protected override void Process()
     {
         var names = Must(() => Select(Name, () => Engine.Secrets.List(Backend), n => n, n => n).ToList());
         foreach (var name in names) Try(name, () => WriteObject(ToInfo(Engine.Secrets.Get(name, Backend), AsPlainText)));

@@ -15,7 +15,7 @@ public sealed class NewStackSecretCommand : SecretValueCmdlet
     /// <summary>Replaces an existing secret of the same name.</summary>
     [Parameter] public SwitchParameter Force { get; set; }
 
-    protected override void ProcessRecord()
+    protected override void Process()
     {
         if (!ShouldProcess(Name, "Create secret")) return;
         Try(Name, () =>

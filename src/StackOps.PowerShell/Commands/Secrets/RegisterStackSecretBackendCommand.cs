@@ -29,7 +29,7 @@ public sealed class RegisterStackSecretBackendCommand : StoreCmdlet
 
     [Parameter] public SwitchParameter PassThru { get; set; }
 
-    protected override void ProcessRecord()
+    protected override void Process()
     {
         if (!ShouldProcess(Name, $"Register {Type} secret backend{(Default ? " as the store's default" : "")}")) return;
         Try(Name, () =>

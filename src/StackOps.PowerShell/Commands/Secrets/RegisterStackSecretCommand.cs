@@ -27,7 +27,7 @@ public sealed class RegisterStackSecretCommand : SecretCmdlet
 
     [Parameter] public SwitchParameter PassThru { get; set; }
 
-    protected override void ProcessRecord()
+    protected override void Process()
     {
         foreach (var stack in StacksOrActive(Stack))
             Try(stack, () =>

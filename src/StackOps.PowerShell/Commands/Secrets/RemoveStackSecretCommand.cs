@@ -18,7 +18,7 @@ public sealed class RemoveStackSecretCommand : SecretCmdlet
     /// <summary>Writes the name of each removed secret.</summary>
     [Parameter] public SwitchParameter PassThru { get; set; }
 
-    protected override void ProcessRecord()
+    protected override void Process()
     {
         var names = Must(() => Select(Name, () => Engine.Secrets.List(Backend), n => n, Exact).ToList());
         foreach (var name in names)

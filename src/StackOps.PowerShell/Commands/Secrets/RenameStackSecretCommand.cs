@@ -17,7 +17,7 @@ public sealed class RenameStackSecretCommand : SecretCmdlet
 
     [Parameter] public SwitchParameter PassThru { get; set; }
 
-    protected override void ProcessRecord()
+    protected override void Process()
     {
         if (!ShouldProcess(Name, $"Rename secret as '{NewName}'")) return;
         Try(Name, () =>

@@ -17,7 +17,7 @@ public sealed class ResolveStackConfigurationCommand : SecretCmdlet
     /// <summary>Returns secret values as clear text instead of SecureStrings.</summary>
     [Parameter] public SwitchParameter AsPlainText { get; set; }
 
-    protected override void ProcessRecord()
+    protected override void Process()
     {
         foreach (var stack in StacksOrActive(Stack))
             Try(stack, () =>

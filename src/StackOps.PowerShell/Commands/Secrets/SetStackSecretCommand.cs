@@ -15,7 +15,7 @@ public sealed class SetStackSecretCommand : SecretValueCmdlet
 
     [Parameter] public string[]? RemoveKey { get; set; }
 
-    protected override void ProcessRecord()
+    protected override void Process()
     {
         if (Value is null && Credential is null && Key is null && RemoveKey is null && Label is null)
         {

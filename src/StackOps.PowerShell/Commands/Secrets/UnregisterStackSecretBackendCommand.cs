@@ -15,7 +15,7 @@ public sealed class UnregisterStackSecretBackendCommand : StoreCmdlet
 
     [Parameter] public SwitchParameter PassThru { get; set; }
 
-    protected override void ProcessRecord()
+    protected override void Process()
     {
         foreach (var name in Name)
         {

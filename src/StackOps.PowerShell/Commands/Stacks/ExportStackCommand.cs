@@ -26,7 +26,7 @@ public sealed class ExportStackCommand : StoreCmdlet
 
     [Parameter] public SwitchParameter PassThru { get; set; }
 
-    protected override void ProcessRecord()
+    protected override void Process()
     {
         foreach (var stack in StacksOrActive(Name))
         {
@@ -38,7 +38,7 @@ public sealed class ExportStackCommand : StoreCmdlet
                     WriteObject(yaml);
                     return;
                 }
-                var target = GetUnresolvedProviderPathFromPSPath(Path);
+                var target = FileSystemPath(Path);
                 if (Directory.Exists(target)) target = System.IO.Path.Combine(target, stack.Name + ".yaml");
                 if (!ShouldProcess(target, $"Export stack '{stack.Name}'")) return;
                 if (File.Exists(target) && !Force)

@@ -18,7 +18,7 @@ public sealed class GetStackCommand : StoreCmdlet
     [Alias("ActiveStack")]
     public SwitchParameter Active { get; set; }
 
-    protected override void ProcessRecord()
+    protected override void Process()
     {
         if (Active)
         {

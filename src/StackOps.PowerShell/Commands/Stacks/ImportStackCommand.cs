@@ -22,7 +22,7 @@ public sealed class ImportStackCommand : YamlInputCmdlet
 
     [Parameter] public SwitchParameter PassThru { get; set; }
 
-    protected override void ProcessRecord() => ForEachInput(Import);
+    protected override void Process() => ForEachInput(Import);
 
     private void Import(string yaml, string source)
     {

@@ -19,12 +19,13 @@ public sealed class InitializeStackRepositoryCommand : StackOpsCmdlet
 
     [Parameter] public SwitchParameter PassThru { get; set; }
 
-    protected override void BeginProcessing() { }
+    protected override void Begin() { }
 
-    protected override void ProcessRecord()
+    protected override void Process()
     {
-        var folder = Path is null ? CurrentDirectory : GetUnresolvedProviderPathFromPSPath(Path);
-        if (!ShouldProcess(folder, "Initialize StackOps repository")) return;
+        string? folder = null;
+        Try(Path, () => folder = Path is null ? CurrentDirectory : FileSystemPath(Path));
+        if (folder is null || !ShouldProcess(folder, "Initialize StackOps repository")) return;
         Try(folder, () =>
         {
             var location = StackOpsEngine.InitializeRepository(folder, Force);

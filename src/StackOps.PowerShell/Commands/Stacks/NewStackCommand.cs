@@ -13,7 +13,7 @@ public sealed class NewStackCommand : StackComponentParameters
     /// <summary>Makes the new stack the active one (ZenML's register --set).</summary>
     [Parameter] public SwitchParameter Activate { get; set; }
 
-    protected override void ProcessRecord()
+    protected override void Process()
     {
         if (!ShouldProcess(Name, "Create stack")) return;
         Try(Name, () =>

@@ -17,7 +17,7 @@ public sealed class RemoveStackCommand : StoreCmdlet
 
     [Parameter] public SwitchParameter PassThru { get; set; }
 
-    protected override void ProcessRecord()
+    protected override void Process()
     {
         foreach (var stack in Select(Name, () => Reported(Engine.Stacks.List()), s => s.Name, ExactStack).ToList())
         {

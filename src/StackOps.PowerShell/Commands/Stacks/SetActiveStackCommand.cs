@@ -15,7 +15,7 @@ public sealed class SetActiveStackCommand : StoreCmdlet
 
     [Parameter] public SwitchParameter PassThru { get; set; }
 
-    protected override void ProcessRecord()
+    protected override void Process()
     {
         if (!ShouldProcess(Name, "Activate stack")) return;
         Try(Name, () =>

@@ -16,7 +16,7 @@ public sealed class SetStackCommand : StackComponentParameters
     [Parameter, ArgumentCompleter(typeof(ComponentTypeCompleter))]
     public string[]? RemoveComponent { get; set; }
 
-    protected override void ProcessRecord()
+    protected override void Process()
     {
         foreach (var name in Name)
         {

@@ -28,7 +28,7 @@ public sealed class TestStackCommand : StoreCmdlet
     [Parameter, ArgumentCompleter(typeof(SecretBackendNameCompleter))]
     public string? Backend { get; set; }
 
-    protected override void ProcessRecord()
+    protected override void Process()
     {
         foreach (var stack in StacksOrActive(Name))
         {

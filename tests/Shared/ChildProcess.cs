@@ -1,6 +1,7 @@
 using System.Diagnostics;
+using Xunit;
 
-namespace StackOps.Core.Tests;
+namespace StackOps.Tests.Shared;
 
 /// <summary>What a worker process did: its exit code (null when it had to be killed) and its output.</summary>
 public sealed record ChildResult(int? ExitCode, string Output, string Errors)
@@ -17,7 +18,7 @@ public sealed record ChildResult(int? ExitCode, string Output, string Errors)
 }
 
 /// <summary>
-/// This test assembly started as a worker in another process (Program.cs dispatches on the first
+/// The test assembly itself started as a worker in another process (its Program.cs dispatches on the first
 /// argument): for inputs that could crash or hang a process, and for processes killed on purpose.
 /// </summary>
 public static class ChildProcess
