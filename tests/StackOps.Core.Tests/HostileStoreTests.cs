@@ -135,8 +135,10 @@ public sealed class HostileStoreTests(ITestOutputHelper output) : IDisposable
 
         Assert.Equal(["default"], listing.Items.Select(s => s.Name));
         Assert.Equal("NameConflict", Assert.Single(listing.Problems).ErrorId);
-        Assert.Equal("NameConflict", Assert.Throws<StackOpsException>(() => _store.Engine.Stacks.Get("staging")).ErrorId);
+        Assert.Equal("NameConflict", Assert.Throws<StackOpsException>(() => _store.Engine.Stacks.Get("STAGING")).ErrorId);
         Assert.Equal("NameConflict", Assert.Throws<StackOpsException>(() => _store.Engine.Stacks.Create("STAGING", Local())).ErrorId);
+        _store.Engine.Components.Create("orchestrator", "k8s", "local", new Dictionary<string, object?>());
+        Assert.Equal("NameConflict", Assert.Throws<StackOpsException>(() => _store.Engine.Components.Remove("orchestrator", "k8s")).ErrorId);
     }
 
     [Fact]
@@ -335,6 +337,24 @@ public sealed class HostileStoreTests(ITestOutputHelper output) : IDisposable
         Assert.Contains("failures 0", result.Lines);
         var longest = int.Parse(result.Lines.Single(l => l.StartsWith("max-ms ")).Split(' ')[1]);
         Assert.True(longest < 1000, $"one input took {longest} ms to read");
+    }
+
+    [Fact]
+    public void AFlavorsLocalPatternCannotBeMadeToTakeForever()
+    {
+        var catastrophic = new Flavors.LocalCondition("host", "^(a+)+$");
+        Assert.False(catastrophic.Matches(new string('a', 100_000) + "b"));
+        File.WriteAllText(_store.File("flavor.yaml"), """
+            apiVersion: stackops.io/v1
+            kind: Flavor
+            metadata: { name: backref, type: orchestrator }
+            spec:
+              localWhen: { field: host, pattern: '^(a)\1$' }
+
+            """);
+        var error = Assert.Throws<StackOpsException>(() => _store.Engine.Flavors.Register(File.ReadAllText(_store.File("flavor.yaml")), "flavor.yaml", force: false));
+        Assert.Equal("InvalidDocument", error.ErrorId);
+        Assert.Contains("no backreferences", error.Message);
     }
 
     private static Dictionary<string, string> Local() => new() { ["orchestrator"] = "default", ["artifact_store"] = "default" };

@@ -26,8 +26,11 @@ public static class SafeFiles
     /// </summary>
     public static string ReadText(string path, int maxBytes, string errorId)
     {
-        if (Directory.Exists(path)) throw Unreadable(errorId, path, "is a folder, not a file");
-        if (FileKind(path) is FileType.Other) throw Unreadable(errorId, path, NotRegular);
+        switch (FileKind(path))
+        {
+            case FileType.Folder: throw Unreadable(errorId, path, "is a folder, not a file");
+            case FileType.Other: throw Unreadable(errorId, path, NotRegular);
+        }
         SafeFileHandle handle;
         try { handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete); }
         catch (UnauthorizedAccessException e) { throw Unreadable(errorId, path, "cannot be read with your permissions", e); }
@@ -52,7 +55,7 @@ public static class SafeFiles
 
     private static readonly UTF8Encoding Utf8 = new(encoderShouldEmitUTF8Identifier: false);
 
-    private enum FileType { Missing, Regular, Other }
+    private enum FileType { Missing, Regular, Folder, Other }
 
     /// <summary>
     /// What a path is, following links. .NET tells a folder from a file but not a regular file from a
@@ -62,19 +65,19 @@ public static class SafeFiles
     /// </summary>
     private static FileType FileKind(string path)
     {
-        if (OperatingSystem.IsWindows()) return File.Exists(path) ? FileType.Regular : FileType.Missing;
-        try
+        if (!OperatingSystem.IsWindows())
         {
-            if (NativeStat(path, out var status) != 0) return FileType.Missing;
-            return (status.Mode & FileTypeMask) == RegularFile ? FileType.Regular : FileType.Other;
+            try
+            {
+                if (NativeStat(path, out var status) != 0) return FileType.Missing;
+                return (status.Mode & FileTypeMask) switch { RegularFile => FileType.Regular, DirectoryFile => FileType.Folder, _ => FileType.Other };
+            }
+            catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException) { }
         }
-        catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
-        {
-            return File.Exists(path) ? FileType.Regular : FileType.Missing;
-        }
+        return Directory.Exists(path) ? FileType.Folder : File.Exists(path) ? FileType.Regular : FileType.Missing;
     }
 
-    private const int FileTypeMask = 0xF000, RegularFile = 0x8000;
+    private const int FileTypeMask = 0xF000, RegularFile = 0x8000, DirectoryFile = 0x4000;
 
     /// <summary>The start of the runtime's FileStatus (flags, then the mode), sized larger than the whole structure, which the native call fills.</summary>
     [System.Runtime.InteropServices.StructLayout(System.Runtime.InteropServices.LayoutKind.Sequential, Size = 256)]
@@ -136,9 +139,9 @@ public static class SafeFiles
     /// </summary>
     public static void WriteAtomically(string path, byte[] bytes, bool ownerOnly = false, string? temporaryFolder = null)
     {
-        if (Directory.Exists(path) || FileKind(path) is FileType.Other)
+        if (FileKind(path) is (FileType.Folder or FileType.Other) and var kind)
             throw new StackOpsException("FileNotWritable", ErrorKind.InvalidArgument,
-                $"'{path}' is {(Directory.Exists(path) ? "a folder" : "not a regular file (a device, a pipe or a socket)")}, which StackOps will not replace. Give the path of a file.", path);
+                $"'{path}' is {(kind is FileType.Folder ? "a folder" : "not a regular file (a device, a pipe or a socket)")}, which StackOps will not replace. Give the path of a file.", path);
         try { Write(path, bytes, ownerOnly, temporaryFolder); }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException)
         {

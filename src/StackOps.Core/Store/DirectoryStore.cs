@@ -123,8 +123,9 @@ public sealed class DirectoryStore : IStackStore
     private static readonly EnumerationOptions AnyCase = new() { MatchCasing = MatchCasing.CaseInsensitive, RecurseSubdirectories = false };
 
     /// <summary>
-    /// The file of a document: its name in any case (names are case-insensitive). A folder holding
-    /// the name in two cases (possible on Linux) is an error rather than a guess.
+    /// The file of a document: its exact name, else its name in another case (names are
+    /// case-insensitive), where a folder holding the name in two cases (possible on Linux) is an
+    /// error rather than a guess. Listings report such pairs whatever was asked.
     /// </summary>
     private string? Find(DocumentKey key)
     {
@@ -132,7 +133,7 @@ public sealed class DirectoryStore : IStackStore
         var folder = Path.GetDirectoryName(exact)!;
         if (!Directory.Exists(folder)) return null;
         _containment.Check(folder);
-        if (!OperatingSystem.IsLinux() && File.Exists(exact)) return exact;
+        if (File.Exists(exact)) return exact;
         var matches = Directory.GetFiles(folder, Path.GetFileName(exact), AnyCase);
         return matches.Length switch
         {
