@@ -1,6 +1,6 @@
 # Shared set-up for the StackOps Pester tests: the built module, and a fresh user store and
 # working folder per test, so no test touches the real profile.
-$script:ModuleManifest = [System.IO.Path]::Combine($PSScriptRoot, '..', '..', 'out', 'StackOps', 'StackOps.psd1')
+$script:ModuleManifest = if ($env:STACKOPS_TEST_MODULE) { $env:STACKOPS_TEST_MODULE } else { [System.IO.Path]::Combine($PSScriptRoot, '..', '..', 'out', 'StackOps', 'StackOps.psd1') }
 
 function Enter-TestStore {
     $root = Join-Path $TestDrive ([guid]::NewGuid().ToString('n'))

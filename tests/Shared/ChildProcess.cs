@@ -34,9 +34,19 @@ public static class ChildProcess
     }
 
     /// <summary>Runs a worker to its end, killing it (and failing) after the time limit.</summary>
-    public static ChildResult Run(TimeSpan limit, params string[] arguments)
+    public static ChildResult Run(TimeSpan limit, params string[] arguments) => Wait(Start(arguments), limit);
+
+    /// <summary>Runs another program in a folder to its end, killing it after the time limit.</summary>
+    public static ChildResult RunProgram(string program, string folder, TimeSpan limit, params string[] arguments)
     {
-        using var process = Start(arguments);
+        var start = new ProcessStartInfo(program) { WorkingDirectory = folder, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var argument in arguments) start.ArgumentList.Add(argument);
+        return Wait(Process.Start(start)!, limit);
+    }
+
+    private static ChildResult Wait(Process started, TimeSpan limit)
+    {
+        using var process = started;
         var output = process.StandardOutput.ReadToEndAsync();
         var errors = process.StandardError.ReadToEndAsync();
         if (!process.WaitForExit(limit))

@@ -38,7 +38,7 @@ public sealed class ModuleTests : IDisposable
     [Fact]
     public void CmdletClassesAreSealedAndDeclareTheirOutput()
     {
-        var assembly = Assembly.LoadFrom(Path.Combine(PowerShellSession.RepositoryRoot, "out", "StackOps", "StackOps.PowerShell.dll"));
+        var assembly = Assembly.LoadFrom(Path.Combine(PowerShellSession.ModuleFolder, "StackOps.PowerShell.dll"));
         var cmdlets = assembly.GetTypes().Where(t => t.GetCustomAttribute<CmdletAttribute>() is not null).ToList();
         Assert.Equal(53, cmdlets.Count);
         foreach (var type in cmdlets)

@@ -13,6 +13,18 @@ public sealed class RepositoryRootAttribute(string path) : Attribute
 }
 
 [AttributeUsage(AttributeTargets.Assembly)]
+public sealed class ModuleFolderAttribute(string path) : Attribute
+{
+    public string Path { get; } = path;
+}
+
+[AttributeUsage(AttributeTargets.Assembly)]
+public sealed class PesterModuleAttribute(string path) : Attribute
+{
+    public string Path { get; } = path;
+}
+
+[AttributeUsage(AttributeTargets.Assembly)]
 public sealed class OtherYamlDotNetAttribute(string path) : Attribute
 {
     public string Path { get; } = path;
@@ -38,7 +50,11 @@ public sealed class PowerShellSession : IDisposable
     public static readonly string RepositoryRoot =
         typeof(PowerShellSession).Assembly.GetCustomAttributes(typeof(RepositoryRootAttribute), false).Cast<RepositoryRootAttribute>().Single().Path;
 
-    public static readonly string ModuleManifest = System.IO.Path.Combine(RepositoryRoot, "out", "StackOps", "StackOps.psd1");
+    /// <summary>The module built with this test assembly's configuration (out/StackOps for Release, out/Debug/StackOps for Debug).</summary>
+    public static readonly string ModuleFolder =
+        typeof(PowerShellSession).Assembly.GetCustomAttributes(typeof(ModuleFolderAttribute), false).Cast<ModuleFolderAttribute>().Single().Path;
+
+    public static readonly string ModuleManifest = System.IO.Path.Combine(ModuleFolder, "StackOps.psd1");
 
     private readonly Runspace _runspace;
 

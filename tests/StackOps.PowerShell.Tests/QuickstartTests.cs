@@ -18,6 +18,8 @@ public sealed class QuickstartTests : IDisposable
             function Write-Host { param([Parameter(ValueFromRemainingArguments)] $Text) }
             function Format-Table { param([Parameter(ValueFromPipeline)] $InputObject) process { } }
             function ConvertTo-SecureString { param([string] $String, [switch] $AsPlainText, [switch] $Force) [System.Net.NetworkCredential]::new('', $String).SecurePassword }
+            function Push-Location { param([string] $Path) $ExecutionContext.SessionState.Path.PushCurrentLocation(''); $null = $ExecutionContext.SessionState.Path.SetLocation($Path) }
+            function Pop-Location { $null = $ExecutionContext.SessionState.Path.PopLocation('') }
             & '{{script}}' -ModulePath '{{PowerShellSession.ModuleManifest}}' -StorePath '{{store}}'
             """);
         Assert.True(result.Errors.Count == 0, string.Join("\n", result.Errors));

@@ -68,7 +68,7 @@ public sealed class WhatIfTests : IDisposable, IClassFixture<RegistryFixture>
     [Fact]
     public void EveryShouldProcessCmdletIsCovered()
     {
-        var assembly = Assembly.LoadFrom(Path.Combine(PowerShellSession.RepositoryRoot, "out", "StackOps", "StackOps.PowerShell.dll"));
+        var assembly = Assembly.LoadFrom(Path.Combine(PowerShellSession.ModuleFolder, "StackOps.PowerShell.dll"));
         var changing = assembly.GetTypes().Select(t => t.GetCustomAttribute<CmdletAttribute>()).OfType<CmdletAttribute>()
             .Where(a => a.SupportsShouldProcess).Select(a => $"{a.VerbName}-{a.NounName}").Order();
         Assert.Equal(changing, Scripts.Keys.Order());
