@@ -263,6 +263,49 @@ public sealed class ActionTests : IDisposable, IClassFixture<TwoRegistries>
         Assert.Empty(run.Requests);
     }
 
+    /// <summary>A store outside the workspace (the same documents, so only the check can refuse it): absolute, through '..', or through a link.</summary>
+    [Theory]
+    [InlineData("absolute")]
+    [InlineData("dot-dot")]
+    [InlineData("link")]
+    public void AStoreInputOutsideTheWorkspaceIsRefused(string how)
+    {
+        Publish("1.0.0");
+        var outside = Path.Combine(_ps.Root, "outside", ".stackops");
+        CopyFolder(Path.Combine(_ps.WorkingDirectory, ".stackops"), outside);
+        var store = how switch
+        {
+            "absolute" => outside,
+            "dot-dot" => "../outside/.stackops",
+            _ => "config/stackops",
+        };
+        if (how == "link")
+        {
+            Directory.CreateDirectory(Path.Combine(_ps.WorkingDirectory, "config"));
+            Directory.CreateSymbolicLink(Path.Combine(_ps.WorkingDirectory, "config", "stackops"), outside);
+        }
+        var run = Act("staging", null, ("store", store), ("dry-run", "true"));
+        AssertFailed(run, "invalid-input");
+        var error = Assert.Single(run.Log, l => l.StartsWith("::error", StringComparison.Ordinal));
+        Assert.Contains($"The input 'store' ({store}) is outside the workspace", error);
+        Assert.Empty(run.Requests);
+
+        // Inside the workspace, an absolute path and a link that stays inside are fine.
+        AssertSucceeded(Act("staging", null, ("store", Path.Combine(_ps.WorkingDirectory, ".stackops")), ("dry-run", "true")));
+        Directory.CreateSymbolicLink(Path.Combine(_ps.WorkingDirectory, "inside"), Path.Combine(_ps.WorkingDirectory, ".stackops"));
+        AssertSucceeded(Act("staging", null, ("store", "inside"), ("dry-run", "true")));
+    }
+
+    private static void CopyFolder(string from, string to)
+    {
+        foreach (var file in Directory.EnumerateFiles(from, "*", SearchOption.AllDirectories))
+        {
+            var target = Path.Combine(to, Path.GetRelativePath(from, file));
+            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+            File.Copy(file, target);
+        }
+    }
+
     [Fact]
     public void ARunInputThatDoesNotParseIsAnInvalidInputAndStartsNothing()
     {

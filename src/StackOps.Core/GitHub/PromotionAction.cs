@@ -30,6 +30,45 @@ public sealed record ActionInputs(string Pipeline, string Version, string To, st
         return new ActionInputs(Required("pipeline"), Required("version"), Required("to"), Input("from"), Input("store") ?? StoreLocator.RepositoryFolder,
             Input("run"), Input("github-token"), Flag("record-deployment") ?? true, Flag("require-protected-environment"), Flag("dry-run") ?? false);
     }
+
+    /// <summary>
+    /// The store's folder: the store input under the workspace. One outside it, as written (absolute, '..') or
+    /// once the links along it are followed, is refused: the store says which credentials are read and where
+    /// images go, so it must be the one the repository holds and reviews.
+    /// </summary>
+    public string StoreRoot(string workspace)
+    {
+        var root = Path.GetFullPath(Path.Combine(workspace, Store));
+        var (realRoot, realWorkspace) = (RealPath(root), RealPath(Path.GetFullPath(workspace)));
+        var comparison = OperatingSystem.IsWindows() ? StringComparison.OrdinalIgnoreCase : StringComparison.Ordinal;
+        if (realRoot is null || realWorkspace is null
+            || !(string.Equals(realRoot, realWorkspace, comparison) || realRoot.StartsWith(Path.TrimEndingDirectorySeparator(realWorkspace) + Path.DirectorySeparatorChar, comparison)))
+            throw new StackOpsException("ActionInputInvalid", ErrorKind.InvalidArgument,
+                $"The input 'store' ({Fail.Printable(Store)}) is outside the workspace {workspace}{(realRoot is null ? " (its links loop)" : realRoot != root ? $" (it leads to {realRoot})" : "")}: give the store's path inside the repository, such as .stackops.", "store");
+        return root;
+    }
+
+    /// <summary>A full path with every link along it followed (the parts that do not exist kept as written); null when the links loop.</summary>
+    private static string? RealPath(string path)
+    {
+        var root = Path.GetPathRoot(path)!;
+        var real = root;
+        foreach (var part in path[root.Length..].Split(Path.DirectorySeparatorChar, StringSplitOptions.RemoveEmptyEntries))
+        {
+            var next = new FileInfo(Path.Combine(real, part));
+            if (next.LinkTarget is null)
+            {
+                real = next.FullName;
+                continue;
+            }
+            string? resolved;
+            try { resolved = RealPath(next.ResolveLinkTarget(returnFinalTarget: true)!.FullName); }
+            catch (IOException) { return null; }
+            if (resolved is null) return null;
+            real = resolved;
+        }
+        return real;
+    }
 }
 
 /// <summary>What the action reports: its outputs, and whether the job step fails.</summary>
@@ -98,7 +137,7 @@ public sealed class PromotionAction(Action<string> print, Func<string, string?> 
     {
         if (variable(SecretService.BackendVariable) is not { Length: > 0 })
             Environment.SetEnvironmentVariable(SecretService.BackendVariable, SecretBackendTypes.Environment);
-        var root = Path.GetFullPath(Path.Combine(variable("GITHUB_WORKSPACE") is { Length: > 0 } workspace ? workspace : currentDirectory, inputs.Store));
+        var root = inputs.StoreRoot(variable("GITHUB_WORKSPACE") is { Length: > 0 } workspace ? workspace : currentDirectory);
         return new StackOpsEngine(new StoreLocation(StoreScope.Repository, root, Path.GetDirectoryName(root), StoreLocator.UserHome()));
     }
 
