@@ -420,6 +420,21 @@ public sealed class ActionTests : IDisposable, IClassFixture<TwoRegistries>
     }
 
     [Fact]
+    public void ASecretTooShortToMaskStopsTheActionBeforeItPrintsIt()
+    {
+        Publish("1.0.0");
+        Set("STACKOPS_SECRET_AWS_PRODUCTION__ACCESS_KEY_ID", "Q7");
+        var run = Act("staging", run: "$env:STACKOPS_SECRET_AWS_PRODUCTION__ACCESS_KEY_ID");
+        AssertFailed(run, "invalid-input");
+        var error = Assert.Single(run.Log, l => l.StartsWith("::error", StringComparison.Ordinal));
+        Assert.Contains("key 'access_key_id' of secret 'aws_production'", error);
+        Assert.Contains("$env:STACKOPS_SECRET_AWS_PRODUCTION__ACCESS_KEY_ID", error);
+        Assert.DoesNotContain(run.Log, l => l.Contains("Q7"));
+        Assert.Empty(run.Requests);
+        Assert.Empty(_github.Deployments);
+    }
+
+    [Fact]
     public void ReviewersListAndApproveWaitingRunsFromTheConsole()
     {
         Set("GITHUB_TOKEN", FakeGitHub.Token);

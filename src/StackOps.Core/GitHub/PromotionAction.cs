@@ -116,7 +116,7 @@ public sealed class PromotionAction(Action<string> print, Func<string, string?> 
         SecretMasker.Shared.Registered += Mask;
         try
         {
-            foreach (var value in EnvironmentSecretBackend.Values()) SecretMasker.Shared.Register(value);
+            SecretService.AdmitEnvironment();
             ActionInputs inputs;
             try { inputs = ActionInputs.Read(variable); }
             catch (StackOpsException e) { return Failed(e.Message, "invalid-input"); }
