@@ -435,6 +435,26 @@ public sealed class ActionTests : IDisposable, IClassFixture<TwoRegistries>
     }
 
     [Fact]
+    public void EveryStreamOfTheRunStepIsMaskedInTheLog()
+    {
+        Publish("1.0.0");
+        var run = Act("staging", run: """
+            [CmdletBinding()] param()
+            $VerbosePreference = 'Continue'
+            $key = ($env:STACKOPS_RUN_SIGNING_KEY -split "`n")[1]
+            "output: $key"
+            $PSCmdlet.WriteInformation([System.Management.Automation.HostInformationMessage]@{ Message = "host: $key" }, [string[]]'PSHOST')
+            $PSCmdlet.WriteWarning("warning: $key")
+            $PSCmdlet.WriteVerbose("verbose: $key")
+            sh -c 'echo "native out: $STACKOPS_RUN_SIGNING_KEY"; echo "native err: $STACKOPS_RUN_SIGNING_KEY" >&2'
+            """);
+        AssertSucceeded(run);
+        foreach (var line in new[] { "output: ***", "host: ***", "::warning::warning: ***", "::debug::verbose: ***", "native out: ***", "native err: ***" })
+            Assert.Contains(line, run.Log);
+        Assert.DoesNotContain(Secrets(), s => run.Log.Any(l => !l.StartsWith("::add-mask::", StringComparison.Ordinal) && l.Contains(s)));
+    }
+
+    [Fact]
     public void ReviewersListAndApproveWaitingRunsFromTheConsole()
     {
         Set("GITHUB_TOKEN", FakeGitHub.Token);
