@@ -454,6 +454,71 @@ public sealed class ActionTests : IDisposable, IClassFixture<TwoRegistries>
         Assert.DoesNotContain(Secrets(), s => run.Log.Any(l => !l.StartsWith("::add-mask::", StringComparison.Ordinal) && l.Contains(s)));
     }
 
+    private const string Hostile = "::warning::planted by a peer\n::stop-commands::abc\n  ::error title=Planted::by a peer\nsee ##[warning]legacy form";
+
+    /// <summary>The action's own commands, as the runner processes them, with the untrusted text shown and inert around them.</summary>
+    private static RunnerLog AssertOnlyOwnCommands(ActionRun run, string untrusted)
+    {
+        var log = RunnerLog.Read(run.Log);
+        Assert.False(log.Stopped);
+        Assert.All(log.Commands.Where(c => c.Name == "stop-commands"), c => Assert.DoesNotContain(c.Data, untrusted, StringComparison.OrdinalIgnoreCase));
+        foreach (var line in untrusted.Split('\n')) Assert.Contains(log.Text, t => t.Contains(line.Trim(), StringComparison.Ordinal));
+        Assert.DoesNotContain(log.Commands, c => c.Data.Contains("planted", StringComparison.Ordinal) && c.Name != "error" && c.Name != "debug");
+        return log;
+    }
+
+    [Fact]
+    public void ARegistrysErrorBodyCannotSpeakToTheRunner()
+    {
+        using var proxy = new FlakyProxy(_registries.Shared.Host) { RefuseManifestsWith = "manifest refused\n" + Hostile };
+        _ps.Ok($$"""
+            New-ServiceConnector registry-proxy docker password -Configuration @{ username = '{{_registries.Shared.UserName}}'; password = (S '{{_registries.Shared.UserPassword}}') } -ResourceType docker-registry -ResourceId {{proxy.Server.HostAndPort}}
+            Disconnect-StackComponent container_registry staging-registry
+            Set-StackComponent container_registry staging-registry -Configuration @{ uri = '{{proxy.Server.HostAndPort}}/{{_prefix}}/staging' }
+            Connect-StackComponent container_registry staging-registry registry-proxy
+            """);
+        Set("STACKOPS_SECRET_CONNECTOR_REGISTRY_PROXY__PASSWORD", _registries.Shared.UserPassword);
+        Publish("1.0.0");
+        var run = Act("staging");
+        AssertFailed(run, "failed-image");
+        var log = AssertOnlyOwnCommands(run, Hostile);
+        var annotation = Assert.Single(log.Annotations);
+        Assert.Equal(("error", "StackOps promotion failed"), (annotation.Name, annotation.Properties["title"]));
+        Assert.Contains("::stop-commands::abc", annotation.Data);
+    }
+
+    [Fact]
+    public void GitHubsErrorBodyCannotSpeakToTheRunner()
+    {
+        Publish("1.0.0");
+        _github.DeploymentCreationFailures.Enqueue((403, null, "Resource not accessible\n" + Hostile));
+        var run = Act("staging");
+        AssertFailed(run, "error");
+        var log = RunnerLog.Read(run.Log);
+        Assert.False(log.Stopped);
+        var annotation = Assert.Single(log.Annotations);
+        Assert.Equal("error", annotation.Name);
+        Assert.Contains("::stop-commands::abc", annotation.Data);
+    }
+
+    [Fact]
+    public void TheRunStepsOutputCannotSpeakToTheRunner()
+    {
+        Publish("1.0.0");
+        var run = Act("staging", run: $$"""
+            [CmdletBinding()] param()
+            "{{Hostile.Replace("\n", "`n")}}"
+            $PSCmdlet.WriteInformation([System.Management.Automation.HostInformationMessage]@{ Message = '::warning::planted by Write-Host' }, [string[]]'PSHOST')
+            sh -c 'echo "::warning::planted by native stdout"; echo "::stop-commands::abc" >&2; echo "::error::planted by native stderr" >&2'
+            throw 'the smoke test failed ::warning::planted in the error'
+            """);
+        AssertFailed(run, "failed-run");
+        var log = AssertOnlyOwnCommands(run, Hostile + "\n::warning::planted by Write-Host\n::warning::planted by native stdout\n::error::planted by native stderr");
+        var annotation = Assert.Single(log.Annotations);
+        Assert.Equal(("error", "StackOps promotion failed"), (annotation.Name, annotation.Properties["title"]));
+        Assert.Contains("planted in the error", annotation.Data);
+    }
+
     [Fact]
     public void ReviewersListAndApproveWaitingRunsFromTheConsole()
     {

@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using StackOps.Core.Errors;
 using StackOps.Core.Model;
 using StackOps.Core.Pipelines;
@@ -85,18 +84,17 @@ public sealed record ActionResult(bool Promoted, string Reason, string? Version,
 /// The GitHub Action's promotion, on top of the engine: it masks every secret value before anything
 /// else is printed, checks the target environment's protection, reports the target stack's
 /// findings as annotations, promotes with GitHub deployments as the ledger, prints a group per
-/// step, and writes the outputs and the step summary.
+/// step, and writes the outputs and the step summary. Its log is an <see cref="ActionLog"/>.
 /// </summary>
 public sealed class PromotionAction(Action<string> print, Func<string, string?> variable)
 {
-    private readonly ConcurrentQueue<string> _masks = new();
+    private readonly ActionLog _log = new(print);
 
-    /// <summary>Prints a line after the masks of every value registered so far, so no value reaches the log before its mask.</summary>
-    public void Print(string line)
-    {
-        while (_masks.TryDequeue(out var mask)) print(WorkflowCommands.AddMask(mask));
-        print(SecretMasker.Shared.Apply(line));
-    }
+    /// <summary>Prints text that may hold anything (a run step's output, a stored value): masked, and never read as a workflow command.</summary>
+    public void Print(string text) => _log.Text(text);
+
+    /// <summary>Prints one of the action's own workflow commands, masked.</summary>
+    public void Print(WorkflowCommand command) => _log.Command(command);
 
     /// <summary>
     /// Runs the promotion the INPUT_* variables ask for, on the store under $GITHUB_WORKSPACE (else
@@ -112,8 +110,7 @@ public sealed class PromotionAction(Action<string> print, Func<string, string?> 
 
     private ActionResult Promote(string currentDirectory, Action<StackOpsEngine> attach, Func<string, Func<RunContext, RunResult>> runStep)
     {
-        void Mask(string fragment) => _masks.Enqueue(fragment);
-        SecretMasker.Shared.Registered += Mask;
+        SecretMasker.Shared.Registered += _log.Announce;
         try
         {
             SecretService.AdmitEnvironment();
@@ -122,13 +119,14 @@ public sealed class PromotionAction(Action<string> print, Func<string, string?> 
             catch (StackOpsException e) { return Failed(e.Message, "invalid-input"); }
             var engine = Open(inputs, currentDirectory);
             attach(engine);
+            engine.Log = new JobLog(this);
             return Promote(inputs, engine, inputs.Run is null ? null : runStep(inputs.Run));
         }
         catch (StackOpsException e) { return Failed(e.Message, e.Kind is ErrorKind.InvalidArgument or ErrorKind.NotFound ? "invalid-input" : "error"); }
         finally
         {
-            SecretMasker.Shared.Registered -= Mask;
-            while (_masks.TryDequeue(out var mask)) print(WorkflowCommands.AddMask(mask));
+            SecretMasker.Shared.Registered -= _log.Announce;
+            _log.Close();
         }
     }
 
@@ -173,7 +171,6 @@ public sealed class PromotionAction(Action<string> print, Func<string, string?> 
             if (problem is not null)
                 return Failed($"Refusing to promote into '{target.Name}': {problem}. Protect it in Settings → Environments (required reviewers, prevent self-review), or set require-protected-environment: false.", "environment-not-protected");
         }
-        engine.Log = new JobLog(this);
         if (inputs.RecordDeployment && api is not null)
             engine.Promotions.Ledger = ledger = new GitHubLedger(api, repository!, lifecycle, engine.Promotions.Ledger, WorkflowRun.From(variable));
 
