@@ -201,6 +201,8 @@ public sealed class PromotionCmdletTests : IDisposable, IClassFixture<TwoRegistr
         foreach (var line in new[] { "output: ***", "live: True", "host: ***", "warning: ***", "verbose: ***", "debug: ***", "native out: ***", "native err: ***" })
             Assert.Contains(line, host);
         Assert.Contains("warning: ***", result.Warnings);
+        // The run's scope goes with it: nothing of the wrapper is left in the session.
+        Assert.Equal(true, _ps.Ok("$null -eq $informationShown -and $null -eq ${function:Write-Host}").Single().BaseObject);
     }
 
     [Fact]

@@ -85,15 +85,29 @@ internal sealed record RunOutput(Action<string> Text, Action<string> Warning, Ac
 internal static class RunSteps
 {
     /// <summary>
-    /// Every stream of the block merged into its output (*&gt;&amp;1), so that nothing reaches the host before it
-    /// is masked (a native command's stderr too); information without the PSHOST tag (Write-Information) only
-    /// when $InformationPreference shows it, as without the merge.
+    /// The block with every stream merged into its output (*&gt;&amp;1), so that nothing reaches the host before
+    /// it is masked (a native command's stderr too); information without a host tag (Write-Information) only
+    /// when $InformationPreference shows it, as without the merge. Write-Host is wrapped: PowerShell writes its
+    /// record to a transcript even when redirected, so the wrapper takes it with -InformationAction Ignore and
+    /// passes it on untagged, for the adapter to mask. Run in a scope of its own (the wrapper and the
+    /// variables go with it), and without a param block, which would stop a transcript for the rest of the command.
     /// </summary>
     private const string Script = """
-        param($Block)
         $global:LASTEXITCODE = 0
         $informationShown = $InformationPreference -in 'Continue', 'Inquire'
-        & $Block *>&1 | Where-Object { $informationShown -or $_ -isnot [System.Management.Automation.InformationRecord] -or $_.Tags -contains 'PSHOST' }
+        function Write-Host {
+            [CmdletBinding()]
+            param(
+                [Parameter(Position = 0, ValueFromPipeline = $true, ValueFromRemainingArguments = $true)] [object] $Object,
+                [switch] $NoNewline, [object] $Separator, [System.ConsoleColor] $ForegroundColor, [System.ConsoleColor] $BackgroundColor)
+            process {
+                $null = $PSBoundParameters.Remove('InformationAction'), $PSBoundParameters.Remove('InformationVariable')
+                Microsoft.PowerShell.Utility\Write-Host @PSBoundParameters -InformationAction Ignore -InformationVariable written
+                $InformationPreference = 'SilentlyContinue'
+                foreach ($record in $written) { $PSCmdlet.WriteInformation($record.MessageData, [string[]] 'StackOps.RunHost') }
+            }
+        }
+        & $args[0] *>&1 | Where-Object { $informationShown -or $_ -isnot [System.Management.Automation.InformationRecord] -or $_.Tags -contains 'PSHOST' -or $_.Tags -contains 'StackOps.RunHost' }
         if ($global:LASTEXITCODE) { throw "The run step exited with code $global:LASTEXITCODE." }
         """;
 
@@ -105,7 +119,7 @@ internal static class RunSteps
         try
         {
             using var shell = System.Management.Automation.PowerShell.Create(RunspaceMode.CurrentRunspace);
-            shell.AddScript(Script).AddArgument(block);
+            shell.AddScript(Script, useLocalScope: true).AddArgument(block);
             var errors = new List<string>();
             using var records = new PSDataCollection<PSObject>();
             records.DataAdded += (_, _) =>
