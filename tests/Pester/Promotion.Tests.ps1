@@ -98,6 +98,32 @@ Describe 'Promotion between stacks' -Skip:(-not $HasRegistry) {
         (Get-StackPromotion training -Stage production -State Succeeded).Version | Should -Be @('1.0.0', '1.1.0', '1.0.0')
     }
 
+    # PowerShell itself transcribes the run's errors (Write-Error, a native command's stderr) before StackOps sees them: not tested here.
+    It '-Run output is masked on the console and in a transcript' {
+        New-StackSecret mlflow -Key password -SecureValue (S 'pester-run-secret-0451')
+        New-StackComponent experiment_tracker mlflow mlflow -Configuration @{ tracking_uri = 'https://mlflow.example.com'; tracking_password = '{{ mlflow.password }}' }
+        Set-Stack staging -ExperimentTracker mlflow
+        Push-TestImage $shared.Host "$prefix/dev/ml/trainer" '1.0.0' 'first'
+        Publish-StackPipeline training 1.0.0
+        $transcript = Join-Path $TestDrive 'transcript.txt'
+        Start-Transcript -Path $transcript | Out-Null
+        try {
+            Invoke-StackPromotion training 1.0.0 -To staging -Verbose -Run {
+                $secret = $env:STACKOPS_EXPERIMENT_TRACKER_TRACKING_PASSWORD
+                "output: $secret"
+                Write-Host "host: $secret"
+                Write-Warning "warning: $secret"
+                Write-Verbose "verbose: $secret" -Verbose
+                sh -c 'echo "native out: $STACKOPS_EXPERIMENT_TRACKER_TRACKING_PASSWORD"'
+            }
+        }
+        finally { Stop-Transcript | Out-Null }
+        $text = Get-Content $transcript -Raw
+        $text | Should -Not -Match 'pester-run-secret-0451'
+        foreach ($line in 'output', 'host', 'warning', 'verbose', 'native out') { $text | Should -Match "$line\: \*\*\*" }
+        (Get-StackPipeline training -Stage staging).Version | Should -Be '1.0.0'
+    }
+
     It '-WhatIf shows every step and changes nothing' {
         Push-TestImage $shared.Host "$prefix/dev/ml/trainer" '1.0.0' 'first'
         Publish-StackPipeline training 1.0.0

@@ -149,7 +149,8 @@ public sealed class FakeGitHub : IDisposable
             return Results.Json(ids.Select((e, i) => new { id = 9000 + i, environment = WaitingRuns.Single(w => w.Id == id).Environments.Single(p => p.Value == e).Key }).ToArray());
         });
     }
-    public string ApiUrl => new Uri(Server.BaseAddress, "api/v3/").ToString();
+    /// <summary>The API's address exactly as a runner on GitHub Enterprise Server sets GITHUB_API_URL: https://HOST/api/v3, no trailing slash.</summary>
+    public string ApiUrl => new Uri(Server.BaseAddress, "api/v3").ToString();
     public string AppPrivateKeyPem { get; }
     public List<string> IssuedTokens { get; } = [];
 

@@ -6,7 +6,8 @@ namespace StackOps.Tests.Shared;
 /// <summary>
 /// A reverse proxy on 127.0.0.1 in front of a registry that can fail like a dying registry: after a
 /// given number of completed blob uploads it drops every connection, until <see cref="Heal"/>. It
-/// can also misreport pushed manifests' digests, as a broken or hostile registry would.
+/// can also misreport pushed manifests' digests, or refuse them with a message of its choosing, as a
+/// broken or hostile registry would.
 /// </summary>
 public sealed class FlakyProxy : IDisposable
 {
@@ -21,6 +22,12 @@ public sealed class FlakyProxy : IDisposable
             if (Volatile.Read(ref _uploads) >= _failAfterUploads)
             {
                 context.Abort();
+                return;
+            }
+            if (RefuseManifestsWith is { } message && context.Request.Method == "PUT" && context.Request.Path.Value!.Contains("/manifests/"))
+            {
+                context.Response.StatusCode = 400;
+                await context.Response.WriteAsJsonAsync(new { errors = new[] { new { code = "MANIFEST_INVALID", message } } });
                 return;
             }
             var request = new HttpRequestMessage(new HttpMethod(context.Request.Method), $"http://{upstreamHost}{context.Request.Path}{context.Request.QueryString}");
@@ -48,6 +55,9 @@ public sealed class FlakyProxy : IDisposable
     public LoopbackServer Server { get; }
 
     public bool MisreportDigests { get; set; }
+
+    /// <summary>When set, every manifest push is refused (400, MANIFEST_INVALID) with this message in the distribution API's error body.</summary>
+    public string? RefuseManifestsWith { get; set; }
 
     /// <summary>From now on, drop every connection once this many more blob uploads have completed.</summary>
     public void FailAfterUploads(int count) => _failAfterUploads = Volatile.Read(ref _uploads) + count;

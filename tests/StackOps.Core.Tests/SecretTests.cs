@@ -428,6 +428,48 @@ public sealed class SecretTests : IDisposable
         Assert.Equal("InvalidName", Throws(() => _store.Engine.Components.Create("orchestrator", "{{ a.b }}", "local", new Dictionary<string, object?>())).ErrorId);
     }
 
+    [Fact]
+    public void AValueTooShortToMaskIsRefusedWhenWrittenAndWhenRead()
+    {
+        AddStackWithReferences();
+        foreach (var value in new[] { "Q", "Q7", " Q7\n" })
+        {
+            var error = Throws(() => Secrets.Create("aws", new Dictionary<string, string> { ["access_key_id"] = AccessKey, ["secret_access_key"] = value }));
+            Assert.Equal(("SecretValueTooShort", ErrorKind.InvalidArgument), (error.ErrorId, error.Kind));
+            Assert.Contains("key 'secret_access_key' of secret 'aws'", error.Message);
+            Assert.DoesNotContain("Q7", error.Message);
+        }
+        Assert.False(Secrets.Exists("aws"));
+        CreateAws();
+        Assert.Equal("SecretValueTooShort", Throws(() => Secrets.Update("aws", new Dictionary<string, string> { ["session_token"] = "Q7" })).ErrorId);
+        Assert.Equal("SecretValueTooShort", Throws(() => Secrets.RegisterMissing("prod", _ => "Q7")).ErrorId);
+        Assert.False(Secrets.Exists("mlflow"));
+        Assert.Equal("Q7x", Secrets.Create("three", new Dictionary<string, string> { ["k"] = "Q7x" }).Values["k"]);
+
+        // A value stored before the rule (here written past the engine, straight into the backend) is refused when it is read.
+        var local = Secrets.Open(Secrets.Backend("local"));
+        using (var transaction = local.Begin())
+        {
+            transaction.Put(new Secret("mlflow", new Dictionary<string, string> { ["password"] = "Q7" }));
+            transaction.Commit();
+        }
+        var read = Throws(() => Secrets.Get("mlflow"));
+        Assert.Equal("SecretValueTooShort", read.ErrorId);
+        Assert.Contains("key 'password' of secret 'mlflow' in the secret backend 'local'", read.Message);
+        Assert.Contains("Set-StackSecret mlflow", read.Message);
+        Assert.Equal("SecretValueTooShort", Throws(() => Secrets.Resolve("prod")).ErrorId);
+        Assert.Equal(["SecretValueTooShort"], _store.Engine.Stacks.Test("prod").Findings.Select(f => f.Code));
+
+        Environment.SetEnvironmentVariable("STACKOPS_SECRET_MLFLOW__PASSWORD", "Q7");
+        try
+        {
+            var env = Throws(() => Secrets.Get("mlflow", "env"));
+            Assert.Contains("$env:STACKOPS_SECRET_MLFLOW__PASSWORD", env.Message);
+            Assert.DoesNotContain("Q7", env.Message);
+        }
+        finally { Environment.SetEnvironmentVariable("STACKOPS_SECRET_MLFLOW__PASSWORD", null); }
+    }
+
     private sealed class RecordingLog : IEngineLog
     {
         public List<string> Warnings { get; } = [];

@@ -263,6 +263,49 @@ public sealed class ActionTests : IDisposable, IClassFixture<TwoRegistries>
         Assert.Empty(run.Requests);
     }
 
+    /// <summary>A store outside the workspace (the same documents, so only the check can refuse it): absolute, through '..', or through a link.</summary>
+    [Theory]
+    [InlineData("absolute")]
+    [InlineData("dot-dot")]
+    [InlineData("link")]
+    public void AStoreInputOutsideTheWorkspaceIsRefused(string how)
+    {
+        Publish("1.0.0");
+        var outside = Path.Combine(_ps.Root, "outside", ".stackops");
+        CopyFolder(Path.Combine(_ps.WorkingDirectory, ".stackops"), outside);
+        var store = how switch
+        {
+            "absolute" => outside,
+            "dot-dot" => "../outside/.stackops",
+            _ => "config/stackops",
+        };
+        if (how == "link")
+        {
+            Directory.CreateDirectory(Path.Combine(_ps.WorkingDirectory, "config"));
+            Directory.CreateSymbolicLink(Path.Combine(_ps.WorkingDirectory, "config", "stackops"), outside);
+        }
+        var run = Act("staging", null, ("store", store), ("dry-run", "true"));
+        AssertFailed(run, "invalid-input");
+        var error = Assert.Single(run.Log, l => l.StartsWith("::error", StringComparison.Ordinal));
+        Assert.Contains($"The input 'store' ({store}) is outside the workspace", error);
+        Assert.Empty(run.Requests);
+
+        // Inside the workspace, an absolute path and a link that stays inside are fine.
+        AssertSucceeded(Act("staging", null, ("store", Path.Combine(_ps.WorkingDirectory, ".stackops")), ("dry-run", "true")));
+        Directory.CreateSymbolicLink(Path.Combine(_ps.WorkingDirectory, "inside"), Path.Combine(_ps.WorkingDirectory, ".stackops"));
+        AssertSucceeded(Act("staging", null, ("store", "inside"), ("dry-run", "true")));
+    }
+
+    private static void CopyFolder(string from, string to)
+    {
+        foreach (var file in Directory.EnumerateFiles(from, "*", SearchOption.AllDirectories))
+        {
+            var target = Path.Combine(to, Path.GetRelativePath(from, file));
+            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+            File.Copy(file, target);
+        }
+    }
+
     [Fact]
     public void ARunInputThatDoesNotParseIsAnInvalidInputAndStartsNothing()
     {
@@ -374,6 +417,106 @@ public sealed class ActionTests : IDisposable, IClassFixture<TwoRegistries>
         var printed = run.Log.Skip(masks.Count).ToList();
         Assert.Contains("second line: ***", printed);
         Assert.DoesNotContain(Secrets(), s => printed.Any(l => l.Contains(s)) || run.Summary.Contains(s) || run.Outputs.Values.Any(v => v.Contains(s)));
+    }
+
+    [Fact]
+    public void ASecretTooShortToMaskStopsTheActionBeforeItPrintsIt()
+    {
+        Publish("1.0.0");
+        Set("STACKOPS_SECRET_AWS_PRODUCTION__ACCESS_KEY_ID", "Q7");
+        var run = Act("staging", run: "$env:STACKOPS_SECRET_AWS_PRODUCTION__ACCESS_KEY_ID");
+        AssertFailed(run, "invalid-input");
+        var error = Assert.Single(run.Log, l => l.StartsWith("::error", StringComparison.Ordinal));
+        Assert.Contains("key 'access_key_id' of secret 'aws_production'", error);
+        Assert.Contains("$env:STACKOPS_SECRET_AWS_PRODUCTION__ACCESS_KEY_ID", error);
+        Assert.DoesNotContain(run.Log, l => l.Contains("Q7"));
+        Assert.Empty(run.Requests);
+        Assert.Empty(_github.Deployments);
+    }
+
+    [Fact]
+    public void EveryStreamOfTheRunStepIsMaskedInTheLog()
+    {
+        Publish("1.0.0");
+        var run = Act("staging", run: """
+            [CmdletBinding()] param()
+            $VerbosePreference = 'Continue'
+            $key = ($env:STACKOPS_RUN_SIGNING_KEY -split "`n")[1]
+            "output: $key"
+            $PSCmdlet.WriteInformation([System.Management.Automation.HostInformationMessage]@{ Message = "host: $key" }, [string[]]'PSHOST')
+            $PSCmdlet.WriteWarning("warning: $key")
+            $PSCmdlet.WriteVerbose("verbose: $key")
+            sh -c 'echo "native out: $STACKOPS_RUN_SIGNING_KEY"; echo "native err: $STACKOPS_RUN_SIGNING_KEY" >&2'
+            """);
+        AssertSucceeded(run);
+        foreach (var line in new[] { "output: ***", "host: ***", "::warning::warning: ***", "::debug::verbose: ***", "native out: ***", "native err: ***" })
+            Assert.Contains(line, run.Log);
+        Assert.DoesNotContain(Secrets(), s => run.Log.Any(l => !l.StartsWith("::add-mask::", StringComparison.Ordinal) && l.Contains(s)));
+    }
+
+    private const string Hostile = "::warning::planted by a peer\n::stop-commands::abc\n  ::error title=Planted::by a peer\nsee ##[warning]legacy form";
+
+    /// <summary>The action's own commands, as the runner processes them, with the untrusted text shown and inert around them.</summary>
+    private static RunnerLog AssertOnlyOwnCommands(ActionRun run, string untrusted)
+    {
+        var log = RunnerLog.Read(run.Log);
+        Assert.False(log.Stopped);
+        Assert.All(log.Commands.Where(c => c.Name == "stop-commands"), c => Assert.DoesNotContain(c.Data, untrusted, StringComparison.OrdinalIgnoreCase));
+        foreach (var line in untrusted.Split('\n')) Assert.Contains(log.Text, t => t.Contains(line.Trim(), StringComparison.Ordinal));
+        Assert.DoesNotContain(log.Commands, c => c.Data.Contains("planted", StringComparison.Ordinal) && c.Name != "error" && c.Name != "debug");
+        return log;
+    }
+
+    [Fact]
+    public void ARegistrysErrorBodyCannotSpeakToTheRunner()
+    {
+        using var proxy = new FlakyProxy(_registries.Shared.Host) { RefuseManifestsWith = "manifest refused\n" + Hostile };
+        _ps.Ok($$"""
+            New-ServiceConnector registry-proxy docker password -Configuration @{ username = '{{_registries.Shared.UserName}}'; password = (S '{{_registries.Shared.UserPassword}}') } -ResourceType docker-registry -ResourceId {{proxy.Server.HostAndPort}}
+            Disconnect-StackComponent container_registry staging-registry
+            Set-StackComponent container_registry staging-registry -Configuration @{ uri = '{{proxy.Server.HostAndPort}}/{{_prefix}}/staging' }
+            Connect-StackComponent container_registry staging-registry registry-proxy
+            """);
+        Set("STACKOPS_SECRET_CONNECTOR_REGISTRY_PROXY__PASSWORD", _registries.Shared.UserPassword);
+        Publish("1.0.0");
+        var run = Act("staging");
+        AssertFailed(run, "failed-image");
+        var log = AssertOnlyOwnCommands(run, Hostile);
+        var annotation = Assert.Single(log.Annotations);
+        Assert.Equal(("error", "StackOps promotion failed"), (annotation.Name, annotation.Properties["title"]));
+        Assert.Contains("::stop-commands::abc", annotation.Data);
+    }
+
+    [Fact]
+    public void GitHubsErrorBodyCannotSpeakToTheRunner()
+    {
+        Publish("1.0.0");
+        _github.DeploymentCreationFailures.Enqueue((403, null, "Resource not accessible\n" + Hostile));
+        var run = Act("staging");
+        AssertFailed(run, "error");
+        var log = RunnerLog.Read(run.Log);
+        Assert.False(log.Stopped);
+        var annotation = Assert.Single(log.Annotations);
+        Assert.Equal("error", annotation.Name);
+        Assert.Contains("::stop-commands::abc", annotation.Data);
+    }
+
+    [Fact]
+    public void TheRunStepsOutputCannotSpeakToTheRunner()
+    {
+        Publish("1.0.0");
+        var run = Act("staging", run: $$"""
+            [CmdletBinding()] param()
+            "{{Hostile.Replace("\n", "`n")}}"
+            $PSCmdlet.WriteInformation([System.Management.Automation.HostInformationMessage]@{ Message = '::warning::planted by Write-Host' }, [string[]]'PSHOST')
+            sh -c 'echo "::warning::planted by native stdout"; echo "::stop-commands::abc" >&2; echo "::error::planted by native stderr" >&2'
+            throw 'the smoke test failed ::warning::planted in the error'
+            """);
+        AssertFailed(run, "failed-run");
+        var log = AssertOnlyOwnCommands(run, Hostile + "\n::warning::planted by Write-Host\n::warning::planted by native stdout\n::error::planted by native stderr");
+        var annotation = Assert.Single(log.Annotations);
+        Assert.Equal(("error", "StackOps promotion failed"), (annotation.Name, annotation.Properties["title"]));
+        Assert.Contains("planted in the error", annotation.Data);
     }
 
     [Fact]

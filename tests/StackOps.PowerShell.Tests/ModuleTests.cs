@@ -70,6 +70,14 @@ public sealed class ModuleTests : IDisposable
     }
 
     [Fact]
+    public void ApproveStackPromotionSaysThatAFileStoreApprovalIsSelfAsserted()
+    {
+        var description = string.Join(" ", _ps.Ok("(Get-Help Approve-StackPromotion -Full).Description | ForEach-Object Text").Select(o => o.BaseObject));
+        Assert.Contains("In a file store the approver's identity is self-asserted", description);
+        Assert.Contains("a record, not a control", description);
+    }
+
+    [Fact]
     public void ImportsNextToAModuleThatLoadedAnotherYamlDotNet()
     {
         var other = typeof(ModuleTests).Assembly.GetCustomAttributes<OtherYamlDotNetAttribute>().Single().Path;

@@ -7,13 +7,15 @@ namespace StackOps.PowerShell.Tests;
 public sealed class PromotionCmdletTests : IDisposable, IClassFixture<TwoRegistries>
 {
     private const string Commands = "StackOps.PowerShell.Commands";
-    private readonly PowerShellSession _ps = new();
+    private readonly TestHost _host = new();
+    private readonly PowerShellSession _ps;
     private readonly TwoRegistries _registries;
     private readonly string _prefix = "p" + Guid.NewGuid().ToString("N")[..8];
 
     public PromotionCmdletTests(TwoRegistries registries)
     {
         _registries = registries;
+        _ps = new PowerShellSession(host: _host);
         Environment.SetEnvironmentVariable("STACKOPS_USER", "publisher@example.com");
         _ps.Ok(SecretCmdletTests.SecureHelper);
         Ok("""
@@ -161,6 +163,46 @@ public sealed class PromotionCmdletTests : IDisposable, IClassFixture<TwoRegistr
         var error = _ps.Fails("Invoke-StackPromotion training 1.1.0 -To staging -Run { throw 'smoke test failed' }", $"RunFailed,{Commands}.InvokeStackPromotionCommand");
         Assert.Contains("smoke test failed", error.ErrorDetails.Message);
         Assert.Equal("1.0.0", Current("staging"));
+    }
+
+    /// <summary>
+    /// Every stream of the run step (output, Write-Host, warning, verbose, debug, a native command's stdout and stderr)
+    /// reaches the host and the streams masked, as it happens: the block sees its first line on the host before it goes on.
+    /// </summary>
+    [Fact]
+    public void TheRunStepsStreamsAreMaskedOnTheHostAsTheyCome()
+    {
+        const string secret = "run-stream-secret-4242";
+        Ok($"New-StackSecret mlflow -Key password -SecureValue (S '{secret}')" + """
+
+            New-StackComponent experiment_tracker mlflow mlflow -Configuration @{ tracking_uri = 'https://mlflow.example.com'; tracking_password = '{{ mlflow.password }}' }
+            Set-Stack staging -ExperimentTracker mlflow
+            """);
+        Publish("1.0.0");
+        var printed = _host.Written.Count;
+        var result = _ps.Run("""
+            $VerbosePreference = 'Continue'; $DebugPreference = 'Continue'
+            Invoke-StackPromotion training 1.0.0 -To staging -Run {
+                [CmdletBinding()] param()
+                $secret = $env:STACKOPS_EXPERIMENT_TRACKER_TRACKING_PASSWORD
+                "output: $secret"
+                "live: $([string]::Join("`n", $testHost.Written).Contains('output: ***'))"
+                $PSCmdlet.WriteInformation([System.Management.Automation.HostInformationMessage]@{ Message = "host: $secret" }, [string[]]'PSHOST')
+                $PSCmdlet.WriteWarning("warning: $secret")
+                $PSCmdlet.WriteVerbose("verbose: $secret")
+                $PSCmdlet.WriteDebug("debug: $secret")
+                sh -c 'echo "native out: $STACKOPS_EXPERIMENT_TRACKER_TRACKING_PASSWORD"; echo "native err: $STACKOPS_EXPERIMENT_TRACKER_TRACKING_PASSWORD" >&2'
+            }
+            """, ("testHost", _host));
+        Assert.True(result.Errors.Count == 0, string.Join("\n", result.Errors.Select(e => e.ToString())));
+        var host = string.Join("\n", _host.Written.Skip(printed));
+        Assert.DoesNotContain(secret, host);
+        Assert.DoesNotContain(result.AllText, t => t.Contains(secret, StringComparison.Ordinal));
+        foreach (var line in new[] { "output: ***", "live: True", "host: ***", "warning: ***", "verbose: ***", "debug: ***", "native out: ***", "native err: ***" })
+            Assert.Contains(line, host);
+        Assert.Contains("warning: ***", result.Warnings);
+        // The run's scope goes with it: nothing of the wrapper is left in the session.
+        Assert.Equal(true, _ps.Ok("$null -eq $informationShown -and $null -eq ${function:Write-Host}").Single().BaseObject);
     }
 
     [Fact]

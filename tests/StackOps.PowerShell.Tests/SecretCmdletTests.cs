@@ -245,7 +245,7 @@ public sealed class SecretCmdletTests : IDisposable
         _ps.Ok("""
             Microsoft.PowerShell.SecretManagement\Register-SecretVault TeamVault
             Microsoft.PowerShell.SecretManagement\Set-Secret aws -Vault TeamVault -Secret @{ access_key_id = 'AKIA-sm-20'; secret_access_key = (S 'sk-sm-21') }
-            Microsoft.PowerShell.SecretManagement\Set-Secret mlflow -Vault TeamVault -Secret ([pscredential]::new('ci', (S 'mlflow-sm-22')))
+            Microsoft.PowerShell.SecretManagement\Set-Secret mlflow -Vault TeamVault -Secret ([pscredential]::new('ci-bot', (S 'mlflow-sm-22')))
             Register-StackSecretBackend team secretmanagement -Vault TeamVault -Default
             """);
         Assert.Equal(["aws", "mlflow"], _ps.Ok("Get-StackSecret").Select(o => (string)Prop(o, "Name")!));
@@ -257,10 +257,44 @@ public sealed class SecretCmdletTests : IDisposable
         var s3 = (Hashtable)Prop(resolved.Single(c => (string)Prop(c, "Name")! == "s3"), "Configuration")!;
         Assert.Equal(("AKIA-sm-20", "sk-sm-21"), (s3["key"], s3["secret"]));
         var mlflow = (Hashtable)Prop(resolved.Single(c => (string)Prop(c, "Name")! == "mlflow"), "Configuration")!;
-        Assert.Equal(("ci", "mlflow-sm-22"), (mlflow["tracking_username"], mlflow["tracking_password"]));
+        Assert.Equal(("ci-bot", "mlflow-sm-22"), (mlflow["tracking_username"], mlflow["tracking_password"]));
         _ps.Fails("New-StackSecret x -Value @{ k = (S 'value') }", $"SecretBackendReadOnly,{Commands}.NewStackSecretCommand");
         _ps.Ok("Register-StackSecretBackend other secretmanagement -Vault NoSuchVault");
         Assert.Contains("NoSuchVault", _ps.Fails("Get-StackSecret -Backend other", $"SecretManagementError,{Commands}.GetStackSecretCommand").ErrorDetails.Message);
+    }
+
+    /// <summary>A value of one or two characters cannot be masked: refused with the secret and the key, never the value, wherever it enters.</summary>
+    [Fact]
+    public void AValueTooShortToMaskIsRefusedWhereverItEnters()
+    {
+        UseTestSecretManagement();
+        AddStackWithReferences();
+        void Refused(string script, string command)
+        {
+            var before = _ps.Snapshot();
+            var error = _ps.Fails(script, $"SecretValueTooShort,{Commands}.{command}");
+            Assert.Matches("key '[a-z_]+' of secret '[a-z-]+'", error.ErrorDetails.Message);
+            Assert.DoesNotContain("Q7", error.ErrorDetails.Message);
+            Assert.Equal(before, _ps.Snapshot());
+        }
+        Refused("New-StackSecret aws -Value @{ access_key_id = (S 'AKIA-short-1'); secret_access_key = (S ' Q7 ') }", "NewStackSecretCommand");
+        _ps.Ok("New-StackSecret aws -Value @{ access_key_id = (S 'AKIA-short-1') }");
+        Refused("Set-StackSecret aws -Value @{ secret_access_key = (S 'Q') }", "SetStackSecretCommand");
+        Refused("Register-StackSecret prod -Value @{ 'aws.secret_access_key' = (S 'sk-short-2'); 'mlflow.password' = (S 'Q7') }", "RegisterStackSecretCommand");
+        // Refused before verification: the connector never sends it (127.0.0.1:1 would fail verification otherwise).
+        Refused("New-ServiceConnector registry docker password -Configuration @{ username = 'ci'; password = (S 'Q7') } -ResourceType docker-registry -ResourceId 127.0.0.1:1",
+            "NewServiceConnectorCommand");
+
+        Environment.SetEnvironmentVariable("STACKOPS_SECRET_AWS__ACCESS_KEY_ID", "AKIA-short-3");
+        Environment.SetEnvironmentVariable("STACKOPS_SECRET_AWS__SECRET_ACCESS_KEY", "Q7");
+        Refused("Get-StackSecret aws -Backend env", "GetStackSecretCommand");
+        Refused("Resolve-StackConfiguration prod -Backend env", "ResolveStackConfigurationCommand");
+        _ps.Ok("""
+            Microsoft.PowerShell.SecretManagement\Register-SecretVault TeamVault
+            Microsoft.PowerShell.SecretManagement\Set-Secret mlflow -Vault TeamVault -Secret ([pscredential]::new('ci-bot', (S 'Q7')))
+            Register-StackSecretBackend team secretmanagement -Vault TeamVault
+            """);
+        Refused("Get-StackSecret mlflow -Backend team", "GetStackSecretCommand");
     }
 
     [Fact]

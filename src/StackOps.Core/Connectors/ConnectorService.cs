@@ -191,7 +191,7 @@ public sealed class ConnectorService
         foreach (var (key, value) in existingSecret?.Values ?? new Dictionary<string, string>())
             if (secretFields.Contains(key) && !configuration.ContainsKey(key)) credentials[key] = value;
         foreach (var (key, value) in secretValues) credentials[schema.Field(key)?.Name ?? key] = value;
-        foreach (var value in credentials.Values) SecretMasker.Shared.Register(value);
+        SecretService.Admit([new Secret(connector.SecretName, credentials)]);
 
         var stored = configuration.ToDictionary(p => p.Key, p => p.Value, StringComparer.OrdinalIgnoreCase);
         foreach (var key in credentials.Keys) stored[key] = new SecretReference(connector.SecretName, key).ToString();

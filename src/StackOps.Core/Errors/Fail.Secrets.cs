@@ -36,6 +36,21 @@ public static partial class Fail
     public static StackOpsException SecretValueMissing(string secret, string key) =>
         new("SecretValueMissing", ErrorKind.InvalidArgument, $"No value was given for key '{key}' of secret '{secret}', and this session is not interactive ($env:CI is set or input is redirected), so StackOps does not prompt. Pass it as a SecureString instead: -Value @{{ {key} = $secure }} (New-StackSecret, Set-StackSecret) or -Value @{{ '{secret}.{key}' = $secure }} (Register-StackSecret).", secret);
 
+    /// <summary>A value too short to mask; <paramref name="backend"/> is the backend it was read from, null for a value being given.</summary>
+    public static StackOpsException SecretValueTooShort(string secret, string key, SecretBackendDefinition? backend)
+    {
+        var where = backend is null ? "" : $" in the secret backend '{backend.Name}'";
+        var what = backend?.Type switch
+        {
+            null => "Give a longer value",
+            SecretBackendTypes.Environment => $"Set $env:{EnvironmentSecretBackend.VariableName(secret, key)} to a longer value",
+            SecretBackendTypes.SecretManagement => $"Store a longer value with Set-Secret {secret} -Vault {backend.Vault}",
+            _ => $"Store a longer value with Set-StackSecret {secret} -Value @{{ {key} = <SecureString> }}",
+        };
+        return new("SecretValueTooShort", ErrorKind.InvalidArgument,
+            $"The value of key '{key}' of secret '{secret}'{where} is shorter than {SecretMasker.MinimumLength} characters once trimmed: StackOps hides secret values in everything it prints, and cannot hide one that short, so it does not take it. {what} (rotate the credential if it really is that short), then retry.", secret);
+    }
+
     public static StackOpsException PlainTextSecretValue(string secret, string key) =>
         new("PlainTextSecretValue", ErrorKind.InvalidArgument, $"The value of key '{key}' of secret '{secret}' was given as clear text. Give it as a SecureString (Read-Host -AsSecureString, or ConvertTo-SecureString), so it stays out of your history and logs.", secret);
 

@@ -2,6 +2,7 @@ using System.Net;
 using System.Text.Json;
 using Octokit;
 using Octokit.Internal;
+using StackOps.Core.Connectors.Providers;
 using StackOps.Core.Errors;
 
 namespace StackOps.Core.GitHub;
@@ -40,14 +41,13 @@ public sealed record RunApproval(string User, bool Approved, string? Comment, IR
 /// </summary>
 public sealed class GitHubApi
 {
-    public const string ApiUrlVariable = "GITHUB_API_URL";
+    public const string ApiUrlVariable = GitHubProvider.ApiUrlVariable;
     private const string Accept = "application/vnd.github+json";
 
     public GitHubApi(string token, string? apiUrl = null, TimeSpan? retryDelay = null)
     {
         Secrets.SecretMasker.Shared.Register(token);
-        var baseAddress = new Uri(apiUrl ?? (Environment.GetEnvironmentVariable(ApiUrlVariable) is { Length: > 0 } fromRunner ? fromRunner : "https://api.github.com"));
-        var connection = new Connection(new ProductHeaderValue("StackOps", typeof(GitHubApi).Assembly.GetName().Version?.ToString(3)), baseAddress,
+        var connection = new Connection(new ProductHeaderValue("StackOps", typeof(GitHubApi).Assembly.GetName().Version?.ToString(3)), GitHubProvider.ApiUrl(apiUrl),
             new InMemoryCredentialStore(new Credentials(token)), new HttpClientAdapter(() => new RetryHandler(new SocketsHttpHandler(), retryDelay ?? TimeSpan.FromSeconds(1))),
             new SimpleJsonSerializer());
         Client = new GitHubClient(connection);

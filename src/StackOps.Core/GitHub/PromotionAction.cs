@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using StackOps.Core.Errors;
 using StackOps.Core.Model;
 using StackOps.Core.Pipelines;
@@ -30,6 +29,45 @@ public sealed record ActionInputs(string Pipeline, string Version, string To, st
         return new ActionInputs(Required("pipeline"), Required("version"), Required("to"), Input("from"), Input("store") ?? StoreLocator.RepositoryFolder,
             Input("run"), Input("github-token"), Flag("record-deployment") ?? true, Flag("require-protected-environment"), Flag("dry-run") ?? false);
     }
+
+    /// <summary>
+    /// The store's folder: the store input under the workspace. One outside it, as written (absolute, '..') or
+    /// once the links along it are followed, is refused: the store says which credentials are read and where
+    /// images go, so it must be the one the repository holds and reviews.
+    /// </summary>
+    public string StoreRoot(string workspace)
+    {
+        var root = Path.GetFullPath(Path.Combine(workspace, Store));
+        var (realRoot, realWorkspace) = (RealPath(root), RealPath(Path.GetFullPath(workspace)));
+        var comparison = OperatingSystem.IsWindows() ? StringComparison.OrdinalIgnoreCase : StringComparison.Ordinal;
+        if (realRoot is null || realWorkspace is null
+            || !(string.Equals(realRoot, realWorkspace, comparison) || realRoot.StartsWith(Path.TrimEndingDirectorySeparator(realWorkspace) + Path.DirectorySeparatorChar, comparison)))
+            throw new StackOpsException("ActionInputInvalid", ErrorKind.InvalidArgument,
+                $"The input 'store' ({Fail.Printable(Store)}) is outside the workspace {workspace}{(realRoot is null ? " (its links loop)" : realRoot != root ? $" (it leads to {realRoot})" : "")}: give the store's path inside the repository, such as .stackops.", "store");
+        return root;
+    }
+
+    /// <summary>A full path with every link along it followed (the parts that do not exist kept as written); null when the links loop.</summary>
+    private static string? RealPath(string path)
+    {
+        var root = Path.GetPathRoot(path)!;
+        var real = root;
+        foreach (var part in path[root.Length..].Split(Path.DirectorySeparatorChar, StringSplitOptions.RemoveEmptyEntries))
+        {
+            var next = new FileInfo(Path.Combine(real, part));
+            if (next.LinkTarget is null)
+            {
+                real = next.FullName;
+                continue;
+            }
+            string? resolved;
+            try { resolved = RealPath(next.ResolveLinkTarget(returnFinalTarget: true)!.FullName); }
+            catch (IOException) { return null; }
+            if (resolved is null) return null;
+            real = resolved;
+        }
+        return real;
+    }
 }
 
 /// <summary>What the action reports: its outputs, and whether the job step fails.</summary>
@@ -46,18 +84,17 @@ public sealed record ActionResult(bool Promoted, string Reason, string? Version,
 /// The GitHub Action's promotion, on top of the engine: it masks every secret value before anything
 /// else is printed, checks the target environment's protection, reports the target stack's
 /// findings as annotations, promotes with GitHub deployments as the ledger, prints a group per
-/// step, and writes the outputs and the step summary.
+/// step, and writes the outputs and the step summary. Its log is an <see cref="ActionLog"/>.
 /// </summary>
 public sealed class PromotionAction(Action<string> print, Func<string, string?> variable)
 {
-    private readonly ConcurrentQueue<string> _masks = new();
+    private readonly ActionLog _log = new(print);
 
-    /// <summary>Prints a line after the masks of every value registered so far, so no value reaches the log before its mask.</summary>
-    public void Print(string line)
-    {
-        while (_masks.TryDequeue(out var mask)) print(WorkflowCommands.AddMask(mask));
-        print(SecretMasker.Shared.Apply(line));
-    }
+    /// <summary>Prints text that may hold anything (a run step's output, a stored value): masked, and never read as a workflow command.</summary>
+    public void Print(string text) => _log.Text(text);
+
+    /// <summary>Prints one of the action's own workflow commands, masked.</summary>
+    public void Print(WorkflowCommand command) => _log.Command(command);
 
     /// <summary>
     /// Runs the promotion the INPUT_* variables ask for, on the store under $GITHUB_WORKSPACE (else
@@ -73,23 +110,23 @@ public sealed class PromotionAction(Action<string> print, Func<string, string?> 
 
     private ActionResult Promote(string currentDirectory, Action<StackOpsEngine> attach, Func<string, Func<RunContext, RunResult>> runStep)
     {
-        void Mask(string fragment) => _masks.Enqueue(fragment);
-        SecretMasker.Shared.Registered += Mask;
+        SecretMasker.Shared.Registered += _log.Announce;
         try
         {
-            foreach (var value in EnvironmentSecretBackend.Values()) SecretMasker.Shared.Register(value);
+            SecretService.AdmitEnvironment();
             ActionInputs inputs;
             try { inputs = ActionInputs.Read(variable); }
             catch (StackOpsException e) { return Failed(e.Message, "invalid-input"); }
             var engine = Open(inputs, currentDirectory);
             attach(engine);
+            engine.Log = new JobLog(this);
             return Promote(inputs, engine, inputs.Run is null ? null : runStep(inputs.Run));
         }
         catch (StackOpsException e) { return Failed(e.Message, e.Kind is ErrorKind.InvalidArgument or ErrorKind.NotFound ? "invalid-input" : "error"); }
         finally
         {
-            SecretMasker.Shared.Registered -= Mask;
-            while (_masks.TryDequeue(out var mask)) print(WorkflowCommands.AddMask(mask));
+            SecretMasker.Shared.Registered -= _log.Announce;
+            _log.Close();
         }
     }
 
@@ -98,7 +135,7 @@ public sealed class PromotionAction(Action<string> print, Func<string, string?> 
     {
         if (variable(SecretService.BackendVariable) is not { Length: > 0 })
             Environment.SetEnvironmentVariable(SecretService.BackendVariable, SecretBackendTypes.Environment);
-        var root = Path.GetFullPath(Path.Combine(variable("GITHUB_WORKSPACE") is { Length: > 0 } workspace ? workspace : currentDirectory, inputs.Store));
+        var root = inputs.StoreRoot(variable("GITHUB_WORKSPACE") is { Length: > 0 } workspace ? workspace : currentDirectory);
         return new StackOpsEngine(new StoreLocation(StoreScope.Repository, root, Path.GetDirectoryName(root), StoreLocator.UserHome()));
     }
 
@@ -134,7 +171,6 @@ public sealed class PromotionAction(Action<string> print, Func<string, string?> 
             if (problem is not null)
                 return Failed($"Refusing to promote into '{target.Name}': {problem}. Protect it in Settings → Environments (required reviewers, prevent self-review), or set require-protected-environment: false.", "environment-not-protected");
         }
-        engine.Log = new JobLog(this);
         if (inputs.RecordDeployment && api is not null)
             engine.Promotions.Ledger = ledger = new GitHubLedger(api, repository!, lifecycle, engine.Promotions.Ledger, WorkflowRun.From(variable));
 

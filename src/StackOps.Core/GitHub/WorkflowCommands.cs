@@ -4,24 +4,43 @@ using StackOps.Core.Pipelines;
 namespace StackOps.Core.GitHub;
 
 /// <summary>
+/// One workflow command line, made only by <see cref="WorkflowCommands"/>: text that did not come from
+/// StackOps cannot become one (<see cref="ActionLog"/> prints a string as text, a WorkflowCommand as a command).
+/// </summary>
+public readonly struct WorkflowCommand
+{
+    internal WorkflowCommand(string line) => Line = line;
+
+    public string Line { get; }
+
+    public override string ToString() => Line;
+}
+
+/// <summary>
 /// GitHub Actions' runner protocol: workflow commands on standard output (::add-mask::,
-/// ::group::, ::error file=…,line=…::), step outputs in $GITHUB_OUTPUT, the step summary in
-/// $GITHUB_STEP_SUMMARY. Values and properties are escaped as the runner expects.
+/// ::group::, ::error file=…,line=…::, ::stop-commands::), step outputs in $GITHUB_OUTPUT, the step
+/// summary in $GITHUB_STEP_SUMMARY. Values and properties are escaped as the runner expects, so a
+/// command stays one line whatever it carries.
 /// </summary>
 public static class WorkflowCommands
 {
-    public static string AddMask(string value) => $"::add-mask::{Data(value)}";
+    public static WorkflowCommand AddMask(string value) => new($"::add-mask::{Data(value)}");
 
-    public static string Group(string title) => $"::group::{Data(title)}";
+    public static WorkflowCommand Group(string title) => new($"::group::{Data(title)}");
 
-    public const string EndGroup = "::endgroup::";
+    public static WorkflowCommand EndGroup { get; } = new("::endgroup::");
 
-    public static string Error(string message, string? file = null, int? line = null, string? title = null) =>
-        $"::error{Properties(("file", file), ("line", line?.ToString()), ("title", title))}::{Data(message)}";
+    public static WorkflowCommand Error(string message, string? file = null, int? line = null, string? title = null) =>
+        new($"::error{Properties(("file", file), ("line", line?.ToString()), ("title", title))}::{Data(message)}");
 
-    public static string Warning(string message) => $"::warning::{Data(message)}";
+    public static WorkflowCommand Warning(string message) => new($"::warning::{Data(message)}");
 
-    public static string Debug(string message) => $"::debug::{Data(message)}";
+    public static WorkflowCommand Debug(string message) => new($"::debug::{Data(message)}");
+
+    /// <summary>Stops the runner's processing of commands until <see cref="ResumeCommands"/> with the same token.</summary>
+    internal static WorkflowCommand StopCommands(string token) => new($"::stop-commands::{token}");
+
+    internal static WorkflowCommand ResumeCommands(string token) => new($"::{token}::");
 
     private static string Properties(params (string Name, string? Value)[] properties)
     {

@@ -29,9 +29,7 @@ public sealed class EnvironmentSecretBackend : ISecretBackend
         var prefix = Prefix + Normalize(name) + Separator;
         var values = Variables().Where(v => v.Name.StartsWith(prefix, Comparison) && v.Name.Length > prefix.Length)
             .ToDictionary(v => v.Name[prefix.Length..].ToLowerInvariant(), v => v.Value, StringComparer.Ordinal);
-        if (values.Count == 0) return null;
-        foreach (var value in values.Values) SecretMasker.Shared.Register(value);
-        return new Secret(name, values);
+        return values.Count == 0 ? null : new Secret(name, values);
     }
 
     public bool Exists(string name)
@@ -51,9 +49,6 @@ public sealed class EnvironmentSecretBackend : ISecretBackend
 
     /// <summary>Environment variable names are case-insensitive on Windows only.</summary>
     private static StringComparison Comparison => OperatingSystem.IsWindows() ? StringComparison.OrdinalIgnoreCase : StringComparison.Ordinal;
-
-    /// <summary>Every secret value the environment holds (the action masks them all before it prints anything).</summary>
-    public static IEnumerable<string> Values() => Variables().Select(v => v.Value);
 
     /// <summary>The variables that hold a key of a secret: STACKOPS_SECRET_&lt;NAME&gt;__&lt;KEY&gt;, not STACKOPS_SECRET_BACKEND.</summary>
     private static IEnumerable<(string Name, string Value)> Variables() =>

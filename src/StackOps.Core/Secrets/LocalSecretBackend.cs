@@ -159,9 +159,7 @@ public sealed class LocalSecretBackend : ISecretBackend
             using var aes = new AesGcm(key, TagBytes);
             aes.Decrypt(nonce, ciphertext, tag, plaintext, AssociatedData(name));
             var payload = JsonNode.Parse(plaintext) as JsonObject ?? throw new JsonException();
-            var secret = new Secret(name, FromJson(payload["values"]), FromJson(payload["labels"]), Date(payload["created"]), Date(payload["updated"]));
-            foreach (var value in secret.Values.Values) SecretMasker.Shared.Register(value);
-            return secret;
+            return new Secret(name, FromJson(payload["values"]), FromJson(payload["labels"]), Date(payload["created"]), Date(payload["updated"]));
         }
         catch (AuthenticationTagMismatchException)
         {

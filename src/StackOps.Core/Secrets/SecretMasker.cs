@@ -12,7 +12,11 @@ public sealed class SecretMasker
 {
     public const string Mask = "***";
 
-    /// <summary>Shorter fragments are not masked: hiding every "a" or "1" would make messages unreadable.</summary>
+    /// <summary>
+    /// Shorter fragments are not masked: hiding every "a" or "1" would make messages unreadable. So StackOps
+    /// takes no secret value that short (SecretService.Admit); only a line that short within a multi-line value
+    /// is left unmasked on its own.
+    /// </summary>
     public const int MinimumLength = 3;
 
     public static SecretMasker Shared { get; } = new();

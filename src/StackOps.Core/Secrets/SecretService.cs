@@ -144,7 +144,9 @@ public sealed class SecretService
         var opened = Open(definition);
         Require(opened, definition, SecretBackendCapabilities.Read);
         _engine.Messages.Debug($"Reading secret '{name}' from the {definition.Type} backend '{definition.Name}'.");
-        return opened.Read(name) ?? throw Fail.SecretNotFound(name, definition.Name);
+        var secret = opened.Read(name) ?? throw Fail.SecretNotFound(name, definition.Name);
+        Admit([secret], definition);
+        return secret;
     }
 
     /// <summary>A secret from the backend in effect (null when absent), and whether StackOps writes that backend (it can then hold what StackOps bound).</summary>
@@ -251,10 +253,10 @@ public sealed class SecretService
         return secret;
     }
 
-    /// <summary>Checks keys and values, and registers every value with the masker before anything can print it.</summary>
+    /// <summary>Checks keys and values, and admits the values (<see cref="Admit"/>).</summary>
     private static Dictionary<string, string> Checked(string secret, IReadOnlyDictionary<string, string> values)
     {
-        foreach (var value in values.Values) SecretMasker.Shared.Register(value);
+        Admit([new Secret(secret, values)]);
         foreach (var (key, value) in values)
         {
             SecretNames.ValidateKey(secret, key);
@@ -262,6 +264,27 @@ public sealed class SecretService
                 throw new StackOpsException("SecretValueMissing", ErrorKind.InvalidArgument, $"The value of key '{key}' of secret '{secret}' is empty. Give a value, or leave the key out.", secret);
         }
         return values.ToDictionary(p => p.Key, p => p.Value, StringComparer.Ordinal);
+    }
+
+    /// <summary>
+    /// Where every secret value enters StackOps (given to be written, a connector's credentials, read from any
+    /// backend): each one is registered with the masker before anything can print it, then a value of one or
+    /// two characters once trimmed, which the masker cannot hide, is refused (<see cref="Fail.SecretValueTooShort"/>).
+    /// <paramref name="backend"/> is the backend the values were read from, null for values being given.
+    /// </summary>
+    internal static void Admit(IReadOnlyList<Secret> secrets, SecretBackendDefinition? backend = null)
+    {
+        foreach (var value in secrets.SelectMany(s => s.Values.Values)) SecretMasker.Shared.Register(value);
+        foreach (var secret in secrets)
+            foreach (var (key, value) in secret.Values)
+                if (value.Trim().Length is > 0 and < SecretMasker.MinimumLength) throw Fail.SecretValueTooShort(secret.Name, key, backend);
+    }
+
+    /// <summary>Admits every secret of the job's STACKOPS_SECRET_* variables at once (the action, before it prints anything).</summary>
+    internal static void AdmitEnvironment()
+    {
+        var environment = new EnvironmentSecretBackend(SecretBackendTypes.Environment);
+        Admit(environment.List().Select(name => environment.Read(name)!).ToList(), BuiltInBackends().Single(b => b.Type == SecretBackendTypes.Environment));
     }
 
     /// <summary>The secret's key for a referenced key: exact, else the one key that differs only in case (the env backend upper-cases).</summary>
@@ -296,8 +319,8 @@ public sealed class SecretService
         try
         {
             var definition = Backend(backend);
-            var lookup = new SecretLookup(Open(definition), level);
-            problemOf = use => lookup.Problem(use, definition);
+            var lookup = new SecretLookup(Open(definition), definition, level);
+            problemOf = lookup.Problem;
         }
         catch (StackOpsException unavailable) { problemOf = _ => unavailable; }
         return uses.Select(use => (Use: use, Problem: problemOf(use))).Where(p => p.Problem is not null)
@@ -318,7 +341,7 @@ public sealed class SecretService
         var definition = Backend(backend);
         var opened = Open(definition);
         Require(opened, definition, SecretBackendCapabilities.Read);
-        var lookup = new SecretLookup(opened, SecretValidation.SecretAndKeyExists);
+        var lookup = new SecretLookup(opened, definition, SecretValidation.SecretAndKeyExists);
         var unresolved = new List<string>();
         var resolved = new List<ResolvedComponent>();
         foreach (var component in components)
@@ -348,7 +371,7 @@ public sealed class SecretService
         var opened = Open(definition);
         Require(opened, definition, SecretBackendCapabilities.Read);
         var unresolved = new List<string>();
-        Substitute(resolved, uses, new SecretLookup(opened, SecretValidation.SecretAndKeyExists), definition, unresolved);
+        Substitute(resolved, uses, new SecretLookup(opened, definition, SecretValidation.SecretAndKeyExists), definition, unresolved);
         if (unresolved.Count > 0) throw Unresolved($"The {ownerType} '{owner}'", definition, unresolved, hint, target);
         return resolved;
     }
@@ -362,7 +385,7 @@ public sealed class SecretService
         {
             // A backend that fails (a wrong key, a missing module) is its own error, not a missing secret.
             if (lookup.Failure(use.Reference.SecretName) is { } failure) throw failure;
-            if (lookup.Problem(use, definition) is { } problem)
+            if (lookup.Problem(use) is { } problem)
             {
                 unresolved.Add($"{use.Location} references {use.Reference}: {problem.Message}");
                 continue;
@@ -384,7 +407,7 @@ public sealed class SecretService
         var definition = Backend(backend);
         var opened = Open(definition);
         Require(opened, definition, SecretBackendCapabilities.Read);
-        var lookup = new SecretLookup(opened, SecretValidation.SecretAndKeyExists);
+        var lookup = new SecretLookup(opened, definition, SecretValidation.SecretAndKeyExists);
         var missing = new List<MissingSecretKey>();
         foreach (var group in References(stackName).GroupBy(u => (Secret: u.Reference.SecretName.ToLowerInvariant(), Key: u.Reference.Key)))
         {
@@ -438,8 +461,8 @@ public sealed class SecretService
 
     private static string Capitalize(string text) => text.Length == 0 ? text : char.ToUpperInvariant(text[0]) + text[1..];
 
-    /// <summary>Reads each secret once per operation, remembering what failed.</summary>
-    private sealed class SecretLookup(ISecretBackend backend, SecretValidation level)
+    /// <summary>Reads each secret once per operation (admitting its values), remembering what failed.</summary>
+    private sealed class SecretLookup(ISecretBackend backend, SecretBackendDefinition definition, SecretValidation level)
     {
         private readonly Dictionary<string, (Secret? Secret, bool Exists, StackOpsException? Error)> _secrets = new(StringComparer.OrdinalIgnoreCase);
 
@@ -447,7 +470,7 @@ public sealed class SecretService
 
         public StackOpsException? Failure(string name) => Load(name).Error;
 
-        public StackOpsException? Problem(SecretReferenceUse use, SecretBackendDefinition definition)
+        public StackOpsException? Problem(SecretReferenceUse use)
         {
             var (secret, exists, error) = Load(use.Reference.SecretName);
             if (error is not null) return error;
@@ -470,10 +493,16 @@ public sealed class SecretService
             {
                 known = level == SecretValidation.SecretExists
                     ? (null, backend.Exists(name), null)
-                    : backend.Read(name) is { } secret ? (secret, true, null) : (null, false, null);
+                    : backend.Read(name) is { } secret ? Admitted(secret) : (null, false, null);
             }
             catch (StackOpsException e) { known = (null, false, e); }
             return _secrets[name] = known;
+        }
+
+        private (Secret?, bool, StackOpsException?) Admitted(Secret secret)
+        {
+            Admit([secret], definition);
+            return (secret, true, null);
         }
     }
 }

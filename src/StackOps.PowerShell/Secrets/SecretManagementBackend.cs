@@ -36,9 +36,7 @@ internal sealed class SecretManagementBackend(SecretBackendDefinition definition
             PSCredential credential => new Dictionary<string, string> { ["username"] = credential.UserName, ["password"] = Text(credential.Password) },
             _ => new Dictionary<string, string> { [SingleValueKey] = Text(result) },
         };
-        if (values is null) return null;
-        foreach (var value in values.Values) SecretMasker.Shared.Register(value);
-        return new Secret(name, values);
+        return values is null ? null : new Secret(name, values);
     }
 
     public bool Exists(string name) =>

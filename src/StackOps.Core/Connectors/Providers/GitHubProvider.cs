@@ -89,8 +89,18 @@ internal sealed class GitHubProvider : IConnectorProvider
         return client;
     }
 
-    public static Uri ApiUrl(ConnectorSession session) =>
-        new(session.Setting("api_url") ?? (Environment.GetEnvironmentVariable(ApiUrlVariable) is { Length: > 0 } fromRunner ? fromRunner : "https://api.github.com"));
+    public static Uri ApiUrl(ConnectorSession session) => ApiUrl(session.Setting("api_url"));
+
+    /// <summary>
+    /// The REST API's base address: the one given, else $env:GITHUB_API_URL, else api.github.com, always
+    /// ending in '/'. Runners on GitHub Enterprise Server set https://HOST/api/v3 without one, and a
+    /// relative path such as repos/… would then replace v3 instead of following it.
+    /// </summary>
+    internal static Uri ApiUrl(string? configured)
+    {
+        var address = configured ?? (Environment.GetEnvironmentVariable(ApiUrlVariable) is { Length: > 0 } fromRunner ? fromRunner : "https://api.github.com");
+        return new Uri(address.EndsWith('/') ? address : address + "/");
+    }
 
     /// <summary>ghcr.io for github.com; containers.HOST for an Enterprise Server.</summary>
     private static string ContainerHost(ConnectorSession session)

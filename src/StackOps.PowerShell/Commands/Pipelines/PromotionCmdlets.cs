@@ -72,26 +72,61 @@ public sealed class InvokeStackPromotionCommand : PromotionCmdlet
         });
     }
 
-    private RunResult RunStep(RunContext context) => RunSteps.Invoke(Run!, context, Tell, WriteWarning);
+    private RunResult RunStep(RunContext context) => RunSteps.Invoke(Run!, context, new RunOutput(Tell, WriteWarning, WriteVerbose, WriteDebug));
 }
+
+/// <summary>
+/// Where the run step's streams go, as they come: text (output, Write-Host, a native command's stdout and stderr),
+/// warnings, verbose and debug messages. Each adapter masks what it prints.
+/// </summary>
+internal sealed record RunOutput(Action<string> Text, Action<string> Warning, Action<string> Verbose, Action<string> Debug);
 
 /// <summary>The run step of a promotion, in PowerShell: a script block in a nested pipeline, with the target's environment.</summary>
 internal static class RunSteps
 {
-    /// <summary>Runs the block with the environment set for its duration; its output goes to <paramref name="tell"/>, masked by the caller.</summary>
-    public static RunResult Invoke(ScriptBlock block, RunContext context, Action<string> tell, Action<string> warn)
+    /// <summary>
+    /// The block with every stream merged into its output (*&gt;&amp;1), so that nothing reaches the host before
+    /// it is masked (a native command's stderr too); information without a host tag (Write-Information) only
+    /// when $InformationPreference shows it, as without the merge. Write-Host is wrapped: PowerShell writes its
+    /// record to a transcript even when redirected, so the wrapper takes it with -InformationAction Ignore and
+    /// passes it on untagged, for the adapter to mask. Run in a scope of its own (the wrapper and the
+    /// variables go with it), and without a param block, which would stop a transcript for the rest of the command.
+    /// </summary>
+    private const string Script = """
+        $global:LASTEXITCODE = 0
+        $informationShown = $InformationPreference -in 'Continue', 'Inquire'
+        function Write-Host {
+            [CmdletBinding()]
+            param(
+                [Parameter(Position = 0, ValueFromPipeline = $true, ValueFromRemainingArguments = $true)] [object] $Object,
+                [switch] $NoNewline, [object] $Separator, [System.ConsoleColor] $ForegroundColor, [System.ConsoleColor] $BackgroundColor)
+            process {
+                $null = $PSBoundParameters.Remove('InformationAction'), $PSBoundParameters.Remove('InformationVariable')
+                Microsoft.PowerShell.Utility\Write-Host @PSBoundParameters -InformationAction Ignore -InformationVariable written
+                $InformationPreference = 'SilentlyContinue'
+                foreach ($record in $written) { $PSCmdlet.WriteInformation($record.MessageData, [string[]] 'StackOps.RunHost') }
+            }
+        }
+        & $args[0] *>&1 | Where-Object { $informationShown -or $_ -isnot [System.Management.Automation.InformationRecord] -or $_.Tags -contains 'PSHOST' -or $_.Tags -contains 'StackOps.RunHost' }
+        if ($global:LASTEXITCODE) { throw "The run step exited with code $global:LASTEXITCODE." }
+        """;
+
+    /// <summary>Runs the block with the environment set for its duration; each record goes to <paramref name="output"/> as the block writes it.</summary>
+    public static RunResult Invoke(ScriptBlock block, RunContext context, RunOutput output)
     {
         var saved = context.Environment.Keys.ToDictionary(k => k, Environment.GetEnvironmentVariable);
         foreach (var (name, value) in context.Environment) Environment.SetEnvironmentVariable(name, value);
         try
         {
             using var shell = System.Management.Automation.PowerShell.Create(RunspaceMode.CurrentRunspace);
-            shell.AddScript("$global:LASTEXITCODE = 0; & $args[0]; if ($global:LASTEXITCODE) { throw \"The run step exited with code $global:LASTEXITCODE.\" }").AddArgument(block);
-            var output = shell.Invoke();
-            foreach (var item in output) tell(item?.ToString() ?? "");
-            foreach (var record in shell.Streams.Information) tell(record.MessageData?.ToString() ?? "");
-            foreach (var warning in shell.Streams.Warning) warn(warning.Message);
-            var errors = shell.Streams.Error.Select(e => e.ToString()).ToList();
+            shell.AddScript(Script, useLocalScope: true).AddArgument(block);
+            var errors = new List<string>();
+            using var records = new PSDataCollection<PSObject>();
+            records.DataAdded += (_, _) =>
+            {
+                foreach (var record in records.ReadAll()) Route(record, output, errors);
+            };
+            shell.Invoke(null, records);
             return errors.Count == 0 ? new RunResult(true, $"the run step succeeded on stack '{context.Stack}'")
                 : new RunResult(false, $"the run step wrote {errors.Count} error(s): {string.Join(" ", errors)}");
         }
@@ -102,6 +137,21 @@ internal static class RunSteps
         finally
         {
             foreach (var (name, value) in saved) Environment.SetEnvironmentVariable(name, value);
+        }
+    }
+
+    /// <summary>A record of the merged streams to its place; PowerShell errors are collected for the result, a native command's stderr is text.</summary>
+    private static void Route(PSObject? record, RunOutput output, List<string> errors)
+    {
+        switch (record?.BaseObject)
+        {
+            case WarningRecord warning: output.Warning(warning.Message); break;
+            case VerboseRecord verbose: output.Verbose(verbose.Message); break;
+            case DebugRecord debug: output.Debug(debug.Message); break;
+            case InformationRecord information: output.Text(information.MessageData?.ToString() ?? ""); break;
+            case ErrorRecord { FullyQualifiedErrorId: "NativeCommandError" or "NativeCommandErrorMessage" } stderr: output.Text(stderr.ToString()); break;
+            case ErrorRecord error: errors.Add(error.ToString()); break;
+            default: output.Text(record?.ToString() ?? ""); break;
         }
     }
 }
@@ -270,7 +320,8 @@ public sealed class InvokeStackPromotionActionCommand : StackOpsCmdlet
                 throw new StackOpsException("ActionInputInvalid", ErrorKind.InvalidArgument,
                     $"The input 'run' is not valid PowerShell (line {error.Extent.StartLineNumber}, column {error.Extent.StartColumnNumber}: {error.Message}): give a command, or the path of a script to run.", "run");
             }
-            return context => RunSteps.Invoke(block, context, action.Print, warning => action.Print(Core.GitHub.WorkflowCommands.Warning(warning)));
+            return context => RunSteps.Invoke(block, context, new RunOutput(action.Print, warning => action.Print(Core.GitHub.WorkflowCommands.Warning(warning)),
+                verbose => action.Print(Core.GitHub.WorkflowCommands.Debug(verbose)), debug => action.Print(Core.GitHub.WorkflowCommands.Debug(debug))));
         });
         if (PassThru) WriteObject(result);
         if (result.Failed)
