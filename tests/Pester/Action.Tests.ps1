@@ -17,7 +17,7 @@ BeforeAll {
             $saved[$name] = [Environment]::GetEnvironmentVariable($name)
             [Environment]::SetEnvironmentVariable($name, $variables[$name])
         }
-        try { $log = & ([System.IO.Path]::Combine($PSHOME, $(if ($IsWindows) { 'pwsh.exe' } else { 'pwsh' }))) -NoProfile -NonInteractive -File $Entry 2>&1 | ForEach-Object { "$_" } }
+        try { $log = & ([System.IO.Path]::Combine($PSHOME, $(if ($IsWindows) { 'pwsh.exe' } else { 'pwsh' }))) -NoProfile -NonInteractive -File $Entry -Module $ModuleManifest 2>&1 | ForEach-Object { "$_" } }
         finally { foreach ($name in $saved.Keys) { [Environment]::SetEnvironmentVariable($name, $saved[$name]) } }
         $parsed = @{}
         $lines = @(Get-Content $outputs)

@@ -134,7 +134,7 @@ public sealed class ActionTests : IDisposable, IClassFixture<TwoRegistries>
         foreach (var (name, value) in given) Set("INPUT_" + name.Replace('-', '_').ToUpperInvariant(), value);
 
         var (printed, requested) = (_host.Written.Count, _github.Server.Requests.Count);
-        var result = _ps.Run("& $entry", ("entry", Entry));
+        var result = _ps.Run("& $entry -Module $module", ("entry", Entry), ("module", PowerShellSession.ModuleManifest));
         return new ActionRun(result, _host.Written.Skip(printed).SelectMany(w => w.Split('\n')).Select(l => l.TrimEnd('\r')).Where(l => l.Length > 0).ToList(),
             File.Exists(outputs) ? ParseOutputs(File.ReadAllText(outputs)) : new Dictionary<string, string>(),
             File.Exists(summary) ? File.ReadAllText(summary) : "", _github.Server.Requests.Skip(requested).ToList());

@@ -1,4 +1,5 @@
 using StackOps.Core.Errors;
+using StackOps.Core.IO;
 using StackOps.Core.Model;
 using StackOps.Core.Pipelines;
 using StackOps.Core.Secrets;
@@ -38,35 +39,11 @@ public sealed record ActionInputs(string Pipeline, string Version, string To, st
     public string StoreRoot(string workspace)
     {
         var root = Path.GetFullPath(Path.Combine(workspace, Store));
-        var (realRoot, realWorkspace) = (RealPath(root), RealPath(Path.GetFullPath(workspace)));
-        var comparison = OperatingSystem.IsWindows() ? StringComparison.OrdinalIgnoreCase : StringComparison.Ordinal;
-        if (realRoot is null || realWorkspace is null
-            || !(string.Equals(realRoot, realWorkspace, comparison) || realRoot.StartsWith(Path.TrimEndingDirectorySeparator(realWorkspace) + Path.DirectorySeparatorChar, comparison)))
+        var (realRoot, realWorkspace) = (SafeFiles.RealPath(root), SafeFiles.RealPath(Path.GetFullPath(workspace)));
+        if (realRoot is null || realWorkspace is null || !SafeFiles.IsInside(realRoot, realWorkspace))
             throw new StackOpsException("ActionInputInvalid", ErrorKind.InvalidArgument,
                 $"The input 'store' ({Fail.Printable(Store)}) is outside the workspace {workspace}{(realRoot is null ? " (its links loop)" : realRoot != root ? $" (it leads to {realRoot})" : "")}: give the store's path inside the repository, such as .stackops.", "store");
         return root;
-    }
-
-    /// <summary>A full path with every link along it followed (the parts that do not exist kept as written); null when the links loop.</summary>
-    private static string? RealPath(string path)
-    {
-        var root = Path.GetPathRoot(path)!;
-        var real = root;
-        foreach (var part in path[root.Length..].Split(Path.DirectorySeparatorChar, StringSplitOptions.RemoveEmptyEntries))
-        {
-            var next = new FileInfo(Path.Combine(real, part));
-            if (next.LinkTarget is null)
-            {
-                real = next.FullName;
-                continue;
-            }
-            string? resolved;
-            try { resolved = RealPath(next.ResolveLinkTarget(returnFinalTarget: true)!.FullName); }
-            catch (IOException) { return null; }
-            if (resolved is null) return null;
-            real = resolved;
-        }
-        return real;
     }
 }
 

@@ -105,6 +105,58 @@ public static class SafeFiles
 
     private static string Megabytes(int bytes) => bytes >= 1024 * 1024 ? $"{bytes / 1024 / 1024} MiB" : $"{bytes / 1024} KiB";
 
+    /// <summary>
+    /// A path with every link along it resolved, component by component, as the operating system
+    /// would ('..' after a link goes up from its target); parts that do not exist are kept as written.
+    /// Null when the links loop.
+    /// </summary>
+    public static string? RealPath(string path) => RealPath(path, 0);
+
+    private const int MaxLinks = 40;
+
+    private static string? RealPath(string path, int links)
+    {
+        path = Path.IsPathFullyQualified(path) ? path : Path.Combine(Directory.GetCurrentDirectory(), path);
+        var root = Path.GetPathRoot(path)!;
+        var current = root;
+        foreach (var part in path[root.Length..].Split(PathSeparators, StringSplitOptions.RemoveEmptyEntries))
+        {
+            if (part == ".") continue;
+            if (part == "..")
+            {
+                current = Path.GetDirectoryName(current) ?? current;
+                continue;
+            }
+            var next = Path.Combine(current, part);
+            if (LinkTarget(next) is { } target)
+            {
+                if (links >= MaxLinks) return null;
+                if (RealPath(Path.IsPathRooted(target) ? target : Path.Combine(current, target), links + 1) is not { } resolved) return null;
+                next = resolved;
+            }
+            current = next;
+        }
+        return current;
+    }
+
+    /// <summary>Where a link points (as written in it), null for anything that is not a link or does not exist.</summary>
+    public static string? LinkTarget(string path)
+    {
+        try { return new FileInfo(path).LinkTarget; }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException) { return null; }
+    }
+
+    private static readonly char[] PathSeparators = OperatingSystem.IsWindows() ? ['\\', '/'] : ['/'];
+
+    /// <summary>Whether a path is a folder or lies inside it (both already real paths).</summary>
+    public static bool IsInside(string path, string folder)
+    {
+        var comparison = OperatingSystem.IsLinux() ? StringComparison.Ordinal : StringComparison.OrdinalIgnoreCase;
+        var trimmed = Path.TrimEndingDirectorySeparator(folder);
+        return string.Equals(Path.TrimEndingDirectorySeparator(path), trimmed, comparison)
+            || path.StartsWith(trimmed + Path.DirectorySeparatorChar, comparison);
+    }
+
     /// <summary>Creates a folder (and its missing parents) readable by its owner alone (0700 on Unix); an existing one is left as it is.</summary>
     public static void CreateOwnerOnlyFolder(string path)
     {

@@ -1,4 +1,5 @@
 using StackOps.Core.Errors;
+using StackOps.Core.IO;
 
 namespace StackOps.Core.Store;
 
@@ -11,7 +12,6 @@ namespace StackOps.Core.Store;
 /// </summary>
 internal sealed class StoreContainment
 {
-    private const int MaxLinks = 40;
     private readonly string _root;
     private readonly string? _repository;
     private string? _realRoot;
@@ -28,7 +28,7 @@ internal sealed class StoreContainment
     private string ResolveRoot()
     {
         var real = RealPath(_root);
-        if (_repository is not null && !IsUnder(real, RealPath(_repository)))
+        if (_repository is not null && !SafeFiles.IsInside(real, RealPath(_repository)))
             throw Refused(_root, $"the repository's {StoreLocator.RepositoryFolder} folder is a link to '{real}', outside the repository");
         return real;
     }
@@ -42,10 +42,10 @@ internal sealed class StoreContainment
         {
             relative = Path.Combine(relative, part);
             var next = Path.Combine(current, part);
-            if (LinkTarget(next) is { } target)
+            if (SafeFiles.LinkTarget(next) is { } target)
             {
                 next = RealPath(Path.IsPathRooted(target) ? target : Path.Combine(current, target));
-                if (!IsUnder(next, RealRoot)) throw Refused(path, $"'{relative}' in the store at '{_root}' is a link to '{next}', outside the store");
+                if (!SafeFiles.IsInside(next, RealRoot)) throw Refused(path, $"'{relative}' in the store at '{_root}' is a link to '{next}', outside the store");
             }
             current = next;
         }
@@ -54,50 +54,13 @@ internal sealed class StoreContainment
     /// <summary>Checks one file of a folder already checked: a single system call unless the file is a link.</summary>
     public void CheckFile(string file)
     {
-        if (LinkTarget(file) is not null) Check(file);
+        if (SafeFiles.LinkTarget(file) is not null) Check(file);
     }
 
     private static readonly char[] Separators = OperatingSystem.IsWindows() ? ['\\', '/'] : ['/'];
 
-    private static string? LinkTarget(string path)
-    {
-        try { return new FileInfo(path).LinkTarget; }
-        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException) { return null; }
-    }
-
-    /// <summary>A path with every link resolved, component by component, as the operating system would ('..' after a link goes up from its target).</summary>
-    internal static string RealPath(string path, int links = 0)
-    {
-        path = Path.IsPathFullyQualified(path) ? path : Path.Combine(Directory.GetCurrentDirectory(), path);
-        var root = Path.GetPathRoot(path)!;
-        var current = root;
-        foreach (var part in path[root.Length..].Split(Separators, StringSplitOptions.RemoveEmptyEntries))
-        {
-            if (part == ".") continue;
-            if (part == "..")
-            {
-                current = Path.GetDirectoryName(current) ?? current;
-                continue;
-            }
-            var next = Path.Combine(current, part);
-            if (LinkTarget(next) is { } target)
-            {
-                if (links >= MaxLinks) throw new StackOpsException("StoreLinkRefused", ErrorKind.SecurityError,
-                    $"'{path}' goes through more than {MaxLinks} links (a loop?). Replace the links with the folders or files themselves.", path);
-                next = RealPath(Path.IsPathRooted(target) ? target : Path.Combine(current, target), links + 1);
-            }
-            current = next;
-        }
-        return current;
-    }
-
-    private static bool IsUnder(string path, string folder)
-    {
-        var comparison = OperatingSystem.IsLinux() ? StringComparison.Ordinal : StringComparison.OrdinalIgnoreCase;
-        var trimmed = Path.TrimEndingDirectorySeparator(folder);
-        return string.Equals(Path.TrimEndingDirectorySeparator(path), trimmed, comparison)
-            || path.StartsWith(trimmed + Path.DirectorySeparatorChar, comparison);
-    }
+    private static string RealPath(string path) => SafeFiles.RealPath(path) ?? throw new StackOpsException("StoreLinkRefused", ErrorKind.SecurityError,
+        $"'{path}' goes through links that loop. Replace the links with the folders or files themselves.", path);
 
     private static StackOpsException Refused(string path, string problem) =>
         new("StoreLinkRefused", ErrorKind.SecurityError,
