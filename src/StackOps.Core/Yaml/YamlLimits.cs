@@ -32,18 +32,32 @@ public static class YamlLimits
 /// </summary>
 internal sealed class BoundedParser(IParser inner, string source) : IParser
 {
-    private sealed class Frame(bool isMapping, string? anchor)
+    /// <summary>An open mapping or sequence: where the count stood when it began, and (for a mapping) the keys seen so far.</summary>
+    private sealed class Frame(bool isMapping, string? anchor, long startTotal)
     {
         public bool IsMapping { get; } = isMapping;
         public string? Anchor { get; } = anchor;
-        public long Nodes { get; set; } = 1;
+        public long StartTotal { get; } = startTotal;
         public bool ExpectingKey { get; set; } = isMapping;
-        public HashSet<string> Keys { get; } = new(StringComparer.Ordinal);
+        private List<string>? _few;
+        private HashSet<string>? _many;
+
+        /// <summary>Adds a key; false when the mapping already has it (a short list while the mapping is small, a set once it is not).</summary>
+        public bool AddKey(string key)
+        {
+            if (_many is not null) return _many.Add(key);
+            _few ??= [];
+            if (_few.Contains(key)) return false;
+            _few.Add(key);
+            if (_few.Count > 16) _many = new HashSet<string>(_few, StringComparer.Ordinal);
+            return true;
+        }
     }
 
     private readonly Stack<Frame> _open = new();
     private readonly Dictionary<string, long> _anchorSizes = new(StringComparer.Ordinal);
-    private long _completedNodes;
+    /// <summary>The values read so far, aliases counted as what they expand to.</summary>
+    private long _total;
 
     public ParsingEvent? Current => inner.Current;
 
@@ -59,14 +73,17 @@ internal sealed class BoundedParser(IParser inner, string source) : IParser
         {
             case Scalar scalar:
                 Enter(scalar, isKeyAllowed: true);
-                if (scalar.Anchor.IsEmpty is false) _anchorSizes[scalar.Anchor.Value] = 1;
-                Complete(1, scalar);
+                if (!scalar.Anchor.IsEmpty) _anchorSizes[scalar.Anchor.Value] = 1;
+                Count(1, scalar);
+                Completed();
                 break;
             case AnchorAlias alias:
                 Enter(alias, isKeyAllowed: false);
-                if (_open.Any(f => f.Anchor == alias.Value.Value))
-                    throw Exceeded(alias, $"the alias *{alias.Value.Value} refers to a node that contains it, which would never end");
-                Complete(_anchorSizes.TryGetValue(alias.Value.Value, out var size) ? size : 1, alias);
+                foreach (var frame in _open)
+                    if (frame.Anchor == alias.Value.Value)
+                        throw Exceeded(alias, $"the alias *{alias.Value.Value} refers to a node that contains it, which would never end");
+                Count(_anchorSizes.TryGetValue(alias.Value.Value, out var size) ? size : 1, alias);
+                Completed();
                 break;
             case SequenceStart start:
                 Enter(start, isKeyAllowed: false);
@@ -77,9 +94,9 @@ internal sealed class BoundedParser(IParser inner, string source) : IParser
                 Open(start, isMapping: true, start.Anchor);
                 break;
             case SequenceEnd or MappingEnd:
-                var frame = _open.Pop();
-                if (frame.Anchor is not null) _anchorSizes[frame.Anchor] = frame.Nodes;
-                Complete(frame.Nodes, inner.Current);
+                var closed = _open.Pop();
+                if (closed.Anchor is not null) _anchorSizes[closed.Anchor] = _total - closed.StartTotal;
+                Completed();
                 break;
             case DocumentEnd:
                 _anchorSizes.Clear();
@@ -94,33 +111,26 @@ internal sealed class BoundedParser(IParser inner, string source) : IParser
         if (!_open.TryPeek(out var parent) || !parent.IsMapping || !parent.ExpectingKey) return;
         if (!isKeyAllowed) throw Exceeded(node, "a key is a list, a mapping or an alias; keys must be plain text");
         var key = ((Scalar)node).Value;
-        if (!parent.Keys.Add(key)) throw Exceeded(node, $"the key '{Fail.Printable(key)}' appears twice in the same mapping");
+        if (!parent.AddKey(key)) throw Exceeded(node, $"the key '{Fail.Printable(key)}' appears twice in the same mapping");
     }
 
     private void Open(ParsingEvent start, bool isMapping, AnchorName anchor)
     {
         if (_open.Count >= YamlLimits.MaxDepth) throw Exceeded(start, $"it nests more than {YamlLimits.MaxDepth} levels deep");
-        _open.Push(new Frame(isMapping, anchor.IsEmpty ? null : anchor.Value));
-        CheckTotal(start);
+        _open.Push(new Frame(isMapping, anchor.IsEmpty ? null : anchor.Value, _total));
+        Count(1, start);
     }
 
-    /// <summary>Counts a finished node (a whole subtree, or what an alias expands to) into its parent.</summary>
-    private void Complete(long nodes, ParsingEvent at)
+    private void Count(long nodes, ParsingEvent at)
     {
-        if (_open.TryPeek(out var parent))
-        {
-            parent.Nodes += nodes;
-            if (parent.IsMapping) parent.ExpectingKey = !parent.ExpectingKey;
-        }
-        else _completedNodes += nodes;
-        CheckTotal(at);
+        _total += nodes;
+        if (_total > YamlLimits.MaxNodes) throw Exceeded(at, $"it holds more than {YamlLimits.MaxNodes:N0} values once its aliases are expanded");
     }
 
-    private void CheckTotal(ParsingEvent at)
+    /// <summary>A node ended: in a mapping, a key is followed by its value and a value by the next key.</summary>
+    private void Completed()
     {
-        var total = _completedNodes;
-        foreach (var frame in _open) total += frame.Nodes;
-        if (total > YamlLimits.MaxNodes) throw Exceeded(at, $"it holds more than {YamlLimits.MaxNodes:N0} values once its aliases are expanded");
+        if (_open.TryPeek(out var parent) && parent.IsMapping) parent.ExpectingKey = !parent.ExpectingKey;
     }
 
     private StackOpsException Exceeded(ParsingEvent at, string problem) => YamlText.Invalid(source, at.Start, problem);
