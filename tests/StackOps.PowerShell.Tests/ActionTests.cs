@@ -186,6 +186,8 @@ public sealed class ActionTests : IDisposable, IClassFixture<TwoRegistries>
         Publish("1.0.0");
         var staging = Act("staging", run: "\"smoke test of $env:STACKOPS_IMAGE on $env:STACKOPS_STACK\"");
         AssertSucceeded(staging);
+        // The env backend is the action's engine's choice, not a change to the process that hosts it.
+        Assert.Null(Environment.GetEnvironmentVariable("STACKOPS_SECRET_BACKEND"));
         var stagingDeployment = Assert.Single(_github.Deployments);
         Assert.Equal(("staging", "stackops:promote", false, 0), (stagingDeployment.Environment, stagingDeployment.Task, stagingDeployment.AutoMerge, stagingDeployment.RequiredContexts));
         Assert.Equal(["in_progress", "success"], stagingDeployment.Statuses.Select(s => s.State));

@@ -110,10 +110,10 @@ public sealed class PromotionAction(Action<string> print, Func<string, string?> 
     /// <summary>The store input under the workspace; secrets from the job's environment (the env backend) unless STACKOPS_SECRET_BACKEND says otherwise.</summary>
     private StackOpsEngine Open(ActionInputs inputs, string currentDirectory)
     {
-        if (variable(SecretService.BackendVariable) is not { Length: > 0 })
-            Environment.SetEnvironmentVariable(SecretService.BackendVariable, SecretBackendTypes.Environment);
         var root = inputs.StoreRoot(variable("GITHUB_WORKSPACE") is { Length: > 0 } workspace ? workspace : currentDirectory);
-        return new StackOpsEngine(new StoreLocation(StoreScope.Repository, root, Path.GetDirectoryName(root), StoreLocator.UserHome()));
+        var engine = new StackOpsEngine(new StoreLocation(StoreScope.Repository, root, Path.GetDirectoryName(root), StoreLocator.UserHome()));
+        engine.Secrets.PreferredBackend = variable(SecretService.BackendVariable) is { Length: > 0 } chosen ? chosen : SecretBackendTypes.Environment;
+        return engine;
     }
 
     private ActionResult Failed(string message, string reason)

@@ -7,7 +7,8 @@ namespace StackOps.Core.Secrets;
 
 /// <summary>
 /// Secrets, their backends and the resolution of references. The backend of a call is the one it
-/// names, else $env:STACKOPS_SECRET_BACKEND, else the store's default, else the built-in local one.
+/// names, else $env:STACKOPS_SECRET_BACKEND, else the host's preferred one, else the store's
+/// default, else the built-in local one.
 /// </summary>
 public sealed class SecretService
 {
@@ -19,6 +20,9 @@ public sealed class SecretService
 
     /// <summary>Opens the backend types that only a host provides (secretmanagement, in PowerShell).</summary>
     public Func<SecretBackendDefinition, ISecretBackend>? HostBackends { get; set; }
+
+    /// <summary>The backend a host prefers to the store's default (the action: env); $env:STACKOPS_SECRET_BACKEND still comes first.</summary>
+    public string? PreferredBackend { get; set; }
 
     // ---- Backends ------------------------------------------------------------------------------
 
@@ -100,9 +104,10 @@ public sealed class SecretService
 
     private static bool IsBuiltInName(string name) => BuiltInBackends().Any(b => string.Equals(b.Name, name, StringComparison.OrdinalIgnoreCase));
 
-    private static string DefaultName(IReadOnlyList<SecretBackendDefinition> all)
+    private string DefaultName(IReadOnlyList<SecretBackendDefinition> all)
     {
         if (Environment.GetEnvironmentVariable(BackendVariable) is { Length: > 0 } chosen) return chosen;
+        if (PreferredBackend is { } preferred) return preferred;
         var defaults = all.Where(b => b.IsDefault && !b.IsBuiltIn).ToList();
         if (defaults.Count > 1)
             throw new StackOpsException("AmbiguousDefaultSecretBackend", ErrorKind.InvalidData,
