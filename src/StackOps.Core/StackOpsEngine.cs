@@ -16,10 +16,13 @@ namespace StackOps.Core;
 /// <summary>The engine over one store: every StackOps rule is reached from here, with no PowerShell in sight.</summary>
 public sealed class StackOpsEngine
 {
-    public StackOpsEngine(StoreLocation location)
+    public StackOpsEngine(StoreLocation location) : this(location, new DirectoryStore(location.Root, location.Scope)) { }
+
+    /// <summary>The engine over a given store (a team server's, a database's for the server itself); the location gives the user's home.</summary>
+    public StackOpsEngine(StoreLocation location, IStackStore store)
     {
         Location = location;
-        Store = new DirectoryStore(location.Root, location.Scope);
+        Store = store;
         ActiveStacks = new ActiveStacks(location);
         Flavors = new FlavorService(this);
         Components = new ComponentService(this);
@@ -32,8 +35,24 @@ public sealed class StackOpsEngine
         Messages = new MaskedLog(() => Log);
     }
 
-    /// <summary>The store of a scope, or (without one) of the repository around the directory, else the user's.</summary>
-    public static StackOpsEngine Open(StoreScope? scope, string currentDirectory) => new(StoreLocator.Resolve(scope, currentDirectory));
+    /// <summary>
+    /// The store of a scope; without one, the team server's when one is configured
+    /// (Connect-StackServer, $env:STACKOPS_SERVER), else the repository's around the directory, else the user's.
+    /// </summary>
+    public static StackOpsEngine Open(StoreScope? scope, string currentDirectory)
+    {
+        var home = StoreLocator.UserHome();
+        if (scope == StoreScope.Server || scope is null && Access.ServerConnection.IsConfigured(home))
+        {
+            var connection = Access.ServerConnection.Current(home) ?? throw new StackOpsException("ServerNotConnected", ErrorKind.InvalidOperation,
+                "No StackOps server is configured. Run Connect-StackServer <url>, or set $env:STACKOPS_SERVER and $env:STACKOPS_API_KEY.", home);
+            return new(new StoreLocation(StoreScope.Server, connection.Server.AbsoluteUri, null, home), connection.OpenStore());
+        }
+        return new(StoreLocator.Resolve(scope, currentDirectory));
+    }
+
+    /// <summary>Who is acting: the principal a server store authenticated, else the user as git and the environment say.</summary>
+    internal string Who => Store.Identity ?? Core.Pipelines.Identity.Current(Location.RepositoryRoot ?? Environment.CurrentDirectory);
 
     public StoreLocation Location { get; }
     public IStackStore Store { get; }

@@ -54,4 +54,6 @@ public enum StoreScope
 {
     Repository,
     User,
+    /// <summary>A team server's store, once Connect-StackServer (or $env:STACKOPS_SERVER) names one.</summary>
+    Server,
 }

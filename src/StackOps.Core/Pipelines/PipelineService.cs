@@ -118,7 +118,7 @@ public sealed class PipelineService
                 $"The image {registry.Host}/{registry.Repository}{(reference.StartsWith("sha256:") ? "@" : ":")}{reference} could not be read from stage '{first.Name}' (stack '{first.Stack}'): {Reason(e, registry)}. Push it there first, or give -Image with its digest.", version);
         }
         var now = _engine.Clock.GetUtcNow();
-        var who = Identity.Current(_engine.Location.RepositoryRoot ?? Environment.CurrentDirectory);
+        var who = _engine.Who;
         var published = new PipelineVersion(pipeline.Name, version, digest, sourceRevision, sourceRef, who, now, first.Name);
         var record = new PromotionRecord(PromotionRecord.NewId(now, pipeline.Name, version, first.Name), pipeline.Name, version, null, first.Name,
             PromotionState.Succeeded, who, now, steps: [new PromotionStep("publish", StepOutcome.Passed, $"published {registry.Reference(digest)}", now)],

@@ -98,7 +98,7 @@ public sealed class PromotionService
         return listing.Problems.Count > 0 ? throw Fail.Unreadable(decision, listing.Problems) : listing.Items;
     }
 
-    private string Me => Identity.Current(_engine.Location.RepositoryRoot ?? Environment.CurrentDirectory);
+    private string Me => _engine.Who;
 
     /// <summary>The promotion's subject, checked: an unknown pipeline, version or stage, or a skipped stage, is an error before anything runs.</summary>
     private (Pipeline Pipeline, PipelineVersion Version, Lifecycle Lifecycle, LifecycleStage From, LifecycleStage To) Resolve(string pipeline, string version, string to, string? from)

@@ -24,10 +24,11 @@ public sealed class LocalSecretBackend : ISecretBackend
     /// <summary>A secret file holds a few keys (a certificate, a kubeconfig at most): a larger one is not StackOps'.</summary>
     private const int MaxFileBytes = 1024 * 1024;
 
-    public LocalSecretBackend(string name, string userHome)
+    /// <summary>The backend over a user's StackOps home; another folder of it (the server connection's) keeps its own files under the same key.</summary>
+    public LocalSecretBackend(string name, string userHome, string folder = "secrets")
     {
         Name = name;
-        Folder = Path.Combine(userHome, "secrets");
+        Folder = Path.Combine(userHome, folder);
         KeyFile = Path.Combine(userHome, "secrets.key");
     }
 

@@ -18,7 +18,7 @@ public sealed class ActiveStacks
     {
         _stateFolder = Path.Combine(location.UserHome, "state");
         _file = Path.Combine(_stateFolder, "active-stacks.yaml");
-        _storeKey = location.RepositoryRoot ?? "user";
+        _storeKey = location.Scope == Model.StoreScope.Server ? location.Root : location.RepositoryRoot ?? "user";
     }
 
     public string? Override => Environment.GetEnvironmentVariable(OverrideVariable) is { Length: > 0 } name ? name : null;

@@ -35,6 +35,7 @@ public sealed class DirectoryStore : IStackStore
 
     public string Root { get; }
     public StoreScope Scope { get; }
+    public string? Identity => null;
 
     private string JournalPath => Path.Combine(Root, StoreJournal.FileName);
     private string TemporaryFolder => Path.Combine(Root, SafeFiles.TemporaryFolderName);

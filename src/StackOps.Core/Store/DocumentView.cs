@@ -74,6 +74,23 @@ internal sealed class DocumentView
         return listing.Problems.Count > 0 ? throw Fail.Unreadable(change, listing.Problems) : listing.Items;
     }
 
+    /// <summary>The stacks that use a component, for a change that must see them all (an unreadable stack stops it).</summary>
+    public IReadOnlyList<string> StacksUsing(string type, string component, string change) =>
+        AllStacks(change).Where(s => s.Uses(type, component)).Select(s => s.Name).ToList();
+
+    /// <summary>The components of a flavor, for a change that must see them all.</summary>
+    public IReadOnlyList<string> ComponentsOfFlavor(string type, string flavor, string change) =>
+        AllComponents(type, change).Where(c => string.Equals(c.Flavor, flavor, StringComparison.OrdinalIgnoreCase)).Select(c => c.Name).ToList();
+
+    /// <summary>The components linked to a connector, as "the TYPE 'NAME'", for a change that must see them all.</summary>
+    public IReadOnlyList<string> ComponentsLinkedTo(string connector, string change)
+    {
+        var listing = Components(null);
+        if (listing.Problems.Count > 0) throw Fail.Unreadable(change, listing.Problems);
+        return listing.Items.Where(c => c.Connector is { } link && string.Equals(link.Name, connector, StringComparison.OrdinalIgnoreCase))
+            .Select(c => $"the {c.Type} '{c.Name}'").ToList();
+    }
+
     public StackComponent? FindComponent(string type, string name) =>
         DefaultComponent(type) is { } builtIn && builtIn.IsNamed(name) ? builtIn : One<StackComponent>(new DocumentKey(DocumentCodec.ComponentKind, name, type));
 

@@ -9,9 +9,11 @@ public sealed record DocumentKey(string Kind, string Name, string? Type = null)
 /// <summary>
 /// A document as stored: its text, and where it lives (a file path, or a row's address). In a
 /// listing, a document the store could not read at all (too large, a link out of the store) comes
-/// with the problem instead of a text, so that it is reported rather than dropped.
+/// with the problem instead of a text, so that it is reported rather than dropped. A store that
+/// checks changes optimistically (the team server) gives each document's version; a directory
+/// store, which holds a lock instead, gives 0.
 /// </summary>
-public sealed record StoredDocument(DocumentKey Key, string Path, string Text, Errors.StackOpsException? Problem = null);
+public sealed record StoredDocument(DocumentKey Key, string Path, string Text, Errors.StackOpsException? Problem = null, long Version = 0);
 
 /// <summary>
 /// The store behind stacks, components and flavors: text documents by key. Reads never lock and
@@ -21,6 +23,10 @@ public sealed record StoredDocument(DocumentKey Key, string Path, string Text, E
 public interface IStackStore
 {
     Model.StoreScope Scope { get; }
+
+    /// <summary>Who the store says is acting: the authenticated principal of a server store; null where the store cannot tell (files).</summary>
+    string? Identity { get; }
+
     StoredDocument? Read(DocumentKey key);
     IReadOnlyList<StoredDocument> ReadAll(string kind, string? type = null);
     IStoreTransaction Begin();

@@ -1,0 +1,1 @@
+var app = StackOps.Server.ServerApp.Build(args); app.Run();
