@@ -7,6 +7,12 @@ using System.Reflection;
 // latency on a store of 1,000 stacks and 5,000 components that this program generates (#2),
 // Resolve-StackConfiguration on a stack of 14 components holding 100 secret references (#3), and a
 // 200 MB image copied between two local registries by StackOps and by skopeo (#5).
+// `-- server`: the team server's figures alone.
+if (args is ["server"])
+{
+    ServerBench.Run();
+    return 0;
+}
 var manifest = typeof(Bench).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().Single(a => a.Key == "ModuleManifest").Value!;
 var store = Directory.CreateTempSubdirectory("stackops-bench-").FullName;
 Environment.SetEnvironmentVariable("STACKOPS_HOME", store);
@@ -81,6 +87,8 @@ try
     Console.WriteLine($"  Test-Stack, SecretAndKeyExists                {Bench.P(testSecrets, 50),8:0.0} ms {Bench.P(testSecrets, 95),8:0.0} ms");
     Console.WriteLine();
     ImageCopyBench.Run();
+    Console.WriteLine();
+    ServerBench.Run();
     Console.WriteLine();
     Console.WriteLine("Targets");
     Bench.Target("module import (first in the process)", coldImport, 300);

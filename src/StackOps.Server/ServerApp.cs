@@ -35,6 +35,8 @@ public static class ServerApp
         builder.Logging.AddJsonConsole(options => options.IncludeScopes = false);
         var maxBytes = builder.Configuration.GetValue<long?>("MaxRequestBytes") ?? 16 * 1024 * 1024;
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = maxBytes);
+        // The slim builder leaves HTTPS out: an operator's certificate (Kestrel:Certificates:Default) and https:// addresses need it.
+        builder.WebHost.UseKestrelHttpsConfiguration();
         var setting = builder.Configuration["Database"] ?? Environment.GetEnvironmentVariable(DatabaseVariable);
         builder.Services.AddSingleton(_ => ServerDatabase.FromSetting(setting, DefaultFolder()));
         builder.Services.AddSingleton(TimeProvider.System);

@@ -196,6 +196,27 @@ public abstract class ServerTests : IDisposable
     }
 
     [Fact]
+    public void AComponentChangeThatWouldBreakAStackUsingItIsRefused()
+    {
+        var admin = Server.Engine(ServerHost.AdminKey);
+        admin.Components.Create("orchestrator", "k8s", "kubernetes", new Dictionary<string, object?> { ["kubernetes_context"] = "staging" });
+        admin.Components.Create("artifact_store", "s3", "s3", new Dictionary<string, object?> { ["path"] = "s3://bucket/artifacts" });
+        admin.Components.Create("container_registry", "registry", "default", new Dictionary<string, object?> { ["uri"] = "registry.example.com/ml" });
+        admin.Stacks.Create("staging", new Dictionary<string, string> { ["orchestrator"] = "k8s", ["artifact_store"] = "s3", ["container_registry"] = "registry" });
+        var store = Server.Store(ServerHost.AdminKey);
+        var key = new DocumentKey("StackComponent", "registry", "container_registry");
+        var current = store.Read(key)!;
+
+        // A registry on this machine is local: the stack's remote orchestrator could not reach it.
+        var error = Fails(() => Server.Client(ServerHost.AdminKey).Post<CommitResultBody>(ServerRoutes.Commit,
+            new CommitBody([new ChangeBody(key.Kind, key.Type, key.Name, current.Text.Replace("registry.example.com/ml", "localhost:5000/ml"), current.Version)])));
+
+        Assert.Equal("LocalComponentNotAllowed", error.ErrorId);
+        Assert.Equal(current.Version, store.Read(key)!.Version);
+        admin.Components.Update("container_registry", "registry", new Dictionary<string, object?> { ["uri"] = "other.example.com/ml" });
+    }
+
+    [Fact]
     public void PromotionsAndApprovalsAreRecordedUnderTheCallersOwnName()
     {
         var key = Server.Principal("pat", BuiltInRoles.Editor);
@@ -291,6 +312,25 @@ public sealed class SqliteServerTests : ServerTests
         base.Dispose();
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
         try { Directory.Delete(_folder, recursive: true); } catch (IOException) { }
+    }
+
+    [Fact]
+    public async Task WithTheOperatorsCertificateTheServerSpeaksTls()
+    {
+        var certificates = new StackOps.Tests.Shared.TestCertificates();
+        var pfx = Path.Combine(_folder, "server.pfx");
+        File.WriteAllBytes(pfx, certificates.Server.Export(System.Security.Cryptography.X509Certificates.X509ContentType.Pfx, "pfx-password"));
+        await using var app = ServerApp.Build(["--urls", "https://127.0.0.1:0", "--Database", Path.Combine(_folder, "tls.db"), "--AdminApiKey", ServerHost.AdminKey,
+            "--Kestrel:Certificates:Default:Path", pfx, "--Kestrel:Certificates:Default:Password", "pfx-password"]);
+        await app.StartAsync();
+        var address = new Uri(app.Urls.Single());
+        using var trusting = new HttpClientHandler { ServerCertificateCustomValidationCallback = (_, certificate, _, _) => certificate?.Issuer == certificates.Authority.Subject };
+
+        var me = new ServerAdministration(new ServerClient(address, ServerHost.AdminKey, handler: trusting)).Me();
+
+        Assert.Equal("https", address.Scheme);
+        Assert.Equal("admin", me.Principal);
+        await app.StopAsync();
     }
 
     [Fact]

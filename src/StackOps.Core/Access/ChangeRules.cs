@@ -119,7 +119,8 @@ public static class ChangeRules
                     if (component.Connector is { } link && view.Connector(link.Name) is null)
                         throw new StackOpsException("ServiceConnectorNotFound", ErrorKind.NotFound,
                             $"The {component.Type} '{component.Name}' is linked to service connector '{link.Name}', which does not exist. Register it first, or link another.", component);
-                    foreach (var user in view.StacksUsing(component.Type, component.Name, what)) Valid(view, view.FindStack(user)!);
+                    if (ChangesItsStacks(change, component, flavor))
+                        foreach (var user in view.StacksUsing(component.Type, component.Name, what)) Valid(view, view.FindStack(user)!);
                     break;
                 case DocumentCodec.FlavorKind when change.Text is null:
                     if (view.ComponentsOfFlavor(key.Type!, key.Name, what) is { Count: > 0 } components)
@@ -132,6 +133,19 @@ public static class ChangeRules
                     break;
             }
         }
+    }
+
+    /// <summary>
+    /// Whether a component's change can make a stack that uses it invalid: what a stack asks of its
+    /// components beyond their own validity is their flavor and whether they run locally. A new
+    /// component has no stack yet (a stack written in the same commit is checked on its own).
+    /// </summary>
+    private static bool ChangesItsStacks(DocumentChange change, StackComponent component, Flavor flavor)
+    {
+        if (change.Current is null) return false;
+        var before = DocumentCodec.ReadOne<StackComponent>(change.Current.Text, change.Current.Path, StoreScope.Server, change.Current.Path);
+        return !string.Equals(before.Flavor, component.Flavor, StringComparison.OrdinalIgnoreCase)
+            || flavor.IsLocalFor(before.Configuration) != flavor.IsLocalFor(component.Configuration);
     }
 
     private static void Valid(DocumentView view, Stack stack)
