@@ -15,7 +15,10 @@ namespace StackOps.Server;
 /// Settings (command line --Name=value, appsettings, or environment): Database (or
 /// $env:STACKOPS_SERVER_DATABASE): a PostgreSQL connection string, else a SQLite file (default
 /// $STACKOPS_HOME/server/stackops.db); AdminApiKey (or $env:STACKOPS_ADMIN_API_KEY): the first
-/// admin's key, used only while the database has no principal; MaxRequestBytes (default 16 MiB).
+/// admin's key, used only while the database has no principal; CredentialKeys (or
+/// $env:STACKOPS_SERVER_CREDENTIAL_KEYS): base64 keys of 32 bytes, the current one first, that keep
+/// connectors' credentials (older ones still read, and are re-wrapped at start); MaxRequestBytes
+/// (default 16 MiB).
 /// </summary>
 public static class ServerApp
 {
@@ -43,6 +46,10 @@ public static class ServerApp
         builder.Services.AddSingleton<AccessData>();
         builder.Services.AddSingleton<AuditLog>();
         builder.Services.AddSingleton<DocumentService>();
+        builder.Services.AddSingleton(services => new CredentialVault(
+            services.GetRequiredService<IConfiguration>()[CredentialVault.KeysSetting] ?? Environment.GetEnvironmentVariable(CredentialVault.KeysVariable),
+            services.GetRequiredService<TimeProvider>()));
+        builder.Services.AddSingleton<CredentialBrokerService>();
         builder.Services.AddSingleton<Guard>();
         builder.Services.AddOpenApi(options => options.AddDocumentTransformer((document, _, _) =>
         {
@@ -66,11 +73,14 @@ public static class ServerApp
         }).WithName("Ready").WithSummary("The database answers and its schema is this server's.");
         app.MapDocuments();
         app.MapAccess();
+        app.MapConnectors();
 
         var database = app.Services.GetRequiredService<ServerDatabase>();
         var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("StackOps.Server");
         var applied = Migrations.Apply(database);
         logger.LogInformation("Database {Database} at schema version {Version} ({Applied} migration(s) applied).", database.Description, Migrations.Latest, applied);
+        if (app.Services.GetRequiredService<CredentialVault>().Rotate(database) is > 0 and var rewrapped)
+            logger.LogInformation("Re-wrapped the data keys of {Count} connector(s) under the current credential key.", rewrapped);
         Bootstrap(app.Services.GetRequiredService<AccessData>(), app.Services.GetRequiredService<AuditLog>(), logger,
             app.Configuration["AdminApiKey"] ?? Environment.GetEnvironmentVariable(AdminKeyVariable));
         return app;

@@ -20,9 +20,12 @@ namespace StackOps.Server.Tests;
 public sealed class ServerHost : IDisposable
 {
     public const string AdminKey = "sok_test-admin-key-0000000000000000000000";
+
+    /// <summary>The operator's key for connectors' credentials (32 bytes, base64).</summary>
+    public static readonly string CredentialKey = Convert.ToBase64String(Enumerable.Range(1, 32).Select(i => (byte)i).ToArray());
     private static readonly Uri Address = new("http://stackops.test/");
 
-    public ServerHost(string database, Action<WebApplicationBuilder>? configure = null)
+    public ServerHost(string database, Action<WebApplicationBuilder>? configure = null, string? credentialKeys = null)
     {
         DatabaseSetting = database;
         Home = Directory.CreateTempSubdirectory("stackops-client-").FullName;
@@ -31,6 +34,7 @@ public sealed class ServerHost : IDisposable
             builder.WebHost.UseTestServer();
             builder.Configuration["Database"] = database;
             builder.Configuration["AdminApiKey"] = AdminKey;
+            builder.Configuration["CredentialKeys"] = credentialKeys ?? CredentialKey;
             configure?.Invoke(builder);
         });
         App.StartAsync().GetAwaiter().GetResult();
@@ -44,7 +48,22 @@ public sealed class ServerHost : IDisposable
 
     public ServerDatabase Database => (ServerDatabase)App.Services.GetService(typeof(ServerDatabase))!;
 
-    public ServerClient Client(string key) => new(Address, key, handler: Handler);
+    /// <summary>Every answer the server gave these clients, as text: to search for what must never be in one.</summary>
+    public List<string> Answers { get; } = [];
+
+    public ServerClient Client(string key) => new(Address, key, handler: new Recording(Handler, Answers));
+
+    private sealed class Recording(HttpMessageHandler inner, List<string> answers) : DelegatingHandler(inner)
+    {
+        protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellation)
+        {
+            var response = await base.SendAsync(request, cancellation);
+            var body = await response.Content.ReadAsStringAsync(cancellation);
+            lock (answers) answers.Add(body);
+            response.Content = new StringContent(body, System.Text.Encoding.UTF8, response.Content.Headers.ContentType?.MediaType ?? "application/json");
+            return response;
+        }
+    }
 
     public ServerAdministration Admin => new(Client(AdminKey));
 
@@ -68,6 +87,20 @@ public sealed class ServerHost : IDisposable
         App.StopAsync().GetAwaiter().GetResult();
         ((IDisposable)App).Dispose();
         try { Directory.Delete(Home, recursive: true); } catch (IOException) { }
+    }
+}
+
+/// <summary>A folder for a test's SQLite databases, removed (with the pooled connections to them) at the end.</summary>
+public sealed class SqliteFolder : IDisposable
+{
+    public string Path { get; } = Directory.CreateTempSubdirectory("stackops-sqlite-").FullName;
+
+    public string Database(string name = "stackops.db") => System.IO.Path.Combine(Path, name);
+
+    public void Dispose()
+    {
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        try { Directory.Delete(Path, recursive: true); } catch (IOException) { }
     }
 }
 

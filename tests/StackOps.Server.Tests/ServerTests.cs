@@ -303,24 +303,23 @@ public abstract class ServerTests : IDisposable
 
 public sealed class SqliteServerTests : ServerTests
 {
-    private readonly string _folder = Directory.CreateTempSubdirectory("stackops-sqlite-").FullName;
+    private readonly SqliteFolder _sqlite = new();
 
-    protected override string NewDatabase() => Path.Combine(_folder, "stackops.db");
+    protected override string NewDatabase() => _sqlite.Database();
 
     public override void Dispose()
     {
         base.Dispose();
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-        try { Directory.Delete(_folder, recursive: true); } catch (IOException) { }
+        _sqlite.Dispose();
     }
 
     [Fact]
     public async Task WithTheOperatorsCertificateTheServerSpeaksTls()
     {
         var certificates = new StackOps.Tests.Shared.TestCertificates();
-        var pfx = Path.Combine(_folder, "server.pfx");
+        var pfx = _sqlite.Database("server.pfx");
         File.WriteAllBytes(pfx, certificates.Server.Export(System.Security.Cryptography.X509Certificates.X509ContentType.Pfx, "pfx-password"));
-        await using var app = ServerApp.Build(["--urls", "https://127.0.0.1:0", "--Database", Path.Combine(_folder, "tls.db"), "--AdminApiKey", ServerHost.AdminKey,
+        await using var app = ServerApp.Build(["--urls", "https://127.0.0.1:0", "--Database", _sqlite.Database("tls.db"), "--AdminApiKey", ServerHost.AdminKey,
             "--Kestrel:Certificates:Default:Path", pfx, "--Kestrel:Certificates:Default:Password", "pfx-password"]);
         await app.StartAsync();
         var address = new Uri(app.Urls.Single());
@@ -336,7 +335,7 @@ public sealed class SqliteServerTests : ServerTests
     [Fact]
     public void PlainHttpBeyondLoopbackIsRefusedAtStart()
     {
-        var error = Assert.Throws<InvalidOperationException>(() => ServerApp.Build(["--urls", "http://0.0.0.0:5000", "--Database", Path.Combine(_folder, "other.db")]));
+        var error = Assert.Throws<InvalidOperationException>(() => ServerApp.Build(["--urls", "http://0.0.0.0:5000", "--Database", _sqlite.Database("other.db")]));
         Assert.Contains("plain HTTP beyond this machine", error.Message);
     }
 }

@@ -142,13 +142,13 @@ public sealed class PostgresStoreContractTests(PostgresFixture postgres) : Datab
 /// <summary>The server's store as a client sees it, through the HTTP API.</summary>
 public sealed class RemoteStoreContractTests : StoreContractTests
 {
-    private readonly string _folder = Directory.CreateTempSubdirectory("stackops-contract-").FullName;
+    private readonly SqliteFolder _sqlite = new();
     private readonly ServerHost _server;
     private readonly StackOpsEngine _engine;
 
     public RemoteStoreContractTests()
     {
-        _server = new ServerHost(Path.Combine(_folder, "stackops.db"));
+        _server = new ServerHost(_sqlite.Database());
         _engine = _server.Engine(ServerHost.AdminKey);
     }
 
@@ -158,7 +158,6 @@ public sealed class RemoteStoreContractTests : StoreContractTests
     public override void Dispose()
     {
         _server.Dispose();
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-        Directory.Delete(_folder, recursive: true);
+        _sqlite.Dispose();
     }
 }

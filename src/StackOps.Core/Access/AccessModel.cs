@@ -95,9 +95,9 @@ public static class BuiltInRoles
     [
         new(Admin, [.. from kind in ResourceKinds.All from action in ResourceKinds.ActionsOf(kind) select new Permission(kind, action)],
             "Everything, including principals, keys, roles, grants and the audit log.", IsBuiltIn: true),
-        new(ConnectorAdmin, [.. Actions(ResourceKinds.Connectors, AccessActions.Read, AccessActions.Create, AccessActions.Update, AccessActions.Delete, AccessActions.Use),
-                .. Actions(ResourceKinds.Secrets, AccessActions.Use), .. Documents.Except([ResourceKinds.Connectors]).Select(k => new Permission(k, AccessActions.Read))],
-            "Creates, changes and removes service connectors; reads the rest.", IsBuiltIn: true),
+        new(ConnectorAdmin, [.. Actions(ResourceKinds.Connectors, AccessActions.Read, AccessActions.Create, AccessActions.Update, AccessActions.Delete),
+                .. Documents.Except([ResourceKinds.Connectors]).Select(k => new Permission(k, AccessActions.Read))],
+            "Creates, changes, rotates and removes service connectors and their credentials (which it never reads back: using a connector is another permission); reads the rest.", IsBuiltIn: true),
         new(Editor, [.. from kind in new[] { ResourceKinds.Stacks, ResourceKinds.Components, ResourceKinds.Flavors, ResourceKinds.Pipelines }
                 from action in new[] { AccessActions.Read, AccessActions.Create, AccessActions.Update, AccessActions.Delete } select new Permission(kind, action),
                 .. Actions(ResourceKinds.Connectors, AccessActions.Read, AccessActions.Use), .. Actions(ResourceKinds.Secrets, AccessActions.Use),

@@ -79,9 +79,11 @@ public static class ChangeRules
             if (component.Connector is { } link) requirements.Add(new(ResourceKinds.Connectors, link.Name, AccessActions.Use));
             requirements.AddRange(SecretReferenceUse.In(component).Select(u => new Requirement(ResourceKinds.Secrets, u.Reference.SecretName, AccessActions.Use)).Distinct());
         }
+        // A connector's own credentials (connector-NAME) are its own: only other secrets it refers to need use.
         if (document is ServiceConnector connector)
             requirements.AddRange(connector.Configuration.Values.Select(v => SecretReference.TryParse(v, out var reference) ? reference.SecretName : null)
-                .OfType<string>().Distinct(StringComparer.OrdinalIgnoreCase).Select(s => new Requirement(ResourceKinds.Secrets, s, AccessActions.Use)));
+                .OfType<string>().Where(s => !string.Equals(s, connector.SecretName, StringComparison.OrdinalIgnoreCase))
+                .Distinct(StringComparer.OrdinalIgnoreCase).Select(s => new Requirement(ResourceKinds.Secrets, s, AccessActions.Use)));
         return requirements;
     }
 

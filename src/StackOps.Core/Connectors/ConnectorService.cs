@@ -21,6 +21,9 @@ public sealed class ConnectorService
 
     internal ConnectorService(StackOpsEngine engine) => _engine = engine;
 
+    /// <summary>On a team server's store, the server's credential broker: connectors' credentials are saved to it and issued by it.</summary>
+    private CredentialBroker? Broker => _engine.Store is Store.Remote.RemoteStore remote ? new CredentialBroker(remote.Client) : null;
+
     /// <summary>How long before its expiry a connector already counts as expired.</summary>
     public TimeSpan ExpirySkew { get; set; } = TimeSpan.FromMinutes(5);
 
@@ -104,8 +107,9 @@ public sealed class ConnectorService
         if (identityChanged && Users(existing) is { Count: > 0 } users)
             throw InUse(existing, users, "change its auth method, resource type or resource id");
 
+        // A server keeps the credentials: the references to them stay unless given again; a file store's are re-added below from the secret.
         var merged = existing.AuthMethod == method.Name
-            ? existing.Configuration.Where(p => !IsOwnReference(existing, p.Value)).ToDictionary(p => p.Key, p => p.Value, StringComparer.OrdinalIgnoreCase)
+            ? existing.Configuration.Where(p => Broker is not null || !IsOwnReference(existing, p.Value)).ToDictionary(p => p.Key, p => p.Value, StringComparer.OrdinalIgnoreCase)
             : new Dictionary<string, object?>(StringComparer.OrdinalIgnoreCase);
         foreach (var (key, value) in configuration ?? new Dictionary<string, object?>())
         {
@@ -198,14 +202,15 @@ public sealed class ConnectorService
         var validated = ConfigurationValidator.Validate(schema, stored, $"service connector '{connector.Name}'", connector.Name);
         connector = connector.With(configuration: validated);
 
-        if (verify)
+        if (Broker is { } broker)
         {
-            var session = new ConnectorSession(connector, type, method, Merge(validated, credentials, connector), Timeout);
-            var failures = ListAll(session).Where(r => !r.Success).ToList();
-            if (failures.Count > 0)
-                throw new StackOpsException("ConnectorVerificationFailed", ErrorKind.InvalidOperation,
-                    $"Service connector '{connector.Name}' failed verification, so nothing was saved: {string.Join(" ", failures.Select(f => $"{f.ResourceType}: {f.Error}."))} Check the credentials, or pass -SkipVerification to save it anyway.", connector.Name);
+            // The server merges these with the credentials it keeps, verifies when asked, and saves the document and the credentials together.
+            var key = StackOpsEngine.KeyOf(connector);
+            broker.Save(connector.Name, Yaml.DocumentCodec.ToYaml(connector), isNew ? 0 : _engine.Store.Read(key)?.Version ?? 0, credentials, verify);
+            _engine.Messages.Verbose($"{(isNew ? "Registered" : "Updated")} the {type.Name} service connector '{connector.Name}' ({method.Name}) on the server; its credentials are in the server's vault.");
+            return connector.With(path: ((Store.Remote.RemoteStore)_engine.Store).PathOf(key));
         }
+        if (verify) VerifyWith(connector, credentials);
 
         var secretWritten = false;
         if (credentials.Count > 0)
@@ -235,6 +240,17 @@ public sealed class ConnectorService
         }
     }
 
+    /// <summary>Verifies a connector with the credentials given (before it is saved): every resource type it covers must be reached, else ConnectorVerificationFailed.</summary>
+    public void VerifyWith(ServiceConnector connector, IReadOnlyDictionary<string, string> credentials)
+    {
+        var type = Type(connector.Type);
+        var session = new ConnectorSession(connector, type, Method(type, connector.AuthMethod), Merge(connector.Configuration, credentials, connector), Timeout);
+        var failures = ListAll(session).Where(r => !r.Success).ToList();
+        if (failures.Count > 0)
+            throw new StackOpsException("ConnectorVerificationFailed", ErrorKind.InvalidOperation,
+                $"Service connector '{connector.Name}' failed verification, so nothing was saved: {string.Join(" ", failures.Select(f => $"{f.ResourceType}: {f.Error}."))} Check the credentials, or pass -SkipVerification to save it anyway.", connector.Name);
+    }
+
     /// <summary>Labels of a connector's secret: whose it is, and what its credentials are bound to (<see cref="ServiceConnector.Binding"/>).</summary>
     public const string ConnectorLabel = "stackops.io/connector", BindingLabel = "stackops.io/binding";
 
@@ -260,6 +276,7 @@ public sealed class ConnectorService
     /// <summary>Verifies a connector: one result per resource type it covers (the one asked for, or all), with the reason when it fails.</summary>
     public IReadOnlyList<ConnectorResources> Verify(string name, string? resourceType = null, string? resourceId = null)
     {
+        if (Broker is { } broker) return broker.Verify(Get(name).Name, resourceType, resourceId);
         var session = Open(Get(name));
         var types = ResourceTypes(session, resourceType);
         var results = types.Select(t => Run(session, s => Provider(s).ListAsync(s, t, CancellationToken(s)))).ToList();
@@ -273,6 +290,7 @@ public sealed class ConnectorService
     /// <summary>What each connector (all, or those named) reaches, per resource type.</summary>
     public IReadOnlyList<ConnectorResources> Resources(string name, string? resourceType = null)
     {
+        if (Broker is { } broker) return broker.Verify(Get(name).Name, resourceType, null);
         var session = Open(Get(name));
         return ResourceTypes(session, resourceType).Select(t => Run(session, s => Provider(s).ListAsync(s, t, CancellationToken(s)))).ToList();
     }
@@ -280,6 +298,12 @@ public sealed class ConnectorService
     /// <summary>Credentials for one resource: derived short-lived ones where the provider can, with their expiry.</summary>
     public ConnectorCredential Credential(string name, string? resourceType = null, string? resourceId = null)
     {
+        if (Broker is { } broker)
+        {
+            var issued = broker.Issue(Get(name).Name, resourceType, resourceId);
+            _engine.Messages.Verbose($"The server issued {(issued.ExpiresAt is { } until ? $"credentials valid until {until:u}" : "the connector's stored credentials")} for {issued.ResourceType}{(issued.ResourceId is null ? "" : $" {issued.ResourceId}")} from service connector '{issued.Connector}'.");
+            return issued;
+        }
         var session = Open(Get(name));
         var kind = ResourceTypes(session, resourceType) switch
         {
@@ -314,8 +338,13 @@ public sealed class ConnectorService
         return login;
     }
 
-    /// <summary>An HTTP handler for a connector's endpoints (its certificate authority, its time limit), after the checks every use makes.</summary>
-    public HttpMessageHandler Handler(string name) => Open(Get(name)).CreateHandler();
+    /// <summary>An HTTP handler for a connector's endpoints: its certificate authority (a setting, never a credential) and its time limit.</summary>
+    public HttpMessageHandler Handler(string name)
+    {
+        var connector = Get(name);
+        var type = Type(connector.Type);
+        return new ConnectorSession(connector, type, Method(type, connector.AuthMethod), connector.Configuration, Timeout).CreateHandler();
+    }
 
     /// <summary>The resource id a use of a connector is about: its own (single-instance), the one given, or none for types without instances.</summary>
     private static string? ResourceIdFor(ServiceConnector connector, ConnectorResourceType kind, string? requested)

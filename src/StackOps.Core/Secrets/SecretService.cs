@@ -24,13 +24,21 @@ public sealed class SecretService
     /// <summary>The backend a host prefers to the store's default (the action: env); $env:STACKOPS_SECRET_BACKEND still comes first.</summary>
     public string? PreferredBackend { get; set; }
 
+    private readonly List<(SecretBackendDefinition Definition, Func<ISecretBackend> Open)> _hosted = [];
+
+    /// <summary>
+    /// A backend the host provides beside the built-in ones (the team server: the credential vault
+    /// connectors' secrets live in). It counts as built in: no store document can name or replace it.
+    /// </summary>
+    public void Host(SecretBackendDefinition definition, Func<ISecretBackend> open) => _hosted.Add((definition, open));
+
     // ---- Backends ------------------------------------------------------------------------------
 
     /// <summary>The built-in backends and the store's registered ones, the default marked.</summary>
     public Listing<SecretBackendDefinition> Backends()
     {
         var stored = _engine.View().SecretBackends();
-        var all = BuiltInBackends().Concat(stored.Items.Where(b => !IsBuiltInName(b.Name))).ToList();
+        var all = BuiltIns().Concat(stored.Items.Where(b => !IsBuiltInName(b.Name))).ToList();
         var defaultName = DefaultName(all);
         return stored with
         {
@@ -86,7 +94,7 @@ public sealed class SecretService
     }
 
     /// <summary>Opens a backend; the secretmanagement type needs the PowerShell host.</summary>
-    public ISecretBackend Open(SecretBackendDefinition backend) => backend.Type switch
+    public ISecretBackend Open(SecretBackendDefinition backend) => _hosted.FirstOrDefault(h => h.Definition.Name == backend.Name && h.Definition.Type == backend.Type).Open?.Invoke() ?? backend.Type switch
     {
         SecretBackendTypes.Local => new LocalSecretBackend(backend.Name, _engine.Location.UserHome),
         SecretBackendTypes.Environment => new EnvironmentSecretBackend(backend.Name),
@@ -102,7 +110,9 @@ public sealed class SecretService
         new(SecretBackendTypes.Environment, SecretBackendTypes.Environment, description: $"Read-only: {EnvironmentSecretBackend.Prefix}<NAME>__<KEY> environment variables (CI).", isBuiltIn: true),
     ];
 
-    private static bool IsBuiltInName(string name) => BuiltInBackends().Any(b => string.Equals(b.Name, name, StringComparison.OrdinalIgnoreCase));
+    private IEnumerable<SecretBackendDefinition> BuiltIns() => BuiltInBackends().Concat(_hosted.Select(h => h.Definition));
+
+    private bool IsBuiltInName(string name) => BuiltIns().Any(b => string.Equals(b.Name, name, StringComparison.OrdinalIgnoreCase));
 
     private string DefaultName(IReadOnlyList<SecretBackendDefinition> all)
     {
@@ -277,7 +287,7 @@ public sealed class SecretService
     /// two characters once trimmed, which the masker cannot hide, is refused (<see cref="Fail.SecretValueTooShort"/>).
     /// <paramref name="backend"/> is the backend the values were read from, null for values being given.
     /// </summary>
-    internal static void Admit(IReadOnlyList<Secret> secrets, SecretBackendDefinition? backend = null)
+    public static void Admit(IReadOnlyList<Secret> secrets, SecretBackendDefinition? backend = null)
     {
         foreach (var value in secrets.SelectMany(s => s.Values.Values)) SecretMasker.Shared.Register(value);
         foreach (var secret in secrets)

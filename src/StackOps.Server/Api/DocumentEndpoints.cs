@@ -14,7 +14,7 @@ namespace StackOps.Server.Api;
 /// update), parsing, permissions, then the store's integrity once applied — and records in the
 /// audit log with the change itself, in one transaction.
 /// </summary>
-public sealed class DocumentService(ServerDatabase database, AccessData access, AuditLog audit, TimeProvider clock)
+public sealed class DocumentService(ServerDatabase database, AccessData access, AuditLog audit, CredentialVault vault, TimeProvider clock)
 {
     /// <summary>The most changes one commit may carry (an import of a large store is several).</summary>
     public const int MaxChanges = 10_000;
@@ -47,7 +47,11 @@ public sealed class DocumentService(ServerDatabase database, AccessData access, 
         return Body(row);
     }
 
-    public CommitResultBody Commit(Caller caller, CommitBody body)
+    /// <summary>
+    /// Applies a commit; <paramref name="alongside"/> runs in the same transaction once the changes
+    /// are applied and checked (the broker saves a connector's credentials with its document).
+    /// </summary>
+    public CommitResultBody Commit(Caller caller, CommitBody body, Action<System.Data.Common.DbConnection, System.Data.Common.DbTransaction>? alongside = null)
     {
         if (body.Changes is not { Count: > 0 } requested)
             throw new StackOpsException("InvalidRequest", ErrorKind.InvalidArgument, "The commit holds no change.");
@@ -85,8 +89,11 @@ public sealed class DocumentService(ServerDatabase database, AccessData access, 
                 {
                     if (change.Text is null) rows.Delete(change.Key);
                     else written.Add(Body(rows.Put(change.Key, change.Text, caller.Name, now)));
+                    // A connector's credentials go with it.
+                    if (change.Text is null && change.Key.Kind == DocumentCodec.ConnectorKind) vault.Delete(connection, transaction, change.Key.Name);
                 }
                 ChangeRules.CheckIntegrity(DatabaseStore.Within(database, caller.Name, connection, transaction, clock), changes);
+                alongside?.Invoke(connection, transaction);
                 foreach (var change in changes)
                     audit.Append(connection, transaction, new AuditEvent(caller.Name, change.Action, ResourceKinds.Of(change.Key.Kind), change.Key.Name, AuditLog.Allowed,
                         Source: caller.Source, Detail: Describe(change, written)));

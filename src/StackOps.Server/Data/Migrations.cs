@@ -54,6 +54,15 @@ public static class Migrations
             "CREATE INDEX audit_principal ON audit (principal)",
             .. dialect.AppendOnly("audit"),
         ]),
+        (2, "connector credentials (the broker's vault)", _ =>
+        [
+            """
+            CREATE TABLE connector_credentials (
+                connector_key TEXT NOT NULL PRIMARY KEY, connector TEXT NOT NULL, binding TEXT NOT NULL, key_id TEXT NOT NULL,
+                wrapped_key TEXT NOT NULL, nonce TEXT NOT NULL, ciphertext TEXT NOT NULL, tag TEXT NOT NULL,
+                updated_by TEXT NOT NULL, updated_at TEXT NOT NULL)
+            """,
+        ]),
     ];
 
     /// <summary>The schema version this server writes.</summary>

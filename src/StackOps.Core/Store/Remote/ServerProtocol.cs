@@ -18,6 +18,8 @@ public static class ServerRoutes
     public const string Roles = "api/v1/roles";
     public const string Grants = "api/v1/grants";
     public const string Audit = "api/v1/audit";
+    /// <summary>api/v1/connectors/NAME/credentials (save, never read back), /issue, /verify: the credential broker.</summary>
+    public const string Connectors = "api/v1/connectors";
     public const string Health = "healthz";
     public const string Ready = "readyz";
     public const string OpenApi = "openapi/v1.json";
@@ -76,3 +78,22 @@ public sealed record AuditEntryBody(long Id, DateTimeOffset At, string Principal
     string? From, string? Detail);
 
 public sealed record AuditPageBody(IReadOnlyList<AuditEntryBody> Entries, long? Next);
+
+/// <summary>
+/// A connector's document and credentials, saved together (one transaction): the credentials go to
+/// the server's vault and never come back; the document holds references to them.
+/// </summary>
+public sealed record SaveCredentialsBody(string Document, long BaseVersion, IReadOnlyDictionary<string, string> Credentials, bool Verify);
+
+/// <summary>What a use of a connector is for: a resource type and, for types with instances, one resource.</summary>
+public sealed record IssueBody(string? ResourceType, string? ResourceId);
+
+/// <summary>
+/// Credentials the broker issued for one resource: short-lived where the auth method has a
+/// short-lived form (ShortLived, with ExpiresAt), else the stored credential itself.
+/// </summary>
+public sealed record CredentialBody(string Connector, string ConnectorType, string AuthMethod, string ResourceType, string? ResourceId,
+    IReadOnlyDictionary<string, string> Settings, IReadOnlyDictionary<string, string> Secrets, DateTimeOffset? ExpiresAt, bool ShortLived);
+
+/// <summary>What a connector reaches for one resource type, or why it does not.</summary>
+public sealed record ResourcesBody(string Connector, string ConnectorType, string ResourceType, IReadOnlyList<string> ResourceIds, string? Error, IReadOnlyList<string> Contents);
