@@ -56,7 +56,7 @@ public static class ChangeRules
                 var stage = (document as PromotionRecord ?? previous)?.To;
                 if (document is PromotionRecord record)
                 {
-                    var decided = record.Decisions.Skip(previous?.Decisions.Count ?? 0).ToList();
+                    var decided = ApprovalRules.Added(previous, record);
                     if (previous is null && !SameName(record.RequestedBy, principal))
                         throw IdentityMismatch(principal, $"requested by '{record.RequestedBy}'");
                     if (decided.FirstOrDefault(d => !SameName(d.By, principal)) is { } other)
@@ -127,6 +127,17 @@ public static class ChangeRules
                 case DocumentCodec.FlavorKind when change.Text is null:
                     if (view.ComponentsOfFlavor(key.Type!, key.Name, what) is { Count: > 0 } components)
                         throw Fail.FlavorInUse(new Flavor(key.Name, key.Type!, null, false, null, FlavorRequirements.None, [], false, null), components);
+                    break;
+                case DocumentCodec.PromotionKind when change.Text is not null:
+                    var record = DocumentCodec.ReadOne<PromotionRecord>(change.Text, key.ToString(), StoreScope.Server, key.ToString());
+                    var previous = change.Current is null ? null : DocumentCodec.ReadOne<PromotionRecord>(change.Current.Text, change.Current.Path, StoreScope.Server, change.Current.Path);
+                    var gate = view.Lifecycle()?.Stages.FirstOrDefault(s => string.Equals(s.Name, record.To, StringComparison.OrdinalIgnoreCase))?.Gates.Approvals;
+                    var decisions = (previous?.Decisions ?? []).ToList();
+                    foreach (var decision in ApprovalRules.Added(previous, record))
+                    {
+                        ApprovalRules.Check(record.With(decisions: decisions), gate, decision.By, decision.Approved);
+                        decisions.Add(decision);
+                    }
                     break;
                 case DocumentCodec.ConnectorKind when change.Text is null:
                     if (view.ComponentsLinkedTo(key.Name, what) is { Count: > 0 } linked)

@@ -145,17 +145,7 @@ public sealed class PromotionService
             throw new StackOpsException("PromotionNotPending", ErrorKind.InvalidOperation, $"Promotion '{record.Id}' is {record.State}, not pending: decisions are taken on pending promotions only.", record);
         var gate = _engine.Pipelines.Stage(_engine.Pipelines.Lifecycle(), record.To).Gates.Approvals;
         var me = Me;
-        if (approve && gate is not null)
-        {
-            if (!gate.AllowSelfApproval && Same(record.RequestedBy, me))
-                throw new StackOpsException("SelfApprovalForbidden", ErrorKind.InvalidOperation,
-                    $"{me} requested this promotion and stage '{record.To}' does not let a requester approve their own promotion: another approver must.", record);
-            if (gate.Approvers.Count > 0 && !gate.Approvers.Contains(me, StringComparer.OrdinalIgnoreCase))
-                throw new StackOpsException("ApproverNotAllowed", ErrorKind.InvalidOperation,
-                    $"{me} is not an approver of stage '{record.To}' (approvers: {string.Join(", ", gate.Approvers)}).", record);
-        }
-        if (record.Decisions.Any(d => Same(d.By, me)))
-            throw new StackOpsException("AlreadyDecided", ErrorKind.InvalidOperation, $"{me} already decided on promotion '{record.Id}'.", record);
+        ApprovalRules.Check(record, gate, me, approve);
         var now = _engine.Clock.GetUtcNow();
         var decided = record.With(state: approve ? PromotionState.Pending : PromotionState.Denied,
             decisions: [.. record.Decisions, new ApprovalDecision(me, approve, comment, now)], completedAt: approve ? null : now);
