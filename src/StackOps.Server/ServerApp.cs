@@ -18,7 +18,8 @@ namespace StackOps.Server;
 /// admin's key, used only while the database has no principal; CredentialKeys (or
 /// $env:STACKOPS_SERVER_CREDENTIAL_KEYS): base64 keys of 32 bytes, the current one first, that keep
 /// connectors' credentials (older ones still read, and are re-wrapped at start); MaxRequestBytes
-/// (default 16 MiB).
+/// (default 16 MiB); OidcIssuers (default GitHub Actions') and OidcAudience (default "stackops"):
+/// the CI tokens accepted instead of keys, for the principals that trust policies name.
 /// </summary>
 public static class ServerApp
 {
@@ -50,6 +51,7 @@ public static class ServerApp
             services.GetRequiredService<IConfiguration>()[CredentialVault.KeysSetting] ?? Environment.GetEnvironmentVariable(CredentialVault.KeysVariable),
             services.GetRequiredService<TimeProvider>()));
         builder.Services.AddSingleton<CredentialBrokerService>();
+        builder.Services.AddSingleton<OidcAuthenticator>();
         builder.Services.AddSingleton<Guard>();
         builder.Services.AddOpenApi(options => options.AddDocumentTransformer((document, _, _) =>
         {

@@ -50,6 +50,12 @@ public sealed class ServerAdministration(ServerClient client)
 
     public GrantBody Revoke(string id) => Client.DeleteReturning<GrantBody>($"{ServerRoutes.Grants}/{ServerClient.Escape(id)}");
 
+    public IReadOnlyList<TrustPolicyBody> TrustPolicies() => Client.Get<List<TrustPolicyBody>>(ServerRoutes.TrustPolicies);
+
+    public TrustPolicyBody CreateTrustPolicy(TrustPolicyBody policy) => Client.Post<TrustPolicyBody>(ServerRoutes.TrustPolicies, policy);
+
+    public TrustPolicyBody RemoveTrustPolicy(string name) => Client.DeleteReturning<TrustPolicyBody>($"{ServerRoutes.TrustPolicies}/{ServerClient.Escape(name)}");
+
     /// <summary>The audit log, newest first, filtered; a page at a time (Next: the id to ask for the following page with).</summary>
     public AuditPageBody Audit(string? principal = null, string? action = null, string? kind = null, string? name = null, string? outcome = null,
         DateTimeOffset? since = null, DateTimeOffset? until = null, long? before = null, int limit = 100)

@@ -7,12 +7,14 @@ namespace StackOps.Core.Access;
 /// <summary>
 /// The team server a user works with: set by Connect-StackServer (the address in clear, the API key
 /// encrypted like a local secret, both in the user's StackOps home: never in a repository), or for
-/// CI by $env:STACKOPS_SERVER and $env:STACKOPS_API_KEY, which take precedence. While one is set,
-/// commands use the server's store unless -Scope says otherwise.
+/// CI by $env:STACKOPS_SERVER with $env:STACKOPS_API_KEY — or, in a GitHub Actions job granted
+/// id-token: write, with no key at all: the job's OIDC token, which the server maps to a principal
+/// by its trust policies. The variables take precedence. While one is set, commands use the
+/// server's store unless -Scope says otherwise.
 /// </summary>
 public sealed record ServerConnection(Uri Server, string ApiKey, string? Principal, bool FromEnvironment)
 {
-    public const string ServerVariable = "STACKOPS_SERVER", ApiKeyVariable = "STACKOPS_API_KEY";
+    public const string ServerVariable = "STACKOPS_SERVER", ApiKeyVariable = "STACKOPS_API_KEY", AudienceVariable = "STACKOPS_OIDC_AUDIENCE";
     private const string Folder = "server", SecretName = "connection", KeyField = "api_key", ServerLabel = "server", PrincipalLabel = "principal";
 
     /// <summary>Whether a server is configured (without decrypting anything): the variable, or a saved connection.</summary>
@@ -25,8 +27,8 @@ public sealed record ServerConnection(Uri Server, string ApiKey, string? Princip
         if (Environment.GetEnvironmentVariable(ServerVariable) is { Length: > 0 } address)
         {
             var key = Environment.GetEnvironmentVariable(ApiKeyVariable) is { Length: > 0 } given ? given
-                : throw new StackOpsException("ServerApiKeyMissing", ErrorKind.InvalidArgument,
-                    $"${ServerVariable} names a StackOps server but ${ApiKeyVariable} gives no API key. Set it (a CI secret), or remove ${ServerVariable} to work with local stores.", ServerVariable);
+                : GitHubActionsToken() ?? throw new StackOpsException("ServerApiKeyMissing", ErrorKind.InvalidArgument,
+                    $"${ServerVariable} names a StackOps server but ${ApiKeyVariable} gives no API key, and this is not a GitHub Actions job with id-token: write. Set the key (a CI secret), grant the job id-token: write, or remove ${ServerVariable} to work with local stores.", ServerVariable);
             return new ServerConnection(ParseAddress(address), key, null, FromEnvironment: true);
         }
         var secret = new LocalSecretBackend("server", userHome, Folder).Read(SecretName);
@@ -59,6 +61,35 @@ public sealed record ServerConnection(Uri Server, string ApiKey, string? Princip
         transaction.Delete(SecretName);
         transaction.Commit();
         return true;
+    }
+
+    /// <summary>
+    /// In a GitHub Actions job granted id-token: write, the job's OIDC token for the server's audience
+    /// ($env:STACKOPS_OIDC_AUDIENCE, default stackops), asked from the runner; null elsewhere.
+    /// </summary>
+    private static string? GitHubActionsToken()
+    {
+        if (Environment.GetEnvironmentVariable("ACTIONS_ID_TOKEN_REQUEST_URL") is not { Length: > 0 } url
+            || Environment.GetEnvironmentVariable("ACTIONS_ID_TOKEN_REQUEST_TOKEN") is not { Length: > 0 } bearer) return null;
+        Secrets.SecretMasker.Shared.Register(bearer);
+        var audience = Environment.GetEnvironmentVariable(AudienceVariable) is { Length: > 0 } configured ? configured : "stackops";
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
+        using var request = new HttpRequestMessage(HttpMethod.Get, $"{url}{(url.Contains('?') ? '&' : '?')}audience={Uri.EscapeDataString(audience)}");
+        request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", bearer);
+        try
+        {
+            using var response = http.SendAsync(request).GetAwaiter().GetResult();
+            response.EnsureSuccessStatusCode();
+            using var document = System.Text.Json.JsonDocument.Parse(response.Content.ReadAsStringAsync().GetAwaiter().GetResult());
+            var token = document.RootElement.GetProperty("value").GetString()!;
+            Secrets.SecretMasker.Shared.Register(token);
+            return token;
+        }
+        catch (Exception e) when (e is HttpRequestException or TaskCanceledException or System.Text.Json.JsonException or KeyNotFoundException or InvalidOperationException)
+        {
+            throw new StackOpsException("OidcTokenUnavailable", ErrorKind.InvalidOperation,
+                $"The runner did not give this job an OIDC token ({e.Message.Split('.')[0]}). Grant the job 'permissions: id-token: write', or give $env:{ApiKeyVariable}.", url, e);
+        }
     }
 
     public RemoteStore OpenStore(TimeSpan? timeout = null) => new(new ServerClient(Server, ApiKey, timeout));

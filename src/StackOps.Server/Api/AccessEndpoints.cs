@@ -19,7 +19,7 @@ public static class AccessEndpoints
         app.MapGet($"/{ServerRoutes.Me}", (HttpContext context, AccessData access, AuditLog audit) =>
         {
             var caller = context.Caller();
-            audit.Append(new AuditEvent(caller.Name, "login", null, null, AuditLog.Allowed, Source: caller.Source));
+            audit.Append(new AuditEvent(caller.Name, "login", null, null, AuditLog.Allowed, Source: caller.Source, Detail: caller.How));
             var grants = access.Grants(caller.Name);
             var roles = access.Roles().Where(r => grants.Any(g => string.Equals(g.Role, r.Name, StringComparison.OrdinalIgnoreCase))).Select(RoleBody).ToList();
             return Results.Json(new MeBody(caller.Name, caller.Kind, grants.Select(GrantBody).ToList(), roles, ServerApp.Version), json);
@@ -87,6 +87,21 @@ public static class AccessEndpoints
             guard.Change(context, ResourceKinds.Access, null, AccessActions.Delete, "revoke grant", _ => Results.Json(GrantBody(access.RevokeGrant(id)), json)))
             .WithName("Revoke");
 
+        // Trust policies: which CI jobs may act as which principal, by their OIDC token.
+        app.MapGet($"/{ServerRoutes.TrustPolicies}", (HttpContext context, Guard guard, AccessData access) =>
+        {
+            guard.Demand(context, ResourceKinds.Access, null, AccessActions.Read, "list trust policies");
+            return Results.Json(access.TrustPolicies().Select(TrustPolicyBody).ToList(), json);
+        }).WithName("ListTrustPolicies");
+        app.MapPost($"/{ServerRoutes.TrustPolicies}", (HttpContext context, Guard guard, AccessData access, OidcAuthenticator oidc, TrustPolicyBody body) =>
+            guard.Change(context, ResourceKinds.Access, body.Name, AccessActions.Create, "create trust policy",
+                caller => Results.Json(TrustPolicyBody(access.CreateTrustPolicy(new TrustPolicy(body.Name, body.Issuer, body.Principal, body.Repository, body.Environment, body.Refs, body.Workflow),
+                    oidc.TrustedIssuers, caller.Name)), json, statusCode: StatusCodes.Status201Created)))
+            .WithName("CreateTrustPolicy").WithSummary("Lets CI jobs whose OIDC token has these claims act as a principal.");
+        app.MapDelete($"/{ServerRoutes.TrustPolicies}/{{name}}", (HttpContext context, Guard guard, AccessData access, string name) =>
+            guard.Change(context, ResourceKinds.Access, name, AccessActions.Delete, "remove trust policy", _ => Results.Json(TrustPolicyBody(access.RemoveTrustPolicy(name)), json)))
+            .WithName("RemoveTrustPolicy");
+
         // The audit log.
         app.MapGet($"/{ServerRoutes.Audit}", (HttpContext context, Guard guard, AuditLog audit, string? principal, string? action, string? kind, string? name,
             string? outcome, DateTimeOffset? since, DateTimeOffset? until, long? before, int? limit) =>
@@ -101,6 +116,9 @@ public static class AccessEndpoints
             : throw new StackOpsException("InvalidPermission", ErrorKind.InvalidArgument, $"'{Fail.Printable(text)}' is not a permission: write KIND:ACTION, such as stacks:read.", text);
 
     public static RoleBody RoleBody(Role role) => new(role.Name, role.Permissions.Select(p => p.ToString()).ToList(), role.Description, role.IsBuiltIn);
+
+    public static TrustPolicyBody TrustPolicyBody(TrustPolicy policy) =>
+        new(policy.Name, policy.Issuer, policy.Principal, policy.Repository, policy.Environment, policy.Refs, policy.Workflow);
 
     public static GrantBody GrantBody(Grant grant) => new(grant.Id, grant.Principal, grant.Role, grant.ScopeKind, grant.ScopeName);
 }

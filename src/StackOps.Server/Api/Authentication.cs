@@ -4,9 +4,9 @@ using StackOps.Server.Data;
 namespace StackOps.Server.Api;
 
 /// <summary>
-/// Every /api request carries an API key (Authorization: Bearer KEY); the caller it authenticates
-/// is the request's, and a request without a valid one is answered 401 and recorded as a denied
-/// login. Health, readiness and the OpenAPI description need no key.
+/// Every /api request carries an API key, or a CI job's OIDC token (Authorization: Bearer ...); the
+/// caller it authenticates is the request's, and a request without a valid one is answered 401 and
+/// recorded as a denied login. Health, readiness and the OpenAPI description need neither.
 /// </summary>
 public static class Authentication
 {
@@ -31,9 +31,15 @@ public static class Authentication
             if (!header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) || header.Length <= 7)
                 throw new StackOpsException("Unauthenticated", ErrorKind.SecurityError,
                     "This request carries no API key. Run Connect-StackServer <url> (or set $env:STACKOPS_SERVER and $env:STACKOPS_API_KEY); an admin creates keys with New-StackApiKey.");
-            var caller = access.Authenticate(header[7..].Trim(), context.Source());
-            access.Touch(caller.KeyId);
-            context.Items[CallerItem] = caller;
+            var credential = header[7..].Trim();
+            if (OidcAuthenticator.IsToken(credential))
+                context.Items[CallerItem] = context.RequestServices.GetRequiredService<OidcAuthenticator>().Authenticate(credential, context.Source());
+            else
+            {
+                var caller = access.Authenticate(credential, context.Source());
+                access.Touch(caller.KeyId);
+                context.Items[CallerItem] = caller;
+            }
         }
         catch (StackOpsException denied)
         {

@@ -18,7 +18,8 @@ public static class Problems
 
     public static int StatusOf(StackOpsException error) => error.ErrorId switch
     {
-        "Unauthenticated" or "ApiKeyExpired" or "ApiKeyRevoked" => StatusCodes.Status401Unauthorized,
+        "Unauthenticated" or "ApiKeyExpired" or "ApiKeyRevoked" or "OidcTokenInvalid" or "OidcTokenExpired" or "OidcAudienceMismatch" or "OidcSignatureInvalid"
+            or "OidcIssuerUntrusted" or "OidcNoTrustPolicy" => StatusCodes.Status401Unauthorized,
         "ConcurrentChange" => StatusCodes.Status409Conflict,
         "RequestTooLarge" => StatusCodes.Status413PayloadTooLarge,
         _ => error.Kind switch

@@ -9,8 +9,8 @@ using StackOps.Core.Store.Remote;
 
 namespace StackOps.Server.Data;
 
-/// <summary>A principal an API key authenticated.</summary>
-public sealed record Caller(string Name, string Kind, string KeyId, string? Source);
+/// <summary>A principal an API key (or an OIDC token, by a trust policy: How says which) authenticated.</summary>
+public sealed record Caller(string Name, string Kind, string KeyId, string? Source, string? How = null);
 
 /// <summary>
 /// Principals (users and service accounts), their API keys, roles and grants. A key is random text
@@ -279,6 +279,46 @@ public sealed class AccessData(ServerDatabase database, TimeProvider clock)
         EnsureAnAdminRemains(connection, transaction, $"revoke {grant}");
         transaction.Commit();
         return grant;
+    }
+
+    // ---- Trust policies ----------------------------------------------------------------------
+
+    public IReadOnlyList<TrustPolicy> TrustPolicies()
+    {
+        using var connection = database.Open();
+        return connection.Query("SELECT t.name AS name, t.issuer AS issuer, p.name AS principal, t.repository AS repository, t.environment AS environment, t.refs AS refs, t.workflow AS workflow " +
+                                "FROM trust_policies t JOIN principals p ON p.name_key = t.principal_key ORDER BY t.name_key")
+            .Select(r => new TrustPolicy((string)r.name, (string)r.issuer, (string)r.principal, (string)r.repository, (string?)r.environment,
+                ((string)r.refs).Split(',', StringSplitOptions.RemoveEmptyEntries), (string?)r.workflow)).ToList();
+    }
+
+    public TrustPolicy CreateTrustPolicy(TrustPolicy policy, IReadOnlyList<string> trustedIssuers, string createdBy)
+    {
+        TrustPolicy.Validate(policy);
+        var owner = FindPrincipal(policy.Principal) ?? throw PrincipalNotFound(policy.Principal);
+        if (!trustedIssuers.Contains(policy.Issuer.TrimEnd('/'), StringComparer.Ordinal))
+            throw new StackOpsException("OidcIssuerUntrusted", ErrorKind.InvalidArgument,
+                $"This server does not trust the issuer {policy.Issuer} (it trusts {string.Join(", ", trustedIssuers)}). Its operator adds it to the OidcIssuers setting.", policy.Name);
+        using var connection = database.Open();
+        using var transaction = database.BeginWrite(connection);
+        if (connection.ExecuteScalar<long>("SELECT COUNT(*) FROM trust_policies WHERE name_key = @key", new { key = policy.Name.ToLowerInvariant() }, transaction) > 0)
+            throw Fail.AlreadyExists("TrustPolicy", policy.Name, "Choose another name, or remove the existing one first.");
+        connection.Execute("""
+            INSERT INTO trust_policies (name_key, name, issuer, principal_key, repository, environment, refs, workflow, created_at, created_by)
+            VALUES (@key, @Name, @Issuer, @principal, @Repository, @Environment, @refs, @Workflow, @now, @createdBy)
+            """, new { key = policy.Name.ToLowerInvariant(), policy.Name, Issuer = policy.Issuer.TrimEnd('/'), principal = owner.Name.ToLowerInvariant(), policy.Repository,
+            policy.Environment, refs = string.Join(",", policy.Refs), policy.Workflow, now = Now, createdBy }, transaction);
+        transaction.Commit();
+        return policy with { Principal = owner.Name, Issuer = policy.Issuer.TrimEnd('/') };
+    }
+
+    public TrustPolicy RemoveTrustPolicy(string name)
+    {
+        var policy = TrustPolicies().FirstOrDefault(p => string.Equals(p.Name, name, StringComparison.OrdinalIgnoreCase))
+                     ?? throw new StackOpsException("TrustPolicyNotFound", ErrorKind.NotFound, $"No trust policy is named '{Fail.Printable(name)}'. Get-StackTrustPolicy lists them.", name);
+        using var connection = database.Open();
+        connection.Execute("DELETE FROM trust_policies WHERE name_key = @key", new { key = policy.Name.ToLowerInvariant() });
+        return policy;
     }
 
     /// <summary>A server always keeps someone who can manage it: the last unscoped admin grant cannot go.</summary>

@@ -63,6 +63,16 @@ public static class Migrations
                 updated_by TEXT NOT NULL, updated_at TEXT NOT NULL)
             """,
         ]),
+        (3, "trust policies (OIDC)", _ =>
+        [
+            """
+            CREATE TABLE trust_policies (
+                name_key TEXT NOT NULL PRIMARY KEY, name TEXT NOT NULL, issuer TEXT NOT NULL,
+                principal_key TEXT NOT NULL REFERENCES principals (name_key) ON DELETE CASCADE,
+                repository TEXT NOT NULL, environment TEXT NULL, refs TEXT NOT NULL, workflow TEXT NULL,
+                created_at TEXT NOT NULL, created_by TEXT NOT NULL)
+            """,
+        ]),
     ];
 
     /// <summary>The schema version this server writes.</summary>

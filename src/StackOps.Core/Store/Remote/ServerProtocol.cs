@@ -20,6 +20,7 @@ public static class ServerRoutes
     public const string Audit = "api/v1/audit";
     /// <summary>api/v1/connectors/NAME/credentials (save, never read back), /issue, /verify: the credential broker.</summary>
     public const string Connectors = "api/v1/connectors";
+    public const string TrustPolicies = "api/v1/trust-policies";
     public const string Health = "healthz";
     public const string Ready = "readyz";
     public const string OpenApi = "openapi/v1.json";
@@ -97,3 +98,6 @@ public sealed record CredentialBody(string Connector, string ConnectorType, stri
 
 /// <summary>What a connector reaches for one resource type, or why it does not.</summary>
 public sealed record ResourcesBody(string Connector, string ConnectorType, string ResourceType, IReadOnlyList<string> ResourceIds, string? Error, IReadOnlyList<string> Contents);
+
+/// <summary>Which CI jobs (by their OIDC token's claims) may act as a principal without a stored key.</summary>
+public sealed record TrustPolicyBody(string Name, string Issuer, string Principal, string Repository, string? Environment, IReadOnlyList<string> Refs, string? Workflow);
