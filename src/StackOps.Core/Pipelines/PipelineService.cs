@@ -26,9 +26,16 @@ public sealed class PipelineService
     public Lifecycle SetLifecycle(string yaml, string source)
     {
         var documents = Yaml.DocumentCodec.ReadAll(yaml, source, _engine.Store.Scope);
-        var lifecycle = documents.Count == 1 && documents[0] is Lifecycle one ? one
-            : throw new StackOpsException("UnsupportedDocument", ErrorKind.InvalidData, $"{source}: Set-StackLifecycle takes exactly one Lifecycle document.", source);
-        return _engine.Change((transaction, view) =>
+        return SetLifecycle(documents.Count == 1 && documents[0] is Lifecycle one ? one
+            : throw new StackOpsException("UnsupportedDocument", ErrorKind.InvalidData, $"{source}: Set-StackLifecycle takes exactly one Lifecycle document.", source));
+    }
+
+    /// <summary>Sets the store's lifecycle from the stages given to a parameter (their keys as a Lifecycle document's); problems name the parameter.</summary>
+    public Lifecycle SetLifecycle(string name, IReadOnlyList<IReadOnlyDictionary<string, object?>> stages, string parameter) =>
+        SetLifecycle(Yaml.DocumentCodec.ReadLifecycle(name, stages, parameter));
+
+    private Lifecycle SetLifecycle(Lifecycle lifecycle) =>
+        _engine.Change((transaction, view) =>
         {
             foreach (var stage in lifecycle.Stages)
                 if (view.FindStack(stage.Stack) is null)
@@ -36,7 +43,6 @@ public sealed class PipelineService
             var path = StackOpsEngine.Write(transaction, lifecycle);
             return new Lifecycle(lifecycle.Name, lifecycle.Stages, path);
         });
-    }
 
     public LifecycleStage Stage(Lifecycle lifecycle, string name) =>
         lifecycle.Stages.FirstOrDefault(s => string.Equals(s.Name, name, StringComparison.OrdinalIgnoreCase))
