@@ -56,6 +56,7 @@ public sealed class WhatIfTests : IDisposable, IClassFixture<RegistryFixture>
         ["Connect-StackComponent"] = "Connect-StackComponent container_registry reg registry -WhatIf",
         ["Disconnect-StackComponent"] = "Disconnect-StackComponent container_registry linked -WhatIf",
         ["New-StackPipeline"] = "New-StackPipeline other ml/other -WhatIf",
+        ["Set-StackPipeline"] = "Set-StackPipeline training -Require @{ orchestrator = 'local' } -RunConfiguration @{ epochs = 3 } -WhatIf",
         ["Remove-StackPipeline"] = "Remove-StackPipeline training -WhatIf",
         ["Publish-StackPipeline"] = "Publish-StackPipeline training 2.0.0 -WhatIf",
         ["Set-StackLifecycle"] = "Set-StackLifecycle -Stage @{ Name = 'only'; Stack = 'wdev' } -WhatIf",

@@ -62,12 +62,7 @@ public sealed class ComponentService
         {
             var existing = Stored(view, type, name);
             var flavor = new FlavorCatalog(view).Get(type, existing.Flavor);
-            var merged = new Dictionary<string, object?>(existing.Configuration, StringComparer.OrdinalIgnoreCase);
-            foreach (var (key, value) in configuration ?? new Dictionary<string, object?>())
-            {
-                if (value is null) merged.Remove(key);
-                else merged[key] = value;
-            }
+            var merged = StackOpsEngine.MergeValues(existing.Configuration, configuration);
             foreach (var key in removeKeys ?? [])
             {
                 if (!merged.Remove(key) && flavor.Field(key) is null)

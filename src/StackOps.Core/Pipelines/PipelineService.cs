@@ -56,7 +56,7 @@ public sealed class PipelineService
     {
         var view = _engine.View();
         return view.Pipeline(name) ?? NameMatching.ExactOrUniquePrefix(view.Pipelines().Items, p => p.Name, name, "Pipeline")
-            ?? throw new StackOpsException("PipelineNotFound", ErrorKind.NotFound, $"Pipeline '{name}' was not found. Run Get-StackPipeline to list them, or New-StackPipeline to create it.", name);
+            ?? throw PipelineNotFound(name);
     }
 
     public Pipeline Create(string name, IReadOnlyList<PipelineRequirement> requirements, string imageRepository,
@@ -66,7 +66,7 @@ public sealed class PipelineService
         if (string.IsNullOrWhiteSpace(imageRepository) || imageRepository.Any(char.IsWhiteSpace) || imageRepository.Contains("..") || imageRepository.Contains(':') || imageRepository.Contains('@'))
             throw new StackOpsException("InvalidImageRepository", ErrorKind.InvalidArgument,
                 $"'{Fail.Printable(imageRepository)}' is not an image repository name: give a path such as ml/training, without registry, tag or digest.", name);
-        var checkedRequirements = requirements.Select(r => new PipelineRequirement(ComponentTypes.Normalize(r.Type), r.Flavors)).ToList();
+        var checkedRequirements = Checked(requirements);
         return _engine.Change((transaction, view) =>
         {
             if (view.Pipeline(name) is not null) throw Fail.AlreadyExists("Pipeline", name, "Remove it first, or choose another name.");
@@ -76,10 +76,30 @@ public sealed class PipelineService
         });
     }
 
+    /// <summary>
+    /// Changes a pipeline: its requirements (replaced when given), its run configuration (merged: a null
+    /// value removes a key), description and labels. Its published versions and history stay.
+    /// </summary>
+    public Pipeline Update(string name, IReadOnlyList<PipelineRequirement>? requirements = null, IReadOnlyDictionary<string, object?>? runConfiguration = null,
+        string? description = null, IReadOnlyDictionary<string, string?>? labels = null) => _engine.Change((transaction, view) =>
+    {
+        var existing = view.Pipeline(name) ?? throw PipelineNotFound(name);
+        var updated = new Pipeline(existing.Name, requirements is null ? existing.Requirements : Checked(requirements), existing.ImageRepository,
+            StackOpsEngine.MergeValues(existing.RunConfiguration, runConfiguration), description ?? existing.Description,
+            StackOpsEngine.MergeLabels(existing.Labels, labels), existing.Scope);
+        return updated.With(path: StackOpsEngine.Write(transaction, updated));
+    });
+
+    private static StackOpsException PipelineNotFound(string name) =>
+        new("PipelineNotFound", ErrorKind.NotFound, $"Pipeline '{name}' was not found. Run Get-StackPipeline to list them, or New-StackPipeline to create it.", name);
+
+    private static List<PipelineRequirement> Checked(IReadOnlyList<PipelineRequirement> requirements) =>
+        requirements.Select(r => new PipelineRequirement(ComponentTypes.Normalize(r.Type), r.Flavors)).ToList();
+
     /// <summary>Removes a pipeline and its published versions; its promotion history stays.</summary>
     public Pipeline Remove(string name) => _engine.Change((transaction, view) =>
     {
-        var pipeline = view.Pipeline(name) ?? throw new StackOpsException("PipelineNotFound", ErrorKind.NotFound, $"Pipeline '{name}' was not found.", name);
+        var pipeline = view.Pipeline(name) ?? throw PipelineNotFound(name);
         var versions = view.Versions(pipeline.Name);
         if (versions.Problems.Count > 0) throw Fail.Unreadable($"remove pipeline '{pipeline.Name}'", versions.Problems);
         foreach (var version in versions.Items) transaction.Delete(StackOpsEngine.KeyOf(version));
