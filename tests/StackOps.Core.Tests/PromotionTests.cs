@@ -134,6 +134,34 @@ public sealed class PromotionTests(TwoRegistries registries) : IClassFixture<Two
     }
 
     [Fact]
+    public void AVersionIsPromotableFromAStageWhereItWasCurrentEvenOnceReplaced()
+    {
+        using var world = new PromotionWorld(registries, "      gates:\n        soakTime: 2h\n");
+        world.Publish("1.0.0");
+        world.Clock.Advance(TimeSpan.FromMinutes(10));
+        world.Publish("1.1.0");
+        Assert.Equal("1.1.0", world.CurrentOn("dev"));
+
+        var older = world.Engine.Promotions.Invoke(PromotionWorld.Pipeline, "1.0.0", "staging");
+        Assert.True(older.Promoted, older.Record.FailedStep?.Message);
+        Assert.StartsWith("1.0.0 was current on 'dev' from 2026-11-25 09:00:00Z until 1.1.0 replaced it", older.Record.Steps.Single(s => s.Name == "version").Message);
+        Assert.Equal("1.0.0", world.CurrentOn("staging"));
+
+        // Production asks for 2 h on staging: 1.0.0 soaks there until 1.1.0 replaces it after 1 h, and then it never can.
+        world.Clock.Advance(TimeSpan.FromHours(1));
+        Assert.Contains("promote after", world.Engine.Promotions.Invoke(PromotionWorld.Pipeline, "1.0.0", "production").Record.FailedStep!.Message);
+        Assert.True(world.Engine.Promotions.Invoke(PromotionWorld.Pipeline, "1.1.0", "staging").Promoted);
+        world.Clock.Advance(TimeSpan.FromHours(3));
+        var replaced = world.Engine.Promotions.Invoke(PromotionWorld.Pipeline, "1.0.0", "production").Record.FailedStep!;
+        Assert.Equal("soakTime", replaced.Name);
+        Assert.Contains("before 1.1.0 replaced it. Make it current there again (Invoke-StackPromotion training 1.0.0 -To staging) and promote it 2h later.", replaced.Message);
+        Assert.True(world.Engine.Promotions.Invoke(PromotionWorld.Pipeline, "1.0.0", "staging").Promoted);
+        world.Clock.Advance(TimeSpan.FromHours(2));
+        var promoted = world.Engine.Promotions.Invoke(PromotionWorld.Pipeline, "1.0.0", "production");
+        Assert.True(promoted.Promoted, promoted.Record.FailedStep?.Message);
+    }
+
+    [Fact]
     public void AMultiPlatformIndexIsCopiedWithItsManifests()
     {
         using var world = new PromotionWorld(registries);
@@ -299,7 +327,9 @@ public sealed class PromotionTests(TwoRegistries registries) : IClassFixture<Two
         // Not current on the source: recorded as a failed attempt at the version step; production unchanged.
         var early = world.Engine.Promotions.Invoke(PromotionWorld.Pipeline, "1.0.0", "production");
         Assert.Equal(("version", "VersionNotCurrent"), (early.Record.FailedStep!.Name, PromotionService.ErrorIdOf(early.Record.FailedStep)));
-        Assert.Contains("Promote it to 'staging' first", early.Record.FailedStep.Message);
+        Assert.Contains("has never been current on 'staging' (it has no version yet). Promote it there first: Invoke-StackPromotion training 1.0.0 -To staging.", early.Record.FailedStep.Message);
+        Assert.Equal("EmptyArgument", Throws(() => world.Engine.Pipelines.Publish(PromotionWorld.Pipeline, "4.0.0", sourceRevision: "")).ErrorId);
+        Assert.Contains("-SourceRef is empty", Throws(() => world.Engine.Pipelines.Publish(PromotionWorld.Pipeline, "4.0.0", sourceRef: " ")).Message);
 
         // A target missing what the pipeline needs, and a secret reference that does not resolve.
         world.Engine.Pipelines.Remove(PromotionWorld.Pipeline);

@@ -233,6 +233,19 @@ public sealed class PromotionCmdletTests : IDisposable, IClassFixture<TwoRegistr
         Assert.Equal(["Succeeded", "Fulfilled", "Failed"], Ok("Get-StackPromotion training -Stage production").Select(r => Prop(r, "State")!.ToString()));
     }
 
+    [Fact]
+    public void AnOlderVersionOfTheFirstStageCanStillBePromoted()
+    {
+        Publish("1.0.0");
+        Publish("1.1.0");
+        Ok("Invoke-StackPromotion training 1.0.0 -To staging");
+        Assert.Equal("1.0.0", Current("staging"));
+        var never = _ps.Fails("Invoke-StackPromotion training 1.1.0 -To production", $"VersionNotCurrent,{Commands}.InvokeStackPromotionCommand");
+        Assert.Contains("Promote it there first: Invoke-StackPromotion training 1.1.0 -To staging.", never.ErrorDetails.Message);
+        var unset = _ps.Fails("Publish-StackPipeline training 1.2.0 -SourceRevision $sha", $"EmptyArgument,{Commands}.PublishStackPipelineCommand");
+        Assert.StartsWith("-SourceRevision is empty (a variable that was never set?)", unset.ErrorDetails.Message);
+    }
+
     [Theory]
     [InlineData("Invoke-StackPromotion nope 1.0.0 -To staging", "PipelineNotFound")]
     [InlineData("Invoke-StackPromotion training 9.9.9 -To staging", "VersionNotFound")]

@@ -130,6 +130,9 @@ public sealed class PipelineService
     {
         var pipeline = Get(pipelineName);
         NameRules.Validate("PipelineVersion", version);
+        foreach (var (parameter, value, what) in new[] { ("-SourceRevision", sourceRevision, "the commit the image was built from (git rev-parse HEAD)"), ("-SourceRef", sourceRef, "the branch or tag it was built from (refs/tags/v1.4.0)") })
+            if (value is not null && string.IsNullOrWhiteSpace(value))
+                throw new StackOpsException("EmptyArgument", ErrorKind.InvalidArgument, $"{parameter} is empty (a variable that was never set?): give {what}, or leave {parameter} out.", version);
         if (_engine.View().Version(pipeline.Name, version) is not null)
             throw Fail.AlreadyExists("PipelineVersion", version, "Published versions never change: publish a new version.");
         var lifecycle = Lifecycle();

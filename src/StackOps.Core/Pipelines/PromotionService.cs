@@ -234,6 +234,31 @@ public sealed class PromotionService
         return new PromotionOutcome(attempt, false, $"failed-{failedStep.Name}");
     }
 
+    /// <summary>What a version that has not soaked long enough on the source needs, in a sentence.</summary>
+    private static string SoakProblem((Pipeline Pipeline, PipelineVersion Version, Lifecycle Lifecycle, LifecycleStage From, LifecycleStage To) subject,
+        CurrentSpell? spell, TimeSpan soaked, TimeSpan soak)
+    {
+        var (pipeline, version, lifecycle, source, _) = subject;
+        var needed = $"{Durations.Describe(soaked)} of {Durations.Format(soak)}";
+        if (spell is null) return $"soak time: {version.Version} has not been current on '{source.Name}'.";
+        if (spell.Next is null) return $"soak time: {version.Version} has been current on '{source.Name}' for {needed}; promote after {spell.Since + soak:u}.";
+        return $"soak time: {version.Version} was current on '{source.Name}' for {needed} before {spell.Next} replaced it. " + (lifecycle.IndexOf(source.Name) == 0
+            ? $"Publish its image again as a new version (Publish-StackPipeline {pipeline.Name} <new version> -Image {version.ImageDigest}) and let that soak."
+            : $"Make it current there again (Invoke-StackPromotion {pipeline.Name} {version.Version} -To {source.Name}) and promote it {Durations.Format(soak)} later.");
+    }
+
+    /// <summary>When a version last became current on a stage and, when another has replaced it since, which one and when.</summary>
+    private sealed record CurrentSpell(DateTimeOffset Since, DateTimeOffset? Until, string? Next);
+
+    private static CurrentSpell? Spell(IEnumerable<PromotionRecord> records, string pipeline, string version, string stage)
+    {
+        var succeeded = records.Where(r => r.State == PromotionState.Succeeded && Same(r.Pipeline, pipeline) && Same(r.To, stage)).OrderBy(r => r.CompletedAt).ToList();
+        var last = succeeded.FindLastIndex(r => Same(r.Version, version));
+        if (last < 0) return null;
+        var next = last + 1 < succeeded.Count ? succeeded[last + 1] : null;
+        return new CurrentSpell(succeeded[last].CompletedAt!.Value, next?.CompletedAt, next?.Version);
+    }
+
     private static bool WasCurrent(IEnumerable<PromotionRecord> records, string pipeline, string version, string stage) =>
         records.Any(r => r.State == PromotionState.Succeeded && Same(r.Pipeline, pipeline) && Same(r.Version, version) && Same(r.To, stage));
 
@@ -248,13 +273,13 @@ public sealed class PromotionService
             steps.Add(new PromotionStep(name, failure is null ? StepOutcome.Passed : StepOutcome.Failed, SecretMasker.Shared.Apply(failure ?? passed), now));
         void Skip(string name, string why) => steps.Add(new PromotionStep(name, StepOutcome.Skipped, why, now));
 
-        // 1. The version is current on the source; a version once current on the target is a rollback.
+        // 1. The version is, or once was, current on the source; a version once current on the target is a rollback.
         rollback = WasCurrent(records, pipeline.Name, version.Version, target.Name);
-        var onSource = Current(records, pipeline.Name, source.Name);
+        var spell = Spell(records, pipeline.Name, version.Version, source.Name);
         if (rollback) Add("version", null, $"rollback: {version.Version} was current on '{target.Name}' before");
-        else Add("version", onSource is null || !Same(onSource.Version, version.Version)
-            ? $"{version.Version} is not the current version of '{source.Name}' ({(onSource is null ? "it has none" : $"current: {onSource.Version}")}). Promote it to '{source.Name}' first."
-            : null, $"{version.Version} is current on '{source.Name}' since {onSource?.CompletedAt:u}");
+        else Add("version", spell is null
+            ? $"{version.Version} has never been current on '{source.Name}' ({(Current(records, pipeline.Name, source.Name) is { } onSource ? $"current: {onSource.Version}" : "it has no version yet")}). Promote it there first: Invoke-StackPromotion {pipeline.Name} {version.Version} -To {source.Name}."
+            : null, spell?.Next is { } replacedBy ? $"{version.Version} was current on '{source.Name}' from {spell.Since:u} until {replacedBy} replaced it" : $"{version.Version} is current on '{source.Name}' since {spell?.Since:u}");
 
         // 2. The target stack has what the pipeline needs.
         Stack? stack = null;
@@ -283,11 +308,9 @@ public sealed class PromotionService
 
         if (gates.SoakTime is { } soak && !rollback)
         {
-            var since = onSource?.CompletedAt;
-            var soaked = since is null ? TimeSpan.Zero : now - since.Value;
-            Add("soakTime", since is null || soaked < soak
-                ? $"soak time: {version.Version} has been current on '{source.Name}' for {Durations.Describe(soaked)} of {Durations.Format(soak)}; promote after {(since ?? now) + soak:u}."
-                : null, $"soak time: current on '{source.Name}' for {Durations.Describe(soaked)} (needs {Durations.Format(soak)})");
+            var soaked = spell is null ? TimeSpan.Zero : (spell.Until ?? now) - spell.Since;
+            Add("soakTime", soaked >= soak ? null : SoakProblem(subject, spell, soaked, soak),
+                $"soak time: current on '{source.Name}' for {Durations.Describe(soaked)} (needs {Durations.Format(soak)})");
         }
         else Skip("soakTime", rollback ? "rollback: no soak time" : "no soak time required");
 

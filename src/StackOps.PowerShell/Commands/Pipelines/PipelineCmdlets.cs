@@ -183,8 +183,11 @@ public sealed class PublishStackPipelineCommand : StoreCmdlet
         if (!ShouldProcess($"{Name} {Version}", "Publish pipeline version on the first stage")) return;
         Try(Name, () =>
         {
-            var published = Engine.Pipelines.Publish(Name, Version, Image, SourceRevision, SourceRef);
+            // A parameter given as $null (a variable never set) is given empty: the engine refuses it rather than record nothing.
+            var published = Engine.Pipelines.Publish(Name, Version, Image, Given(nameof(SourceRevision), SourceRevision), Given(nameof(SourceRef), SourceRef));
             if (PassThru) WriteObject(published);
         });
     }
+
+    private string? Given(string parameter, string? value) => value ?? (MyInvocation.BoundParameters.ContainsKey(parameter) ? "" : null);
 }
