@@ -59,7 +59,7 @@ public sealed class ComponentCmdletTests : IDisposable
         var error = _ps.Fails("Remove-StackComponent orchestrator mine -Confirm:$false", $"ComponentInUse,{Commands}.RemoveStackComponentCommand");
         Assert.Equal(ErrorCategory.InvalidOperation, error.CategoryInfo.Category);
         Assert.Equal(("orchestrator", "mine"), (Prop(PSObject.AsPSObject(error.TargetObject), "Type"), Prop(PSObject.AsPSObject(error.TargetObject), "Name")));
-        Assert.Contains("Set-Stack -RemoveComponent orchestrator", error.Exception.Message);
+        Assert.Contains("Free it first: Set-Stack dev -Orchestrator default.", error.Exception.Message);
         Assert.True(File.Exists(Path.Combine(_ps.Home, "components", "orchestrator", "mine.yaml")));
         _ps.Fails("Remove-StackComponent artifact_store default -Confirm:$false", $"DefaultComponentImmutable,{Commands}.RemoveStackComponentCommand");
     }

@@ -359,6 +359,17 @@ public sealed class SecretCmdletTests : IDisposable
         Assert.Equal(false, _ps.Ok("Test-Stack st -Quiet -Strict").Single().BaseObject);
     }
 
+    [Theory]
+    [InlineData("{{ aws.access_key_id }")]
+    [InlineData("{{ aws }}")]
+    [InlineData("{{aws.access_key_id}}}")]
+    public void AReferenceThatIsAlmostOneIsRefusedNotSavedAsText(string value)
+    {
+        var error = _ps.Fails($"New-StackComponent artifact_store s3 s3 -Configuration @{{ path = 's3://ml'; key = '{value}' }}", $"MalformedSecretReference,{Commands}.NewStackComponentCommand");
+        Assert.Contains("'key' looks like a secret reference but is not one", error.ErrorDetails.Message);
+        Assert.False(Directory.Exists(Path.Combine(_ps.Home, "components")));
+    }
+
     [Fact]
     public void SecretNamesComplete()
     {

@@ -33,8 +33,9 @@ public static partial class Fail
     public static StackOpsException SecretTampered(string name, string file, string reason) =>
         new("SecretTampered", ErrorKind.SecurityError, $"Secret '{name}' cannot be trusted: {file} {reason}. Restore the file from a backup, or remove it with Remove-StackSecret {name} -Force and create it again.", name);
 
-    public static StackOpsException SecretValueMissing(string secret, string key) =>
-        new("SecretValueMissing", ErrorKind.InvalidArgument, $"No value was given for key '{key}' of secret '{secret}', and this session is not interactive ($env:CI is set or input is redirected), so StackOps does not prompt. Pass it as a SecureString instead: -Value @{{ {key} = $secure }} (New-StackSecret, Set-StackSecret) or -Value @{{ '{secret}.{key}' = $secure }} (Register-StackSecret).", secret);
+    /// <summary>A value that would be prompted for in a session that must not prompt; <paramref name="giveIt"/> says how the command takes it instead.</summary>
+    public static StackOpsException SecretValueMissing(string secret, string key, string giveIt) =>
+        new("SecretValueMissing", ErrorKind.InvalidArgument, $"No value was given for key '{key}' of secret '{secret}', and this session is not interactive ($env:CI is set or input is redirected), so StackOps does not prompt. Give it as a SecureString instead: {giveIt}.", secret);
 
     /// <summary>A value too short to mask; <paramref name="backend"/> is the backend it was read from, null for a value being given.</summary>
     public static StackOpsException SecretValueTooShort(string secret, string key, SecretBackendDefinition? backend)

@@ -123,7 +123,7 @@ public sealed class PromotionService
     {
         var (found, published, _, source, target) = Resolve(pipeline, version, to, from);
         if (target.Gates.Approvals is null)
-            throw new StackOpsException("NoApprovalRequired", ErrorKind.InvalidOperation, $"Stage '{target.Name}' needs no approvals: run Invoke-StackPromotion directly.", target.Name);
+            throw new StackOpsException("NoApprovalRequired", ErrorKind.InvalidOperation, $"Stage '{target.Name}' needs no approvals: run Invoke-StackPromotion {found.Name} {published.Version} -To {target.Name} directly.", target.Name);
         if (Pending(found.Name, published.Version, target.Name) is { } pending) return pending;
         var now = _engine.Clock.GetUtcNow();
         var record = new PromotionRecord(PromotionRecord.NewId(now, found.Name, published.Version, target.Name), found.Name, published.Version, source.Name, target.Name,
@@ -140,7 +140,7 @@ public sealed class PromotionService
     {
         var record = (id is not null ? AllRecords($"find promotion '{id}'").FirstOrDefault(r => Same(r.Id, id)) : Pending(pipeline!, version!, to!))
             ?? throw new StackOpsException("PromotionNotFound", ErrorKind.NotFound,
-                $"No pending promotion {(id is not null ? $"'{id}'" : $"of {pipeline} {version} to '{to}'")}. Run Get-StackPromotion -State Pending to list them, or Request-StackPromotion to create one.", id ?? to);
+                $"No pending promotion {(id is not null ? $"'{id}'" : $"of {pipeline} {version} to '{to}'")}. Run Get-StackPromotion -Pending to list them, or {(id is not null ? "Request-StackPromotion" : $"Request-StackPromotion {pipeline} {version} -To {to}")} to create one.", id ?? to);
         if (record.State != PromotionState.Pending)
             throw new StackOpsException("PromotionNotPending", ErrorKind.InvalidOperation, $"Promotion '{record.Id}' is {record.State}, not pending: decisions are taken on pending promotions only.", record);
         var gate = _engine.Pipelines.Stage(_engine.Pipelines.Lifecycle(), record.To).Gates.Approvals;
@@ -301,7 +301,7 @@ public sealed class PromotionService
                 && (approvals.AllowSelfApproval || !Same(d.By, pending!.RequestedBy))).Select(d => d.By).Distinct(StringComparer.OrdinalIgnoreCase).ToList();
             Add("approvals", denied is not null ? $"approvals: denied by {denied.By}{(denied.Comment is null ? "" : $" ({denied.Comment})")}"
                 : valid.Count < approvals.Count
-                    ? $"approvals: {valid.Count} of {approvals.Count}{(valid.Count > 0 ? $" ({string.Join(", ", valid)})" : "")}. {(pending is null ? "Run Request-StackPromotion, then" : "Then")} {approvals.Count - valid.Count} more approver(s){(approvals.Approvers.Count > 0 ? $" among {string.Join(", ", approvals.Approvers)}" : "")}{(approvals.AllowSelfApproval ? "" : ", not the requester,")} run Approve-StackPromotion."
+                    ? $"approvals: {valid.Count} of {approvals.Count}{(valid.Count > 0 ? $" ({string.Join(", ", valid)})" : "")}. {(pending is null ? $"Run Request-StackPromotion {pipeline.Name} {version.Version} -To {target.Name}, then" : "Then")} {approvals.Count - valid.Count} more approver(s){(approvals.Approvers.Count > 0 ? $" among {string.Join(", ", approvals.Approvers)}" : "")}{(approvals.AllowSelfApproval ? "" : ", not the requester,")} run Approve-StackPromotion {pipeline.Name} {version.Version} -To {target.Name}."
                     : null, $"approvals: {string.Join(", ", valid)}");
         }
         else Skip("approvals", "no approvals required");

@@ -87,7 +87,7 @@ public abstract class ConnectorConfigurationCmdlet : ConnectorCmdlet
             }
         }
         foreach (var field in promptFor?.Fields.Where(f => f.Secret && f.Required && !credentials.ContainsKey(f.Name) && !settings.ContainsKey(f.Name)) ?? [])
-                credentials[field.Name] = PromptSecret(ServiceConnector.SecretNameFor(connector), field.Name);
+                credentials[field.Name] = PromptSecret(ServiceConnector.SecretNameFor(connector), field.Name, $"add it to -Configuration, as in -Configuration @{{ {field.Name} = $secure }}");
         return (settings, credentials);
     }
 }

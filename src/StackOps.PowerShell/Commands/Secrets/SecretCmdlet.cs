@@ -21,9 +21,12 @@ public abstract class SecretCmdlet : StoreCmdlet
     protected string SecretValue(object? given, string secret, string key) => (given is PSObject wrapped ? wrapped.BaseObject : given) switch
     {
         SecureString secure => Plain(secure),
-        null => PromptSecret(secret, SecretNames.ValidateKey(secret, key)),
+        null => PromptSecret(secret, SecretNames.ValidateKey(secret, key), ValueHint(secret, key)),
         _ => throw Fail.PlainTextSecretValue(secret, key),
     };
+
+    /// <summary>The command that gives a key's value as a SecureString (for a session that cannot prompt).</summary>
+    protected virtual string ValueHint(string secret, string key) => $"{MyInvocation.MyCommand.Name} {secret} -Value @{{ {key} = $secure }}";
 }
 
 /// <summary>New-StackSecret and Set-StackSecret: values as a hashtable of SecureStrings, a PSCredential, or keys (with one -SecureValue, or prompted for).</summary>
