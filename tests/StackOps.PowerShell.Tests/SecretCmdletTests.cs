@@ -85,6 +85,18 @@ public sealed class SecretCmdletTests : IDisposable
         Assert.Equal("root", ((Hashtable)Prop(_ps.Ok("Get-StackSecret db -AsPlainText").Single(), "Values")!)["username"]);
     }
 
+    [Fact]
+    public void AKeyThatIsNotSecretTakesPlainText()
+    {
+        _ps.Ok("New-StackSecret registry -Value @{ username = 'ml-bot'; password = (S 'registry-pass-31') }");
+        _ps.Ok("New-StackSecret mlflow -Value @{ tracking_username = 'alice'; tracking_password = (S 'mlflow-pass-32') } -PlainTextKey tracking_username");
+        Assert.Equal("ml-bot", ((Hashtable)Prop(_ps.Ok("Get-StackSecret registry -AsPlainText").Single(), "Values")!)["username"]);
+        Assert.Equal("alice", ((Hashtable)Prop(_ps.Ok("Get-StackSecret mlflow -AsPlainText").Single(), "Values")!)["tracking_username"]);
+        var refused = _ps.Fails("Set-StackSecret mlflow -Value @{ tracking_password = 'clear-text' } -PlainTextKey tracking_username", $"PlainTextSecretValue,{Commands}.SetStackSecretCommand");
+        Assert.EndsWith("if it is not secret, say so with -PlainTextKey tracking_password.", refused.ErrorDetails.Message);
+        Assert.DoesNotContain("clear-text", refused.ErrorDetails.Message);
+    }
+
     [Theory]
     [InlineData("New-StackSecret x -Value @{ k = 'clear-text' }", "PlainTextSecretValue")]
     [InlineData("New-StackSecret '../x' -Value @{ k = (S 'value') }", "InvalidName")]

@@ -190,7 +190,7 @@ public sealed class ConnectorService
                     $"'{field.Name}' of {schema.Owner} is not a credential: give it in clear in -Configuration.", connector.Name);
         foreach (var (key, value) in configuration)
             if (secretFields.Contains(key) && value is string text && !SecretReference.IsReference(text))
-                throw Fail.PlainTextSecretValue(connector.Name, key);
+                throw Fail.PlainTextSecretValue(connector.Name, key, null);
 
         // Credentials kept: the existing secret's, unless given again; those given are new.
         var credentials = new Dictionary<string, string>(StringComparer.Ordinal);

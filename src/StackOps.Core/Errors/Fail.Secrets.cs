@@ -52,8 +52,9 @@ public static partial class Fail
             $"The value of key '{key}' of secret '{secret}'{where} is shorter than {SecretMasker.MinimumLength} characters once trimmed: StackOps hides secret values in everything it prints, and cannot hide one that short, so it does not take it. {what} (rotate the credential if it really is that short), then retry.", secret);
     }
 
-    public static StackOpsException PlainTextSecretValue(string secret, string key) =>
-        new("PlainTextSecretValue", ErrorKind.InvalidArgument, $"The value of key '{key}' of secret '{secret}' was given as clear text. Give it as a SecureString (Read-Host -AsSecureString, or ConvertTo-SecureString), so it stays out of your history and logs.", secret);
+    /// <summary>A credential given as clear text; <paramref name="markIt"/> is how the command marks a key that is not secret, when it can.</summary>
+    public static StackOpsException PlainTextSecretValue(string secret, string key, string? markIt) =>
+        new("PlainTextSecretValue", ErrorKind.InvalidArgument, $"The value of key '{key}' of secret '{secret}' was given as clear text. Give it as a SecureString (Read-Host -AsSecureString, or ConvertTo-SecureString), so it stays out of your history and logs{(markIt is null ? "" : $"; if it is not secret, {markIt}")}.", secret);
 
     public static StackOpsException SecretInUse(string name, IEnumerable<string> components) =>
         new("SecretInUse", ErrorKind.InvalidOperation, $"Secret '{name}' is referenced by {string.Join(", ", components)}. Change those references first, or pass -Force to remove it anyway (they will then fail to resolve).", name);
