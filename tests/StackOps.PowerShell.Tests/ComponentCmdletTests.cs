@@ -15,7 +15,8 @@ public sealed class ComponentCmdletTests : IDisposable
     [Fact]
     public void NewGetSetRenameCopyRemove()
     {
-        Assert.Empty(_ps.Ok("New-StackComponent artifact_store s3-dev s3 -Configuration @{ path = 's3://dev'; client_kwargs = @{ region_name = 'eu-west-1' } } -Label @{ team = 'ml' }"));
+        var created = _ps.Ok("New-StackComponent artifact_store s3-dev s3 -Configuration @{ path = 's3://dev'; client_kwargs = @{ region_name = 'eu-west-1' } } -Label @{ team = 'ml' }").Single();
+        Assert.Equal(("s3-dev", "ml"), (Prop(created, "Name"), ((IReadOnlyDictionary<string, string>)Prop(created, "Labels")!)["team"]));
         var component = _ps.Ok("Get-StackComponent s3-dev").Single();
         Assert.Equal(("artifact_store", "s3"), (Prop(component, "Type"), Prop(component, "Flavor")));
         var configuration = (IDictionary)Prop(component, "Configuration")!;

@@ -48,7 +48,8 @@ public sealed class SecretCmdletTests : IDisposable
     [Fact]
     public void NewGetSetRenameRemove()
     {
-        Assert.Empty(_ps.Ok("New-StackSecret aws -Value @{ access_key_id = (S 'AKIA-ps-1'); secret_access_key = (S 'sk-ps-2') } -Label @{ team = 'ml' }"));
+        var created = _ps.Ok("New-StackSecret aws -Value @{ access_key_id = (S 'AKIA-ps-1'); secret_access_key = (S 'sk-ps-2') } -Label @{ team = 'ml' }").Single();
+        Assert.Equal(("aws", typeof(SecureString)), (Prop(created, "Name"), ((Hashtable)Prop(created, "Values")!)["access_key_id"]!.GetType()));
         var secret = _ps.Ok("Get-StackSecret aws").Single();
         Assert.Equal(new[] { "access_key_id", "secret_access_key" }, (string[])Prop(secret, "Keys")!);
         Assert.Equal("local", Prop(secret, "Backend"));

@@ -28,15 +28,12 @@ public sealed class NewStackPipelineCommand : PipelineCmdlet
 
     [Parameter] public IDictionary? Label { get; set; }
 
-    [Parameter] public SwitchParameter PassThru { get; set; }
-
     protected override void Process()
     {
         if (!ShouldProcess(Name, "Create pipeline")) return;
         Try(Name, () =>
         {
-            var pipeline = Engine.Pipelines.Create(Name, Requirements(Require ?? new Hashtable()), ImageRepository, ToConfiguration(RunConfiguration), Description, ToLabels(Label));
-            if (PassThru) WriteObject(pipeline);
+            WriteObject(Engine.Pipelines.Create(Name, Requirements(Require ?? new Hashtable()), ImageRepository, ToConfiguration(RunConfiguration), Description, ToLabels(Label)));
         });
     }
 }

@@ -65,8 +65,6 @@ public abstract class SecretValueCmdlet : SecretCmdlet
 
     [Parameter] public IDictionary? Label { get; set; }
 
-    [Parameter] public SwitchParameter PassThru { get; set; }
-
     protected override bool IsMarkedNotSecret(string key) => PlainTextKey?.Contains(key, StringComparer.OrdinalIgnoreCase) == true;
 
     protected override string? MarkHint(string key) => $"say so with -PlainTextKey {key}";
