@@ -108,6 +108,10 @@ public sealed class PromotionTests(TwoRegistries registries) : IClassFixture<Two
         Assert.Equal(4, registries.Production.UploadsInto(world.Repo("production")));
         Assert.Equal(v1.ImageDigest, DockerRegistry.Digest(registries.Production.Manifest(world.Repo("production"), v1.ImageDigest)));
         Assert.Equal($"{registries.Production.Host}/{world.Repo("production")}@{v1.ImageDigest}", production.Record.Image);
+        // Tagged with its version there too, as it was on the first stage.
+        Assert.Equal(v1.ImageDigest, DockerRegistry.Digest(registries.Production.Manifest(world.Repo("production"), "1.0.0")));
+        Assert.Equal(v1.ImageDigest, DockerRegistry.Digest(registries.Shared.Manifest(world.Repo("staging"), "1.0.0")));
+        Assert.Contains($"@{v1.ImageDigest}, tagged 1.0.0:", production.Record.Steps.Single(s => s.Name == "image").Message);
 
         // A version that shares two layers (and its config) with the first uploads only what is new: one layer.
         world.Publish("1.1.0", "refs/heads/main", "layer a of 1.0.0", "layer b of 1.0.0", "layer c of 1.1.0");
@@ -172,6 +176,7 @@ public sealed class PromotionTests(TwoRegistries registries) : IClassFixture<Two
         Assert.True(production.Promoted, production.Record.FailedStep?.Message);
         Assert.Contains("3 manifest(s) pushed", production.Record.Steps.Single(s => s.Name == "image").Message);
         Assert.Equal(index, DockerRegistry.Digest(registries.Production.Manifest(world.Repo("production"), index)));
+        Assert.Equal(index, DockerRegistry.Digest(registries.Production.Manifest(world.Repo("production"), "2.0.0")));
     }
 
     [Fact]

@@ -179,7 +179,7 @@ public sealed class PromotionService
         return
         [
             .. steps,
-            new PromotionStep("image", StepOutcome.Skipped, $"would copy {subject.Version.ImageDigest} from stack '{subject.From.Stack}' to stack '{subject.To.Stack}'", now),
+            new PromotionStep("image", StepOutcome.Skipped, $"would copy {subject.Version.ImageDigest} from stack '{subject.From.Stack}' to stack '{subject.To.Stack}' and tag it {subject.Version.Version}", now),
             new PromotionStep("current", StepOutcome.Skipped, $"would make {subject.Version.Version} current on '{subject.To.Name}'", now),
         ];
     }
@@ -381,7 +381,7 @@ public sealed class PromotionService
             using var to = _engine.Pipelines.Registry(_engine.Stacks.Get(target.Stack), pipeline);
             ImageCopyProgress? latest = null;
             var copy = new ImageCopy(from.Client, from.Repository, to.Client, to.Repository, new SynchronousProgress(p => Volatile.Write(ref latest, p)));
-            var task = copy.CopyAsync(version.ImageDigest, CancellationToken.None);
+            var task = copy.CopyAsync(version.ImageDigest, CancellationToken.None, tag: version.Version);
             var activity = $"Promoting {pipeline.Name} {version.Version} to '{target.Name}'";
             // Progress is reported from this thread: hosts (PowerShell) accept it only here.
             while (!task.Wait(TimeSpan.FromMilliseconds(200)))
@@ -391,7 +391,7 @@ public sealed class PromotionService
             _engine.Messages.Progress(activity, "done", 100);
             var image = to.Reference(version.ImageDigest);
             step = new PromotionStep("image", StepOutcome.Passed,
-                $"{image}: {result.BlobsCopied} blob(s) copied ({result.BytesCopied / 1048576.0:0.0} MB), {result.BlobsMounted} mounted, {result.BlobsSkipped} already there; {result.Manifests} manifest(s) pushed, digest checked",
+                $"{image}, tagged {version.Version}: {result.BlobsCopied} blob(s) copied ({result.BytesCopied / 1048576.0:0.0} MB), {result.BlobsMounted} mounted, {result.BlobsSkipped} already there; {result.Manifests} manifest(s) pushed, digest checked",
                 _engine.Clock.GetUtcNow());
             return image;
         }
