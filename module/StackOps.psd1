@@ -54,6 +54,7 @@
         'Connect-StackComponent'
         'Disconnect-StackComponent'
         'New-StackPipeline'
+        'Set-StackPipeline'
         'Get-StackPipeline'
         'Remove-StackPipeline'
         'Publish-StackPipeline'

@@ -127,6 +127,18 @@ public sealed class StackOpsEngine
         return transaction.PathOf(key);
     }
 
+    /// <summary>Settings merged with changes: a null value removes its key (keys matched regardless of case).</summary>
+    internal static Dictionary<string, object?> MergeValues(IReadOnlyDictionary<string, object?> values, IReadOnlyDictionary<string, object?>? changes)
+    {
+        var merged = new Dictionary<string, object?>(values, StringComparer.OrdinalIgnoreCase);
+        foreach (var (key, value) in changes ?? new Dictionary<string, object?>())
+        {
+            if (value is null) merged.Remove(key);
+            else merged[key] = value;
+        }
+        return merged;
+    }
+
     internal static IReadOnlyDictionary<string, string> MergeLabels(IReadOnlyDictionary<string, string> labels, IReadOnlyDictionary<string, string?>? changes)
     {
         if (changes is null) return labels;

@@ -144,10 +144,13 @@ public abstract class StackOpsCmdlet : PSCmdlet
     protected bool IsNonInteractive =>
         !string.IsNullOrEmpty(Environment.GetEnvironmentVariable("CI")) || (Host.Name == "ConsoleHost" && Console.IsInputRedirected);
 
-    /// <summary>Asks the user for one secret value without echoing it; a missing value is an error when the session is not interactive.</summary>
-    protected string PromptSecret(string secret, string key)
+    /// <summary>
+    /// Asks the user for one secret value without echoing it; a missing value is an error when the session is not
+    /// interactive, which says how the command takes the value instead (<paramref name="giveIt"/>).
+    /// </summary>
+    protected string PromptSecret(string secret, string key, string giveIt)
     {
-        if (IsNonInteractive) throw Fail.SecretValueMissing(secret, key);
+        if (IsNonInteractive) throw Fail.SecretValueMissing(secret, key, giveIt);
         try
         {
             Host.UI.Write($"Value for key '{key}' of secret '{secret}': ");
@@ -155,7 +158,7 @@ public abstract class StackOpsCmdlet : PSCmdlet
         }
         catch (Exception e) when (e is System.Management.Automation.Host.HostException or PSInvalidOperationException or NotImplementedException or PSNotImplementedException)
         {
-            throw Fail.SecretValueMissing(secret, key);
+            throw Fail.SecretValueMissing(secret, key, giveIt);
         }
     }
 

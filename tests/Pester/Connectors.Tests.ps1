@@ -58,7 +58,7 @@ Describe 'Service connectors' {
         New-ServiceConnector reg docker password -Configuration @{ username = 'u'; password = (S 'pw-123') } -SkipVerification
         New-StackComponent artifact_store s3 s3 -Configuration @{ path = 's3://ml-data/artifacts' }
         { Connect-StackComponent artifact_store s3 reg -ErrorAction Stop } | Should -Throw -ErrorId 'ConnectorMismatch,StackOps.PowerShell.Commands.ConnectStackComponentCommand'
-        (Connect-StackComponent artifact_store s3 aws -PassThru).Connector.ResourceId | Should -Be 's3://ml-data'
+        (Connect-StackComponent artifact_store s3 aws).Connector.ResourceId | Should -Be 's3://ml-data'
         { Remove-ServiceConnector aws -Confirm:$false -ErrorAction Stop } | Should -Throw -ErrorId 'ConnectorInUse,StackOps.PowerShell.Commands.RemoveServiceConnectorCommand'
         Disconnect-StackComponent artifact_store s3
         Remove-ServiceConnector aws -Confirm:$false

@@ -15,7 +15,7 @@ BeforeAll {
 Describe 'The StackOps module' {
     It 'has a valid manifest' {
         $manifest = Test-ModuleManifest -Path $ModuleManifest
-        $manifest.ExportedCmdlets.Count | Should -Be 53
+        $manifest.ExportedCmdlets.Count | Should -Be 54
         $manifest.ExportedFunctions.Count | Should -Be 0
     }
 

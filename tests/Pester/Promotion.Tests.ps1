@@ -80,7 +80,7 @@ Describe 'Promotion between stacks' -Skip:(-not $HasRegistry) {
         Request-StackPromotion training 1.0.0 -To production | Out-Null
         $env:STACKOPS_USER = 'alice@example.com'
         Approve-StackPromotion training 1.0.0 -To production
-        $record = Invoke-StackPromotion training 1.0.0 -To production -PassThru
+        $record = Invoke-StackPromotion training 1.0.0 -To production
         $record.State | Should -Be 'Succeeded'
         $record.Image | Should -BeLike "$($production.Host)/$prefix/production/ml/trainer@sha256:*"
 
@@ -93,7 +93,7 @@ Describe 'Promotion between stacks' -Skip:(-not $HasRegistry) {
         Request-StackPromotion training 1.0.0 -To production | Out-Null
         $env:STACKOPS_USER = 'alice@example.com'
         Approve-StackPromotion training 1.0.0 -To production
-        (Invoke-StackPromotion training 1.0.0 -To production -PassThru).IsRollback | Should -BeTrue
+        (Invoke-StackPromotion training 1.0.0 -To production).IsRollback | Should -BeTrue
         (Get-StackPipeline training -Stage production).Version | Should -Be '1.0.0'
         (Get-StackPromotion training -Stage production -State Succeeded).Version | Should -Be @('1.0.0', '1.1.0', '1.0.0')
     }

@@ -16,10 +16,10 @@ Describe 'Stacks' {
         $stack.Components['orchestrator'] | Should -Be 'default'
     }
 
-    It 'New-Stack writes one YAML document and outputs only with -PassThru' {
-        New-Stack dev -Orchestrator default -ArtifactStore default | Should -BeNullOrEmpty
+    It 'New-Stack writes one YAML document and returns the stack' {
+        (New-Stack dev -Orchestrator default -ArtifactStore default).Name | Should -Be 'dev'
         Join-Path $env:STACKOPS_HOME 'stacks/dev.yaml' | Should -Exist
-        (New-Stack dev2 -Orchestrator default -ArtifactStore default -PassThru).Name | Should -Be 'dev2'
+        (New-Stack dev2 -Orchestrator default -ArtifactStore default).Name | Should -Be 'dev2'
     }
 
     It 'Get-Stack takes wildcards and arrays, and a missing name is ObjectNotFound' {

@@ -108,6 +108,10 @@ public sealed class PromotionTests(TwoRegistries registries) : IClassFixture<Two
         Assert.Equal(4, registries.Production.UploadsInto(world.Repo("production")));
         Assert.Equal(v1.ImageDigest, DockerRegistry.Digest(registries.Production.Manifest(world.Repo("production"), v1.ImageDigest)));
         Assert.Equal($"{registries.Production.Host}/{world.Repo("production")}@{v1.ImageDigest}", production.Record.Image);
+        // Tagged with its version there too, as it was on the first stage.
+        Assert.Equal(v1.ImageDigest, DockerRegistry.Digest(registries.Production.Manifest(world.Repo("production"), "1.0.0")));
+        Assert.Equal(v1.ImageDigest, DockerRegistry.Digest(registries.Shared.Manifest(world.Repo("staging"), "1.0.0")));
+        Assert.Contains($"@{v1.ImageDigest}, tagged 1.0.0:", production.Record.Steps.Single(s => s.Name == "image").Message);
 
         // A version that shares two layers (and its config) with the first uploads only what is new: one layer.
         world.Publish("1.1.0", "refs/heads/main", "layer a of 1.0.0", "layer b of 1.0.0", "layer c of 1.1.0");
@@ -134,6 +138,34 @@ public sealed class PromotionTests(TwoRegistries registries) : IClassFixture<Two
     }
 
     [Fact]
+    public void AVersionIsPromotableFromAStageWhereItWasCurrentEvenOnceReplaced()
+    {
+        using var world = new PromotionWorld(registries, "      gates:\n        soakTime: 2h\n");
+        world.Publish("1.0.0");
+        world.Clock.Advance(TimeSpan.FromMinutes(10));
+        world.Publish("1.1.0");
+        Assert.Equal("1.1.0", world.CurrentOn("dev"));
+
+        var older = world.Engine.Promotions.Invoke(PromotionWorld.Pipeline, "1.0.0", "staging");
+        Assert.True(older.Promoted, older.Record.FailedStep?.Message);
+        Assert.StartsWith("1.0.0 was current on 'dev' from 2026-11-25 09:00:00Z until 1.1.0 replaced it", older.Record.Steps.Single(s => s.Name == "version").Message);
+        Assert.Equal("1.0.0", world.CurrentOn("staging"));
+
+        // Production asks for 2 h on staging: 1.0.0 soaks there until 1.1.0 replaces it after 1 h, and then it never can.
+        world.Clock.Advance(TimeSpan.FromHours(1));
+        Assert.Contains("promote after", world.Engine.Promotions.Invoke(PromotionWorld.Pipeline, "1.0.0", "production").Record.FailedStep!.Message);
+        Assert.True(world.Engine.Promotions.Invoke(PromotionWorld.Pipeline, "1.1.0", "staging").Promoted);
+        world.Clock.Advance(TimeSpan.FromHours(3));
+        var replaced = world.Engine.Promotions.Invoke(PromotionWorld.Pipeline, "1.0.0", "production").Record.FailedStep!;
+        Assert.Equal("soakTime", replaced.Name);
+        Assert.Contains("before 1.1.0 replaced it. Make it current there again (Invoke-StackPromotion training 1.0.0 -To staging) and promote it 2h later.", replaced.Message);
+        Assert.True(world.Engine.Promotions.Invoke(PromotionWorld.Pipeline, "1.0.0", "staging").Promoted);
+        world.Clock.Advance(TimeSpan.FromHours(2));
+        var promoted = world.Engine.Promotions.Invoke(PromotionWorld.Pipeline, "1.0.0", "production");
+        Assert.True(promoted.Promoted, promoted.Record.FailedStep?.Message);
+    }
+
+    [Fact]
     public void AMultiPlatformIndexIsCopiedWithItsManifests()
     {
         using var world = new PromotionWorld(registries);
@@ -144,6 +176,7 @@ public sealed class PromotionTests(TwoRegistries registries) : IClassFixture<Two
         Assert.True(production.Promoted, production.Record.FailedStep?.Message);
         Assert.Contains("3 manifest(s) pushed", production.Record.Steps.Single(s => s.Name == "image").Message);
         Assert.Equal(index, DockerRegistry.Digest(registries.Production.Manifest(world.Repo("production"), index)));
+        Assert.Equal(index, DockerRegistry.Digest(registries.Production.Manifest(world.Repo("production"), "2.0.0")));
     }
 
     [Fact]
@@ -299,7 +332,9 @@ public sealed class PromotionTests(TwoRegistries registries) : IClassFixture<Two
         // Not current on the source: recorded as a failed attempt at the version step; production unchanged.
         var early = world.Engine.Promotions.Invoke(PromotionWorld.Pipeline, "1.0.0", "production");
         Assert.Equal(("version", "VersionNotCurrent"), (early.Record.FailedStep!.Name, PromotionService.ErrorIdOf(early.Record.FailedStep)));
-        Assert.Contains("Promote it to 'staging' first", early.Record.FailedStep.Message);
+        Assert.Contains("has never been current on 'staging' (it has no version yet). Promote it there first: Invoke-StackPromotion training 1.0.0 -To staging.", early.Record.FailedStep.Message);
+        Assert.Equal("EmptyArgument", Throws(() => world.Engine.Pipelines.Publish(PromotionWorld.Pipeline, "4.0.0", sourceRevision: "")).ErrorId);
+        Assert.Contains("-SourceRef is empty", Throws(() => world.Engine.Pipelines.Publish(PromotionWorld.Pipeline, "4.0.0", sourceRef: " ")).Message);
 
         // A target missing what the pipeline needs, and a secret reference that does not resolve.
         world.Engine.Pipelines.Remove(PromotionWorld.Pipeline);

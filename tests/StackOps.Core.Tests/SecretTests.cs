@@ -244,9 +244,16 @@ public sealed class SecretTests : IDisposable
     [InlineData("{{ aws.}}", true)]
     [InlineData("{{ .key }}", true)]
     [InlineData("{{aws.key extra}}", true)]
-    [InlineData("{{n . k}}", false)]
-    [InlineData("{{nodot}}", false)]
+    [InlineData("{{n . k}}", true)]
+    [InlineData("{{nodot}}", true)]
+    [InlineData("{{ aws.access_key_id }", true)]
+    [InlineData("{{ aws }}", true)]
+    [InlineData("{{aws.access_key_id}}}", true)]
+    [InlineData("{ aws.access_key_id }}", true)]
+    [InlineData(" {{ aws.access_key_id } ", true)]
     [InlineData("{n.k}", false)]
+    [InlineData("prefix {{ n.k }}", false)]
+    [InlineData("{\"json\": 1}", false)]
     [InlineData("${{n.k}}", false)]
     [InlineData("{{ n.k }}", false)]
     public void MalformedReferencesAreThoseClearlyMeant(string value, bool malformed) => Assert.Equal(malformed, SecretReference.IsMalformed(value));
@@ -372,7 +379,7 @@ public sealed class SecretTests : IDisposable
     {
         AddStackWithReferences();
         var before = _store.Snapshot();
-        var error = Throws(() => Secrets.RegisterMissing("prod", m => m.Secret == "mlflow" ? throw Fail.SecretValueMissing(m.Secret, m.Key) : "value"));
+        var error = Throws(() => Secrets.RegisterMissing("prod", m => m.Secret == "mlflow" ? throw Fail.SecretValueMissing(m.Secret, m.Key, "-Value") : "value"));
         Assert.Equal("SecretValueMissing", error.ErrorId);
         Assert.Equal(before, _store.Snapshot());
     }

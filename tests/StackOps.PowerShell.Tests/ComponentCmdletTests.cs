@@ -15,7 +15,8 @@ public sealed class ComponentCmdletTests : IDisposable
     [Fact]
     public void NewGetSetRenameCopyRemove()
     {
-        Assert.Empty(_ps.Ok("New-StackComponent artifact_store s3-dev s3 -Configuration @{ path = 's3://dev'; client_kwargs = @{ region_name = 'eu-west-1' } } -Label @{ team = 'ml' }"));
+        var created = _ps.Ok("New-StackComponent artifact_store s3-dev s3 -Configuration @{ path = 's3://dev'; client_kwargs = @{ region_name = 'eu-west-1' } } -Label @{ team = 'ml' }").Single();
+        Assert.Equal(("s3-dev", "ml"), (Prop(created, "Name"), ((IReadOnlyDictionary<string, string>)Prop(created, "Labels")!)["team"]));
         var component = _ps.Ok("Get-StackComponent s3-dev").Single();
         Assert.Equal(("artifact_store", "s3"), (Prop(component, "Type"), Prop(component, "Flavor")));
         var configuration = (IDictionary)Prop(component, "Configuration")!;
@@ -59,7 +60,7 @@ public sealed class ComponentCmdletTests : IDisposable
         var error = _ps.Fails("Remove-StackComponent orchestrator mine -Confirm:$false", $"ComponentInUse,{Commands}.RemoveStackComponentCommand");
         Assert.Equal(ErrorCategory.InvalidOperation, error.CategoryInfo.Category);
         Assert.Equal(("orchestrator", "mine"), (Prop(PSObject.AsPSObject(error.TargetObject), "Type"), Prop(PSObject.AsPSObject(error.TargetObject), "Name")));
-        Assert.Contains("Set-Stack -RemoveComponent orchestrator", error.Exception.Message);
+        Assert.Contains("Free it first: Set-Stack dev -Orchestrator default.", error.Exception.Message);
         Assert.True(File.Exists(Path.Combine(_ps.Home, "components", "orchestrator", "mine.yaml")));
         _ps.Fails("Remove-StackComponent artifact_store default -Confirm:$false", $"DefaultComponentImmutable,{Commands}.RemoveStackComponentCommand");
     }

@@ -52,7 +52,7 @@ public sealed class ConnectorCmdletTests : IDisposable, IClassFixture<RegistryFi
         Assert.Equal(DockerRegistry.Password, Plain(((Hashtable)Prop(credential, "Secrets")!)["password"]));
         Assert.Equal(DockerRegistry.Password, ((Hashtable)Prop(Ok("Get-ServiceConnectorCredential registry -AsPlainText").Single(), "Secrets")!)["password"]);
 
-        var login = Ok("Connect-ServiceConnector registry -Path ./docker/config.json -PassThru").Single();
+        var login = Ok("Connect-ServiceConnector registry -Path ./docker/config.json").Single();
         Assert.Equal(("docker", _registry.Host), (Prop(login, "Client"), Prop(login, "Entry")));
         Assert.Contains(_registry.Host, File.ReadAllText(Path.Combine(_ps.WorkingDirectory, "docker", "config.json")));
     }
@@ -111,7 +111,7 @@ public sealed class ConnectorCmdletTests : IDisposable, IClassFixture<RegistryFi
         var host = new TestHost();
         using var interactive = new PowerShellSession(host: host);
         host.Answers.Enqueue(DockerRegistry.Password);
-        var created = interactive.Ok($"New-ServiceConnector registry docker password -Configuration @{{ username = '{DockerRegistry.User}' }} -ResourceType docker-registry -ResourceId {_registry.Host} -PassThru").Single();
+        var created = interactive.Ok($"New-ServiceConnector registry docker password -Configuration @{{ username = '{DockerRegistry.User}' }} -ResourceType docker-registry -ResourceId {_registry.Host}").Single();
         Assert.Equal("registry", Prop(created, "Name"));
         Assert.Contains(host.Written, w => w.Contains("key 'password' of secret 'connector-registry'"));
     }
@@ -125,11 +125,11 @@ public sealed class ConnectorCmdletTests : IDisposable, IClassFixture<RegistryFi
             New-StackComponent container_registry reg default -Configuration @{ uri = '127.0.0.1:1/ml' }
             New-StackComponent artifact_store s3 s3 -Configuration @{ path = 's3://ml-data/artifacts' }
             """);
-        var linked = Ok("Connect-StackComponent container_registry reg registry -PassThru").Single();
+        var linked = Ok("Connect-StackComponent container_registry reg registry").Single();
         Assert.Equal("registry", Prop(PSObject.AsPSObject(Prop(linked, "Connector")!), "Name"));
         var mismatch = _ps.Fails("Connect-StackComponent artifact_store s3 registry", $"ConnectorMismatch,{Commands}.ConnectStackComponentCommand");
         Assert.Contains("Connectors that fit: aws", mismatch.ErrorDetails.Message);
-        Assert.Equal("s3://ml-data", Prop(PSObject.AsPSObject(Prop(Ok("Connect-StackComponent artifact_store s3 aws -PassThru").Single(), "Connector")!), "ResourceId"));
+        Assert.Equal("s3://ml-data", Prop(PSObject.AsPSObject(Prop(Ok("Connect-StackComponent artifact_store s3 aws").Single(), "Connector")!), "ResourceId"));
 
         _ps.Fails("Remove-ServiceConnector registry -Confirm:$false", $"ConnectorInUse,{Commands}.RemoveServiceConnectorCommand");
         _ps.Fails("Set-ServiceConnector registry -ResourceId other.example.com -SkipVerification", $"ConnectorInUse,{Commands}.SetServiceConnectorCommand");
@@ -168,7 +168,7 @@ public sealed class ConnectorCmdletTests : IDisposable, IClassFixture<RegistryFi
         Ok("New-ServiceConnector k8s kubernetes client-certificate -Configuration @{ server = $server; certificate_authority = $ca; client_certificate = $cert; client_key = (S $key) } -ResourceType kubernetes-cluster -ResourceId staging",
             ("server", cluster.Server.BaseAddress.ToString()), ("ca", certificates.AuthorityPem), ("cert", certificates.ClientCertificatePem), ("key", certificates.ClientKeyPem));
         Assert.Contains("Kubernetes v1.31.2", (IEnumerable<string>)Prop(Ok("Test-ServiceConnector k8s").Single(), "Contents")!);
-        var login = Ok("Connect-ServiceConnector k8s -Path ./kubeconfig -PassThru").Single();
+        var login = Ok("Connect-ServiceConnector k8s -Path ./kubeconfig").Single();
         Assert.Equal(("kubectl", "staging"), (Prop(login, "Client"), Prop(login, "Entry")));
         Assert.Contains("current-context: staging", File.ReadAllText(Path.Combine(_ps.WorkingDirectory, "kubeconfig")));
     }

@@ -43,6 +43,14 @@ public sealed class FlavorAndInterchangeCmdletTests : IDisposable
     }
 
     [Fact]
+    public void AComponentGivesItsFlavorThroughThePipeline()
+    {
+        _ps.Ok("$null = New-StackComponent orchestrator k8s kubernetes -Configuration @{ kubernetes_context = 'staging' }");
+        var flavor = _ps.Ok("Get-StackComponent k8s | Get-StackFlavor").Single();
+        Assert.Equal(("kubernetes", "orchestrator"), (Prop(flavor, "Name"), Prop(flavor, "Type")));
+    }
+
+    [Fact]
     public void ACustomFlavorIsRegisteredValidatedAndCannotBeUnregisteredWhileUsed()
     {
         var file = Path.Combine(_ps.WorkingDirectory, "nomad.yaml");

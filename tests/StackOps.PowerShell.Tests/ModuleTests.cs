@@ -18,7 +18,7 @@ public sealed class ModuleTests : IDisposable
     {
         var declared = _ps.Ok($"(Test-ModuleManifest -Path '{PowerShellSession.ModuleManifest}').ExportedCmdlets.Keys");
         var inAssembly = _ps.Ok("(Get-Command -Module StackOps -CommandType Cmdlet).Name").Select(o => (string)o.BaseObject).Order().ToList();
-        Assert.Equal(53, inAssembly.Count);
+        Assert.Equal(54, inAssembly.Count);
         Assert.Equal(inAssembly, ExportedCmdlets());
         Assert.Equal(inAssembly, declared.Select(o => (string)o.BaseObject).Order());
         // Get-Verb lives in the Utility module, which the hosted engine lacks; it lists these classes' constants.
@@ -40,7 +40,7 @@ public sealed class ModuleTests : IDisposable
     {
         var assembly = Assembly.LoadFrom(Path.Combine(PowerShellSession.ModuleFolder, "StackOps.PowerShell.dll"));
         var cmdlets = assembly.GetTypes().Where(t => t.GetCustomAttribute<CmdletAttribute>() is not null).ToList();
-        Assert.Equal(53, cmdlets.Count);
+        Assert.Equal(54, cmdlets.Count);
         foreach (var type in cmdlets)
         {
             var attribute = type.GetCustomAttribute<CmdletAttribute>()!;
@@ -49,6 +49,47 @@ public sealed class ModuleTests : IDisposable
             Assert.NotEmpty(type.GetCustomAttributes<OutputTypeAttribute>());
         }
     }
+
+    /// <summary>
+    /// What Format-List shows of a nested object is its ToString: every StackOps type an output object holds
+    /// (a property, or an item of one) writes its own, never the compiler's record dump or a .NET type name.
+    /// </summary>
+    [Fact]
+    public void NestedObjectsOfTheOutputTypesReadAsText()
+    {
+        var assembly = Assembly.LoadFrom(Path.Combine(PowerShellSession.ModuleFolder, "StackOps.PowerShell.dll"));
+        var outputs = assembly.GetTypes().SelectMany(t => t.GetCustomAttributes<OutputTypeAttribute>()).SelectMany(a => a.Type).Select(t => t.Type).OfType<Type>();
+        var seen = new HashSet<Type>();
+        var pending = new Queue<Type>(outputs);
+        var unreadable = new List<string>();
+        while (pending.TryDequeue(out var type))
+        {
+            if (!seen.Add(type) || type.Namespace?.StartsWith("StackOps", StringComparison.Ordinal) != true || type.IsEnum) continue;
+            foreach (var property in type.GetProperties(BindingFlags.Public | BindingFlags.Instance))
+                foreach (var nested in Nested(property.PropertyType))
+                {
+                    pending.Enqueue(nested);
+                    if (nested.Namespace?.StartsWith("StackOps", StringComparison.Ordinal) == true && !nested.IsEnum && !ReadsAsText(nested))
+                        unreadable.Add($"{type.Name}.{property.Name}: {nested.Name}");
+                }
+        }
+        Assert.Contains(seen, t => t.Name == "PromotionStep");
+        Assert.True(unreadable.Count == 0, string.Join("\n", unreadable.Distinct()));
+    }
+
+    /// <summary>A type, or what a collection or dictionary of it holds.</summary>
+    private static IEnumerable<Type> Nested(Type type)
+    {
+        type = Nullable.GetUnderlyingType(type) ?? type;
+        if (type.IsArray) return Nested(type.GetElementType()!);
+        if (type.IsGenericType && type.GetGenericArguments().Length > 0 && typeof(System.Collections.IEnumerable).IsAssignableFrom(type))
+            return type.GetGenericArguments().SelectMany(Nested);
+        return [type];
+    }
+
+    private static bool ReadsAsText(Type type) =>
+        type.GetMethod(nameof(ToString), Type.EmptyTypes) is { } method && method.DeclaringType == type
+        && !method.IsDefined(typeof(System.Runtime.CompilerServices.CompilerGeneratedAttribute));
 
     [Fact]
     public void EveryCmdletHasFullHelp()

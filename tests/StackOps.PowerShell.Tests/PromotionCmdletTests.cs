@@ -68,7 +68,7 @@ public sealed class PromotionCmdletTests : IDisposable, IClassFixture<TwoRegistr
         Publish("1.0.0");
         Assert.Equal("1.0.0", Current("dev"));
 
-        var staging = _ps.Run("Invoke-StackPromotion training 1.0.0 -To staging -PassThru");
+        var staging = _ps.Run("Invoke-StackPromotion training 1.0.0 -To staging");
         Assert.Empty(staging.Errors);
         Assert.Equal("Succeeded", Prop(staging.Single(), "State")!.ToString());
         Assert.Contains(staging.AllText, t => t.StartsWith("Promoting training 1.0.0 to 'staging'", StringComparison.Ordinal));
@@ -90,7 +90,7 @@ public sealed class PromotionCmdletTests : IDisposable, IClassFixture<TwoRegistr
         Ok("Get-StackPromotion -Pending | Approve-StackPromotion -Comment 'metrics reviewed' -Confirm:$false");
         Environment.SetEnvironmentVariable("STACKOPS_USER", "publisher@example.com");
 
-        var production = Ok("Invoke-StackPromotion training 1.0.0 -To production -PassThru").Single();
+        var production = Ok("Invoke-StackPromotion training 1.0.0 -To production").Single();
         Assert.Equal(new[] { "alice@example.com" }, ((IEnumerable<string>)Prop(production, "Approvers")!).ToArray());
         Assert.Equal($"{_registries.Production.Host}/{Repo("production")}@{DockerRegistry.Digest(_registries.Shared.Manifest(Repo("dev"), "1.0.0"))}", Prop(production, "Image"));
         Assert.Equal(3, _registries.Production.UploadsInto(Repo("production")));
@@ -98,6 +98,7 @@ public sealed class PromotionCmdletTests : IDisposable, IClassFixture<TwoRegistr
         // Nothing to do the second time, and it says so.
         var again = _ps.Run("Invoke-StackPromotion training 1.0.0 -To production");
         Assert.Empty(again.Errors);
+        Assert.Empty(again.Output);
         Assert.Contains(again.AllText, t => t.Contains("already current on 'production'", StringComparison.Ordinal));
 
         // 1.1.0 shares its config with 1.0.0: only its two new layers are uploaded. Rolling back to 1.0.0 is one promotion.
@@ -105,7 +106,9 @@ public sealed class PromotionCmdletTests : IDisposable, IClassFixture<TwoRegistr
         Ok("Invoke-StackPromotion training 1.1.0 -To staging");
         Ok("Request-StackPromotion training 1.1.0 -To production");
         Environment.SetEnvironmentVariable("STACKOPS_USER", "bob@example.com");
-        Ok("Approve-StackPromotion training 1.1.0 -To production");
+        var approved = Ok("Approve-StackPromotion training 1.1.0 -To production").Single();
+        Assert.Equal("Pending", Prop(approved, "State")!.ToString());
+        Assert.Equal(["bob@example.com"], (IEnumerable<string>)Prop(approved, "Approvers")!);
         Environment.SetEnvironmentVariable("STACKOPS_USER", "publisher@example.com");
         Ok("Invoke-StackPromotion training 1.1.0 -To production");
         Assert.Equal("1.1.0", Current("production"));
@@ -114,7 +117,7 @@ public sealed class PromotionCmdletTests : IDisposable, IClassFixture<TwoRegistr
         Environment.SetEnvironmentVariable("STACKOPS_USER", "alice@example.com");
         Ok("Approve-StackPromotion training 1.0.0 -To production");
         Environment.SetEnvironmentVariable("STACKOPS_USER", "publisher@example.com");
-        var rollback = Ok("Invoke-StackPromotion training 1.0.0 -To production -PassThru").Single();
+        var rollback = Ok("Invoke-StackPromotion training 1.0.0 -To production").Single();
         Assert.Equal(true, Prop(rollback, "IsRollback"));
         Assert.Equal("1.0.0", Current("production"));
 
@@ -231,6 +234,19 @@ public sealed class PromotionCmdletTests : IDisposable, IClassFixture<TwoRegistr
         Assert.Equal("1.0.0", Current("production"));
         Assert.Equal(13, _registries.Production.UploadsInto(Repo("production")));
         Assert.Equal(["Succeeded", "Fulfilled", "Failed"], Ok("Get-StackPromotion training -Stage production").Select(r => Prop(r, "State")!.ToString()));
+    }
+
+    [Fact]
+    public void AnOlderVersionOfTheFirstStageCanStillBePromoted()
+    {
+        Publish("1.0.0");
+        Publish("1.1.0");
+        Ok("Invoke-StackPromotion training 1.0.0 -To staging");
+        Assert.Equal("1.0.0", Current("staging"));
+        var never = _ps.Fails("Invoke-StackPromotion training 1.1.0 -To production", $"VersionNotCurrent,{Commands}.InvokeStackPromotionCommand");
+        Assert.Contains("Promote it there first: Invoke-StackPromotion training 1.1.0 -To staging.", never.ErrorDetails.Message);
+        var unset = _ps.Fails("Publish-StackPipeline training 1.2.0 -SourceRevision $sha", $"EmptyArgument,{Commands}.PublishStackPipelineCommand");
+        Assert.StartsWith("-SourceRevision is empty (a variable that was never set?)", unset.ErrorDetails.Message);
     }
 
     [Theory]

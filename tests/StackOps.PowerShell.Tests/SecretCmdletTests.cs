@@ -48,7 +48,8 @@ public sealed class SecretCmdletTests : IDisposable
     [Fact]
     public void NewGetSetRenameRemove()
     {
-        Assert.Empty(_ps.Ok("New-StackSecret aws -Value @{ access_key_id = (S 'AKIA-ps-1'); secret_access_key = (S 'sk-ps-2') } -Label @{ team = 'ml' }"));
+        var created = _ps.Ok("New-StackSecret aws -Value @{ access_key_id = (S 'AKIA-ps-1'); secret_access_key = (S 'sk-ps-2') } -Label @{ team = 'ml' }").Single();
+        Assert.Equal(("aws", typeof(SecureString)), (Prop(created, "Name"), ((Hashtable)Prop(created, "Values")!)["access_key_id"]!.GetType()));
         var secret = _ps.Ok("Get-StackSecret aws").Single();
         Assert.Equal(new[] { "access_key_id", "secret_access_key" }, (string[])Prop(secret, "Keys")!);
         Assert.Equal("local", Prop(secret, "Backend"));
@@ -83,6 +84,18 @@ public sealed class SecretCmdletTests : IDisposable
         _ps.Fails("New-StackSecret db -Credential ([pscredential]::new('admin', (S 'other')))", $"SecretAlreadyExists,{Commands}.NewStackSecretCommand");
         _ps.Ok("New-StackSecret db -Credential ([pscredential]::new('root', (S 'other')))  -Force");
         Assert.Equal("root", ((Hashtable)Prop(_ps.Ok("Get-StackSecret db -AsPlainText").Single(), "Values")!)["username"]);
+    }
+
+    [Fact]
+    public void AKeyThatIsNotSecretTakesPlainText()
+    {
+        _ps.Ok("New-StackSecret registry -Value @{ username = 'ml-bot'; password = (S 'registry-pass-31') }");
+        _ps.Ok("New-StackSecret mlflow -Value @{ tracking_username = 'alice'; tracking_password = (S 'mlflow-pass-32') } -PlainTextKey tracking_username");
+        Assert.Equal("ml-bot", ((Hashtable)Prop(_ps.Ok("Get-StackSecret registry -AsPlainText").Single(), "Values")!)["username"]);
+        Assert.Equal("alice", ((Hashtable)Prop(_ps.Ok("Get-StackSecret mlflow -AsPlainText").Single(), "Values")!)["tracking_username"]);
+        var refused = _ps.Fails("Set-StackSecret mlflow -Value @{ tracking_password = 'clear-text' } -PlainTextKey tracking_username", $"PlainTextSecretValue,{Commands}.SetStackSecretCommand");
+        Assert.EndsWith("if it is not secret, say so with -PlainTextKey tracking_password.", refused.ErrorDetails.Message);
+        Assert.DoesNotContain("clear-text", refused.ErrorDetails.Message);
     }
 
     [Theory]
@@ -357,6 +370,17 @@ public sealed class SecretCmdletTests : IDisposable
         _ps.Ok("New-Stack st -Orchestrator default -ArtifactStore s3");
         Assert.Equal(true, _ps.Ok("Test-Stack st -Quiet").Single().BaseObject);
         Assert.Equal(false, _ps.Ok("Test-Stack st -Quiet -Strict").Single().BaseObject);
+    }
+
+    [Theory]
+    [InlineData("{{ aws.access_key_id }")]
+    [InlineData("{{ aws }}")]
+    [InlineData("{{aws.access_key_id}}}")]
+    public void AReferenceThatIsAlmostOneIsRefusedNotSavedAsText(string value)
+    {
+        var error = _ps.Fails($"New-StackComponent artifact_store s3 s3 -Configuration @{{ path = 's3://ml'; key = '{value}' }}", $"MalformedSecretReference,{Commands}.NewStackComponentCommand");
+        Assert.Contains("'key' looks like a secret reference but is not one", error.ErrorDetails.Message);
+        Assert.False(Directory.Exists(Path.Combine(_ps.Home, "components")));
     }
 
     [Fact]

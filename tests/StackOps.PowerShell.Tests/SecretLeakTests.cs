@@ -67,9 +67,9 @@ public sealed class SecretLeakTests : IDisposable
     /// <summary>Each step: a script, and whether it must fail (error paths leak as easily as success paths).</summary>
     private static readonly (string Script, bool Fails)[] Steps =
     [
-        ($"New-StackSecret aws -Value @{{ access_key_id = (S '{AccessKey}'); secret_access_key = (S '{SecretKey}') }} -Label @{{ team = 'ml' }} -PassThru", false),
-        ("New-StackSecret tls -Value @{ private_key = (S $pem) } -PassThru", false),
-        ($"New-StackSecret db -Credential ([pscredential]::new('admin', (S '{Password}'))) -PassThru", false),
+        ($"New-StackSecret aws -Value @{{ access_key_id = (S '{AccessKey}'); secret_access_key = (S '{SecretKey}') }} -Label @{{ team = 'ml' }}", false),
+        ("New-StackSecret tls -Value @{ private_key = (S $pem) }", false),
+        ($"New-StackSecret db -Credential ([pscredential]::new('admin', (S '{Password}')))", false),
         ($"New-StackSecret aws -Value @{{ access_key_id = (S '{AccessKey}') }}", true),
         ($"New-StackSecret plain -Value @{{ k = '{SessionToken}' }}", true),
         ("Get-StackSecret", false),
@@ -101,14 +101,14 @@ public sealed class SecretLeakTests : IDisposable
         ("Resolve-StackConfiguration prod -Backend team", true),
         ("Unregister-StackSecretBackend team, ci -PassThru", false),
         ("Remove-StackSecret db, tls -Force -Confirm:$false -PassThru", false),
-        ("New-ServiceConnector gh github token -Configuration @{ api_url = $githubApi; token = (S $githubToken) } -PassThru", false),
+        ("New-ServiceConnector gh github token -Configuration @{ api_url = $githubApi; token = (S $githubToken) }", false),
         ("New-ServiceConnector bad github token -Configuration @{ api_url = $githubApi; token = (S 'ghs_installationtoken-wrong') }", true),
-        ("New-ServiceConnector app github github-app -Configuration @{ api_url = $githubApi; app_id = $appId; private_key = (S $appKey) } -ResourceType github-repository -PassThru", false),
-        ("New-ServiceConnector aws aws iam-role -Configuration @{ region = 'eu-west-1'; endpoint_url = $awsEndpoint; role_arn = $roleArn; aws_access_key_id = (S $awsId); aws_secret_access_key = (S $awsSecret) } -PassThru", false),
+        ("New-ServiceConnector app github github-app -Configuration @{ api_url = $githubApi; app_id = $appId; private_key = (S $appKey) } -ResourceType github-repository", false),
+        ("New-ServiceConnector aws aws iam-role -Configuration @{ region = 'eu-west-1'; endpoint_url = $awsEndpoint; role_arn = $roleArn; aws_access_key_id = (S $awsId); aws_secret_access_key = (S $awsSecret) }", false),
         ("New-ServiceConnector aws-wrong aws secret-key -Configuration @{ region = 'eu-west-1'; endpoint_url = $awsEndpoint; aws_access_key_id = (S $awsId); aws_secret_access_key = (S 'temporary/secret/wrong') }", true),
         ("Get-ServiceConnector; Get-ServiceConnector | Test-ServiceConnector; Get-ServiceConnectorResource", false),
         ("Get-ServiceConnectorCredential gh github-repository; Get-ServiceConnectorCredential app -ResourceId octo-org/training; Get-ServiceConnectorCredential aws s3-bucket s3://ml-staging", false),
-        ("Connect-ServiceConnector gh container-registry -Path \"$clientFolder/config.json\" -PassThru", false),
+        ("Connect-ServiceConnector gh container-registry -Path \"$clientFolder/config.json\"", false),
         ("Set-ServiceConnector gh -Configuration @{ token = (S $githubToken) } -PassThru; Remove-ServiceConnector gh, app, aws -Confirm:$false -PassThru", false),
     ];
 

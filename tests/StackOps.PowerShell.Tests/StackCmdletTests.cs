@@ -17,10 +17,10 @@ public sealed class StackCmdletTests : IDisposable
     }
 
     [Fact]
-    public void NewStackWritesNothingWithoutPassThruAndTheStackWithIt()
+    public void NewStackReturnsTheStackItCreated()
     {
-        Assert.Empty(_ps.Ok("New-Stack dev -Orchestrator default -ArtifactStore default -Label @{ team = 'ml' }"));
-        var stack = _ps.Ok("New-Stack dev2 -Component @{ orchestrator = 'default'; ArtifactStore = 'default' } -PassThru").Single();
+        Assert.Equal("dev", Prop(_ps.Ok("New-Stack dev -Orchestrator default -ArtifactStore default -Label @{ team = 'ml' }").Single(), "Name"));
+        var stack = _ps.Ok("New-Stack dev2 -Component @{ orchestrator = 'default'; ArtifactStore = 'default' }").Single();
         Assert.Equal("dev2", Prop(stack, "Name"));
         Assert.Equal(Path.Combine(_ps.Home, "stacks", "dev2.yaml"), Prop(stack, "Path"));
         Assert.True(File.Exists(Path.Combine(_ps.Home, "stacks", "dev.yaml")));

@@ -39,7 +39,7 @@ public sealed class WhatIfTests : IDisposable, IClassFixture<RegistryFixture>
         ["Set-StackComponent"] = "Set-StackComponent orchestrator mine -Label @{ a = 'b' } -WhatIf",
         ["Rename-StackComponent"] = "Rename-StackComponent orchestrator mine other -WhatIf",
         ["Copy-StackComponent"] = "Copy-StackComponent orchestrator mine other -WhatIf",
-        ["Remove-StackComponent"] = "Get-StackComponent mine | Remove-StackComponent -WhatIf",
+        ["Remove-StackComponent"] = "Get-StackComponent reg | Remove-StackComponent -WhatIf",
         ["Register-StackFlavor"] = "Register-StackFlavor -Yaml \"apiVersion: stackops.io/v1`nkind: Flavor`nmetadata: { name: mine, type: alerter }`nspec: { configuration: {} }`n\" -WhatIf",
         ["Unregister-StackFlavor"] = "Unregister-StackFlavor alerter custom -WhatIf",
         ["New-StackSecret"] = "New-StackSecret other -Value @{ k = (S 'whatif-value') } -WhatIf",
@@ -51,11 +51,12 @@ public sealed class WhatIfTests : IDisposable, IClassFixture<RegistryFixture>
         ["Unregister-StackSecretBackend"] = "Unregister-StackSecretBackend team -WhatIf",
         ["New-ServiceConnector"] = "New-ServiceConnector other docker password -Configuration @{ username = 'u'; password = (S 'whatif-pw') } -SkipVerification -WhatIf",
         ["Set-ServiceConnector"] = "Set-ServiceConnector registry -Configuration @{ username = 'v' } -SkipVerification -WhatIf",
-        ["Remove-ServiceConnector"] = "Get-ServiceConnector registry | Remove-ServiceConnector -WhatIf",
+        ["Remove-ServiceConnector"] = "Get-ServiceConnector spare | Remove-ServiceConnector -WhatIf",
         ["Connect-ServiceConnector"] = "Connect-ServiceConnector registry -Path ./config.json -WhatIf",
         ["Connect-StackComponent"] = "Connect-StackComponent container_registry reg registry -WhatIf",
         ["Disconnect-StackComponent"] = "Disconnect-StackComponent container_registry linked -WhatIf",
         ["New-StackPipeline"] = "New-StackPipeline other ml/other -WhatIf",
+        ["Set-StackPipeline"] = "Set-StackPipeline training -Require @{ orchestrator = 'local' } -RunConfiguration @{ epochs = 3 } -WhatIf",
         ["Remove-StackPipeline"] = "Remove-StackPipeline training -WhatIf",
         ["Publish-StackPipeline"] = "Publish-StackPipeline training 2.0.0 -WhatIf",
         ["Set-StackLifecycle"] = "Set-StackLifecycle -Stage @{ Name = 'only'; Stack = 'wdev' } -WhatIf",
@@ -76,6 +77,36 @@ public sealed class WhatIfTests : IDisposable, IClassFixture<RegistryFixture>
 
     [Fact]
     public void WhatIfChangesNoFile()
+    {
+        Arrange();
+        var before = _ps.Snapshot();
+        foreach (var (cmdlet, script) in Scripts)
+        {
+            var result = _ps.Run(script);
+            Assert.True(result.Errors.Count == 0, $"{cmdlet}: {string.Join("; ", result.Errors)}");
+            Assert.Empty(result.Output);
+            Assert.Equal(before, _ps.Snapshot());
+        }
+    }
+
+    /// <summary>-WhatIf runs the checks of the real call: what it would refuse, it refuses with the same error, and changes nothing.</summary>
+    [Theory]
+    [InlineData("Remove-StackComponent orchestrator mine", "ComponentInUse,StackOps.PowerShell.Commands.RemoveStackComponentCommand")]
+    [InlineData("Remove-ServiceConnector registry", "ConnectorInUse,StackOps.PowerShell.Commands.RemoveServiceConnectorCommand")]
+    [InlineData("Remove-StackSecret mlflow", "SecretInUse,StackOps.PowerShell.Commands.RemoveStackSecretCommand")]
+    [InlineData("Remove-Stack default", "DefaultStackImmutable,StackOps.PowerShell.Commands.RemoveStackCommand")]
+    [InlineData("Unregister-StackFlavor orchestrator local", "BuiltInFlavorImmutable,StackOps.PowerShell.Commands.UnregisterStackFlavorCommand")]
+    public void WhatIfRefusesWhatTheRealCallRefuses(string script, string errorId)
+    {
+        Arrange();
+        var before = _ps.Snapshot();
+        _ps.Fails($"{script} -WhatIf", errorId);
+        Assert.Equal(before, _ps.Snapshot());
+        _ps.Fails($"{script} -Confirm:$false", errorId);
+        Assert.Equal(before, _ps.Snapshot());
+    }
+
+    private void Arrange()
     {
         _registry.Push("whatif/wdev/ml/trainer", "1.0.0", "whatif layer");
         Ok("""
@@ -99,14 +130,8 @@ public sealed class WhatIfTests : IDisposable, IClassFixture<RegistryFixture>
             Set-StackLifecycle -Stage @{ Name = 'wdev'; Stack = 'wdev' }, @{ Name = 'wstaging'; Stack = 'wstaging'; Gates = @{ Approvals = @{ Count = 1 } } }
             New-StackPipeline training ml/trainer -Require @{ container_registry = $null }
             Publish-StackPipeline training 1.0.0
+            New-StackSecret mlflow -Value @{ password = (S 'whatif-mlflow') }
+            New-ServiceConnector spare docker password -Configuration @{ username = 'u'; password = (S 'whatif-pw') } -ResourceType docker-registry -ResourceId 127.0.0.1:1 -SkipVerification
             """, ("user", DockerRegistry.User), ("password", DockerRegistry.Password), ("registryHost", _registry.Host));
-        var before = _ps.Snapshot();
-        foreach (var (cmdlet, script) in Scripts)
-        {
-            var result = _ps.Run(script);
-            Assert.True(result.Errors.Count == 0, $"{cmdlet}: {string.Join("; ", result.Errors)}");
-            Assert.Empty(result.Output);
-            Assert.Equal(before, _ps.Snapshot());
-        }
     }
 }

@@ -62,12 +62,7 @@ public sealed class ComponentService
         {
             var existing = Stored(view, type, name);
             var flavor = new FlavorCatalog(view).Get(type, existing.Flavor);
-            var merged = new Dictionary<string, object?>(existing.Configuration, StringComparer.OrdinalIgnoreCase);
-            foreach (var (key, value) in configuration ?? new Dictionary<string, object?>())
-            {
-                if (value is null) merged.Remove(key);
-                else merged[key] = value;
-            }
+            var merged = StackOpsEngine.MergeValues(existing.Configuration, configuration);
             foreach (var key in removeKeys ?? [])
             {
                 if (!merged.Remove(key) && flavor.Field(key) is null)
@@ -120,12 +115,41 @@ public sealed class ComponentService
         type = ComponentTypes.Normalize(type);
         return _engine.Change((transaction, view) =>
         {
-            var existing = Stored(view, type, name);
-            var users = view.AllStacks($"remove the {type} '{existing.Name}'").Where(s => s.Uses(type, existing.Name)).Select(s => s.Name).ToList();
-            if (users.Count > 0) throw Fail.ComponentInUse(existing, users);
+            var existing = Removable(view, type, name);
             transaction.Delete(StackOpsEngine.KeyOf(existing));
             return existing;
         });
+    }
+
+    /// <summary>The checks of <see cref="Remove"/>, changing nothing (-WhatIf, -Confirm): the component as it would be removed.</summary>
+    public StackComponent CheckRemove(string type, string name) => Removable(_engine.View(), ComponentTypes.Normalize(type), name);
+
+    private StackComponent Removable(DocumentView view, string type, string name)
+    {
+        var existing = Stored(view, type, name);
+        var users = view.AllStacks($"remove the {type} '{existing.Name}'").Where(s => s.Uses(type, existing.Name)).ToList();
+        return users.Count > 0 ? throw Fail.ComponentInUse(existing, users.Select(s => s.Name), Freeing(view, existing, users, _engine.Stacks.ActiveName)) : existing;
+    }
+
+    /// <summary>
+    /// Commands that free a component and leave each stack that uses it valid: the stack without it
+    /// when it needs none, else with another component of the type that it accepts (default first),
+    /// else removed.
+    /// </summary>
+    private static string Freeing(DocumentView view, StackComponent component, IReadOnlyList<Stack> users, string activeStack)
+    {
+        var others = view.Components(component.Type).Items.Where(c => !c.IsNamed(component.Name)).OrderBy(c => c.IsDefault ? 0 : 1).ToList();
+        bool Valid(Stack stack, string? replacement)
+        {
+            var components = stack.Components.Where(p => p.Key != component.Type).ToDictionary(p => p.Key, p => p.Value);
+            if (replacement is not null) components[component.Type] = replacement;
+            return Stacks.StackService.Validate(view, stack.With(components: components)).IsValid;
+        }
+        var fixes = users.Select(stack => (Stack: stack, Fix: Valid(stack, null) ? $"-RemoveComponent {component.Type}"
+            : others.FirstOrDefault(o => Valid(stack, o.Name)) is { } other ? $"-{ComponentTypes.ToPascalCase(component.Type)} {other.Name}" : null)).ToList();
+        var removed = fixes.Where(f => f.Fix is null).Select(f => f.Stack).ToList();
+        return string.Join("; ", fixes.Where(f => f.Fix is not null).GroupBy(f => f.Fix).Select(g => $"Set-Stack {string.Join(", ", g.Select(f => f.Stack.Name))} {g.Key}")
+            .Concat(removed.Count == 0 ? [] : [$"{(removed.Any(s => s.IsNamed(activeStack)) ? "Set-ActiveStack default; " : "")}Remove-Stack {string.Join(", ", removed.Select(s => s.Name))}"]));
     }
 
     /// <summary>A stored component that may be changed: exact name only (writes never take prefixes), never a built-in one.</summary>

@@ -125,8 +125,7 @@ public sealed class ConnectorService
     /// <summary>Removes a connector and its secret; one that components use is refused.</summary>
     public ServiceConnector Remove(string name)
     {
-        var existing = _engine.View().Connector(name) ?? throw NotFound(name);
-        if (Users(existing) is { Count: > 0 } users) throw InUse(existing, users, "remove it");
+        var existing = CheckRemove(name);
         _engine.Change((transaction, _) =>
         {
             transaction.Delete(StackOpsEngine.KeyOf(existing));
@@ -135,6 +134,13 @@ public sealed class ConnectorService
         if (_engine.Secrets.Exists(existing.SecretName)) _engine.Secrets.Remove(existing.SecretName, force: true);
         _engine.Messages.Verbose($"Removed service connector '{existing.Name}' and its secret '{existing.SecretName}'.");
         return existing;
+    }
+
+    /// <summary>The checks of <see cref="Remove"/>, changing nothing (-WhatIf, -Confirm): the connector as it would be removed.</summary>
+    public ServiceConnector CheckRemove(string name)
+    {
+        var existing = _engine.View().Connector(name) ?? throw NotFound(name);
+        return Users(existing) is { Count: > 0 } users ? throw InUse(existing, users, "remove it") : existing;
     }
 
     private static void ValidateName(string name)
@@ -188,7 +194,7 @@ public sealed class ConnectorService
                     $"'{field.Name}' of {schema.Owner} is not a credential: give it in clear in -Configuration.", connector.Name);
         foreach (var (key, value) in configuration)
             if (secretFields.Contains(key) && value is string text && !SecretReference.IsReference(text))
-                throw Fail.PlainTextSecretValue(connector.Name, key);
+                throw Fail.PlainTextSecretValue(connector.Name, key, null);
 
         // Credentials kept: the existing secret's, unless given again; those given are new.
         var credentials = new Dictionary<string, string>(StringComparer.Ordinal);
@@ -436,18 +442,17 @@ public sealed class ConnectorService
 
     // ---- Components ----------------------------------------------------------------------------
 
-    /// <summary>The components of this store linked to a connector, as "the TYPE 'NAME'".</summary>
-    private IReadOnlyList<string> Users(ServiceConnector connector)
+    /// <summary>The components of this store linked to a connector.</summary>
+    private IReadOnlyList<StackComponent> Users(ServiceConnector connector)
     {
         var listing = _engine.Components.List();
         if (listing.Problems.Count > 0) throw Fail.Unreadable($"change service connector '{connector.Name}'", listing.Problems);
-        return listing.Items.Where(c => c.Connector is { } link && string.Equals(link.Name, connector.Name, StringComparison.OrdinalIgnoreCase))
-            .Select(c => $"the {c.Type} '{c.Name}'").ToList();
+        return listing.Items.Where(c => c.Connector is { } link && string.Equals(link.Name, connector.Name, StringComparison.OrdinalIgnoreCase)).ToList();
     }
 
-    private static StackOpsException InUse(ServiceConnector connector, IReadOnlyList<string> users, string change) =>
+    private static StackOpsException InUse(ServiceConnector connector, IReadOnlyList<StackComponent> users, string change) =>
         new("ConnectorInUse", ErrorKind.InvalidOperation,
-            $"Service connector '{connector.Name}' is used by {string.Join(", ", users)}, so StackOps will not {change}. Unlink them first with Disconnect-StackComponent, or register a new connector.", connector);
+            $"Service connector '{connector.Name}' is used by {string.Join(", ", users.Select(c => $"the {c.Type} '{c.Name}'"))}, so StackOps will not {change}. Unlink them first ({string.Join("; ", users.Select(c => $"Disconnect-StackComponent {c.Type} {c.Name}"))}), or register a new connector.", connector);
 
     /// <summary>
     /// Links a component to a connector for one resource: the flavor must accept the connector's type

@@ -33,8 +33,9 @@ public static partial class Fail
     public static StackOpsException SecretTampered(string name, string file, string reason) =>
         new("SecretTampered", ErrorKind.SecurityError, $"Secret '{name}' cannot be trusted: {file} {reason}. Restore the file from a backup, or remove it with Remove-StackSecret {name} -Force and create it again.", name);
 
-    public static StackOpsException SecretValueMissing(string secret, string key) =>
-        new("SecretValueMissing", ErrorKind.InvalidArgument, $"No value was given for key '{key}' of secret '{secret}', and this session is not interactive ($env:CI is set or input is redirected), so StackOps does not prompt. Pass it as a SecureString instead: -Value @{{ {key} = $secure }} (New-StackSecret, Set-StackSecret) or -Value @{{ '{secret}.{key}' = $secure }} (Register-StackSecret).", secret);
+    /// <summary>A value that would be prompted for in a session that must not prompt; <paramref name="giveIt"/> says how the command takes it instead.</summary>
+    public static StackOpsException SecretValueMissing(string secret, string key, string giveIt) =>
+        new("SecretValueMissing", ErrorKind.InvalidArgument, $"No value was given for key '{key}' of secret '{secret}', and this session is not interactive ($env:CI is set or input is redirected), so StackOps does not prompt. Give it as a SecureString instead: {giveIt}.", secret);
 
     /// <summary>A value too short to mask; <paramref name="backend"/> is the backend it was read from, null for a value being given.</summary>
     public static StackOpsException SecretValueTooShort(string secret, string key, SecretBackendDefinition? backend)
@@ -51,8 +52,9 @@ public static partial class Fail
             $"The value of key '{key}' of secret '{secret}'{where} is shorter than {SecretMasker.MinimumLength} characters once trimmed: StackOps hides secret values in everything it prints, and cannot hide one that short, so it does not take it. {what} (rotate the credential if it really is that short), then retry.", secret);
     }
 
-    public static StackOpsException PlainTextSecretValue(string secret, string key) =>
-        new("PlainTextSecretValue", ErrorKind.InvalidArgument, $"The value of key '{key}' of secret '{secret}' was given as clear text. Give it as a SecureString (Read-Host -AsSecureString, or ConvertTo-SecureString), so it stays out of your history and logs.", secret);
+    /// <summary>A credential given as clear text; <paramref name="markIt"/> is how the command marks a key that is not secret, when it can.</summary>
+    public static StackOpsException PlainTextSecretValue(string secret, string key, string? markIt) =>
+        new("PlainTextSecretValue", ErrorKind.InvalidArgument, $"The value of key '{key}' of secret '{secret}' was given as clear text. Give it as a SecureString (Read-Host -AsSecureString, or ConvertTo-SecureString), so it stays out of your history and logs{(markIt is null ? "" : $"; if it is not secret, {markIt}")}.", secret);
 
     public static StackOpsException SecretInUse(string name, IEnumerable<string> components) =>
         new("SecretInUse", ErrorKind.InvalidOperation, $"Secret '{name}' is referenced by {string.Join(", ", components)}. Change those references first, or pass -Force to remove it anyway (they will then fail to resolve).", name);

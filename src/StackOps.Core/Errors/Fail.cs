@@ -42,8 +42,9 @@ public static partial class Fail
     public static StackOpsException ActiveStackRemoval(Stack stack) =>
         new("ActiveStackRemoval", ErrorKind.InvalidOperation, $"Stack '{stack.Name}' is the active stack and cannot be removed. Activate another one first with Set-ActiveStack.", stack);
 
-    public static StackOpsException ComponentInUse(StackComponent component, IEnumerable<string> stacks) =>
-        new("ComponentInUse", ErrorKind.InvalidOperation, $"Component '{component.Name}' of type '{component.Type}' is used by stack(s) {string.Join(", ", stacks.Select(s => $"'{s}'"))}. Remove it from them with Set-Stack -RemoveComponent {component.Type} first.", component);
+    /// <summary>A component that stacks use; <paramref name="freeing"/> is the commands that would free it.</summary>
+    public static StackOpsException ComponentInUse(StackComponent component, IEnumerable<string> stacks, string freeing) =>
+        new("ComponentInUse", ErrorKind.InvalidOperation, $"Component '{component.Name}' of type '{component.Type}' is used by stack(s) {string.Join(", ", stacks.Select(s => $"'{s}'"))}. Free it first: {freeing}.", component);
 
     public static StackOpsException FlavorInUse(Flavors.Flavor flavor, IEnumerable<string> components) =>
         new("FlavorInUse", ErrorKind.InvalidOperation, $"Flavor '{flavor.Name}' of type '{flavor.Type}' is used by component(s) {string.Join(", ", components.Select(c => $"'{c}'"))}. Remove or change them first.", flavor);

@@ -36,7 +36,7 @@ public sealed class Flavor
 
     public ConfigurationField? Field(string key) => Schema.Field(key);
 
-    public Validation.ConfigurationSchema Schema { get; }
+    internal Validation.ConfigurationSchema Schema { get; }
 
     /// <summary>Whether a component of this flavor only works on the local machine.</summary>
     public bool IsLocalFor(IReadOnlyDictionary<string, object?> configuration) =>
@@ -51,7 +51,11 @@ public sealed class Flavor
 /// resource type, optionally only from one connector type, and the configuration field that names
 /// the resource (its id is derived from it when the link gives none).
 /// </summary>
-public sealed record ConnectorRequirement(string ResourceType, string? ConnectorType = null, string? ResourceIdField = null);
+public sealed record ConnectorRequirement(string ResourceType, string? ConnectorType = null, string? ResourceIdField = null)
+{
+    public override string ToString() =>
+        $"{ResourceType}{(ConnectorType is null ? "" : $" from a {ConnectorType} connector")}{(ResourceIdField is null ? "" : $", named by {ResourceIdField}")}";
+}
 
 /// <summary>
 /// When a component of the flavor counts as local: a field's value matches a pattern. The pattern
@@ -73,6 +77,8 @@ public sealed class LocalCondition
     public string Field { get; }
     public string Pattern { get; }
     public bool Matches(string value) => _pattern.IsMatch(value);
+
+    public override string ToString() => $"{Field} matches {Pattern}";
 }
 
 /// <summary>What a stack that uses the flavor further needs (remote orchestrators need a registry, ...).</summary>
@@ -88,6 +94,10 @@ public sealed class FlavorRequirements
 
     public IReadOnlyList<string> Components { get; }
     public bool RejectLocalComponents { get; }
+
+    public override string ToString() =>
+        string.Join("; ", new[] { Components.Count == 0 ? null : $"needs {string.Join(", ", Components)}", RejectLocalComponents ? "refuses local components" : null }.OfType<string>())
+        is { Length: > 0 } text ? text : "none";
 }
 
 public enum FieldType

@@ -22,9 +22,10 @@ public sealed partial record SecretReference(string SecretName, string Key)
     public static bool IsReference(object? value) => TryParse(value, out _);
 
     /// <summary>
-    /// A value that was clearly meant as a reference but is not one: the whole value is in double
-    /// braces and a dot follows the (possibly empty) name, as in <c>{{ aws.}}</c> or <c>{{ .key }}</c>.
-    /// <c>{{n . k}}</c> and <c>{{nodot}}</c> stay plain text, as in ZenML.
+    /// A value that was meant as a reference but is not one: it opens with double braces
+    /// (<c>{{ aws.key }</c>, <c>{{ aws }}</c>, <c>{{aws.key}}}</c>, <c>{{ .key }}</c>), or it is in
+    /// braces and closes with two (<c>{ aws.key }}</c>). Text that only holds braces (<c>${{ github.sha }}</c>,
+    /// <c>{n.k}</c>, a reference inside a longer text) stays plain text.
     /// </summary>
     public static bool IsMalformed(object? value) => value is string text && !IsReference(text) && Intended().IsMatch(text);
 
@@ -33,6 +34,6 @@ public sealed partial record SecretReference(string SecretName, string Key)
     [GeneratedRegex(@"^\{\{\s*(?<name>[^\s.{}]+)\.(?<key>[^\s{}]+)\s*\}\}$", RegexOptions.CultureInvariant)]
     private static partial Regex Pattern();
 
-    [GeneratedRegex(@"^\{\{\s*[^\s{}]*\.[^{}]*\}\}$", RegexOptions.CultureInvariant)]
+    [GeneratedRegex(@"^\s*(\{\{.*|\{.*\}\})\s*$", RegexOptions.CultureInvariant | RegexOptions.Singleline)]
     private static partial Regex Intended();
 }

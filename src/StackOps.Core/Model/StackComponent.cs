@@ -50,4 +50,7 @@ public sealed class StackComponent
 }
 
 /// <summary>A component's link to a service connector (references only, never a credential).</summary>
-public sealed record ConnectorLink(string Name, string? ResourceId);
+public sealed record ConnectorLink(string Name, string? ResourceId)
+{
+    public override string ToString() => ResourceId is null ? Name : $"{Name}: {ResourceId}";
+}

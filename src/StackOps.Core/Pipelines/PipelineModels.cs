@@ -4,7 +4,10 @@ using StackOps.Core.Model;
 namespace StackOps.Core.Pipelines;
 
 /// <summary>A component type a pipeline needs in a stack, and the flavors it accepts (any when empty).</summary>
-public sealed record PipelineRequirement(string Type, IReadOnlyList<string> Flavors);
+public sealed record PipelineRequirement(string Type, IReadOnlyList<string> Flavors)
+{
+    public override string ToString() => Flavors.Count == 0 ? Type : $"{Type} ({string.Join("|", Flavors)})";
+}
 
 /// <summary>A pipeline: what it needs of a stack, the image repository it uses in a stack's registry, and its run configuration.</summary>
 public sealed class Pipeline
@@ -137,10 +140,22 @@ public sealed class StageGates
     /// <summary>The source refs allowed, as patterns (refs/heads/main, refs/tags/v*); any when empty.</summary>
     public IReadOnlyList<string> AllowedRefs { get; }
     public IReadOnlyList<FreezeWindow> FreezeWindows { get; }
+
+    public override string ToString() => string.Join("; ", new[]
+    {
+        RequireVerifiedConnectors ? "verified connectors" : null, Approvals?.ToString(),
+        SoakTime is { } soak ? $"soak {Durations.Format(soak)}" : null,
+        AllowedRefs.Count > 0 ? $"refs {string.Join(", ", AllowedRefs)}" : null,
+        FreezeWindows.Count > 0 ? $"freeze {string.Join(", ", FreezeWindows)}" : null,
+    }.OfType<string>()) is { Length: > 0 } gates ? gates : "none";
 }
 
 /// <summary>How many distinct approvers, from whom (anyone when empty), and whether the requester may approve.</summary>
-public sealed record ApprovalGate(int Count, IReadOnlyList<string> Approvers, bool AllowSelfApproval);
+public sealed record ApprovalGate(int Count, IReadOnlyList<string> Approvers, bool AllowSelfApproval)
+{
+    public override string ToString() =>
+        $"{Count} approval(s){(Approvers.Count > 0 ? $" from {string.Join(", ", Approvers)}" : "")}{(AllowSelfApproval ? ", the requester's own too" : "")}";
+}
 
 /// <summary>
 /// A time when promotions into a stage are refused: recurring (days of the week, from–to in a
@@ -213,10 +228,16 @@ public enum StepOutcome
 }
 
 /// <summary>One step of a promotion and how it went; the message says what was checked, or what would satisfy it.</summary>
-public sealed record PromotionStep(string Name, StepOutcome Outcome, string Message, DateTimeOffset At);
+public sealed record PromotionStep(string Name, StepOutcome Outcome, string Message, DateTimeOffset At)
+{
+    public override string ToString() => $"{Name} {Outcome.ToString().ToLowerInvariant()}: {Message}";
+}
 
 /// <summary>An approver's decision on a promotion.</summary>
-public sealed record ApprovalDecision(string By, bool Approved, string? Comment, DateTimeOffset At);
+public sealed record ApprovalDecision(string By, bool Approved, string? Comment, DateTimeOffset At)
+{
+    public override string ToString() => $"{(Approved ? "approved" : "denied")} by {By}{(Comment is null ? "" : $" ({Comment})")}";
+}
 
 /// <summary>
 /// The record of one promotion (or publication) of a pipeline version into a stage: who asked,

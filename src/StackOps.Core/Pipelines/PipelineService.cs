@@ -26,9 +26,16 @@ public sealed class PipelineService
     public Lifecycle SetLifecycle(string yaml, string source)
     {
         var documents = Yaml.DocumentCodec.ReadAll(yaml, source, _engine.Store.Scope);
-        var lifecycle = documents.Count == 1 && documents[0] is Lifecycle one ? one
-            : throw new StackOpsException("UnsupportedDocument", ErrorKind.InvalidData, $"{source}: Set-StackLifecycle takes exactly one Lifecycle document.", source);
-        return _engine.Change((transaction, view) =>
+        return SetLifecycle(documents.Count == 1 && documents[0] is Lifecycle one ? one
+            : throw new StackOpsException("UnsupportedDocument", ErrorKind.InvalidData, $"{source}: Set-StackLifecycle takes exactly one Lifecycle document.", source));
+    }
+
+    /// <summary>Sets the store's lifecycle from the stages given to a parameter (their keys as a Lifecycle document's); problems name the parameter.</summary>
+    public Lifecycle SetLifecycle(string name, IReadOnlyList<IReadOnlyDictionary<string, object?>> stages, string parameter) =>
+        SetLifecycle(Yaml.DocumentCodec.ReadLifecycle(name, stages, parameter));
+
+    private Lifecycle SetLifecycle(Lifecycle lifecycle) =>
+        _engine.Change((transaction, view) =>
         {
             foreach (var stage in lifecycle.Stages)
                 if (view.FindStack(stage.Stack) is null)
@@ -36,7 +43,6 @@ public sealed class PipelineService
             var path = StackOpsEngine.Write(transaction, lifecycle);
             return new Lifecycle(lifecycle.Name, lifecycle.Stages, path);
         });
-    }
 
     public LifecycleStage Stage(Lifecycle lifecycle, string name) =>
         lifecycle.Stages.FirstOrDefault(s => string.Equals(s.Name, name, StringComparison.OrdinalIgnoreCase))
@@ -50,7 +56,7 @@ public sealed class PipelineService
     {
         var view = _engine.View();
         return view.Pipeline(name) ?? NameMatching.ExactOrUniquePrefix(view.Pipelines().Items, p => p.Name, name, "Pipeline")
-            ?? throw new StackOpsException("PipelineNotFound", ErrorKind.NotFound, $"Pipeline '{name}' was not found. Run Get-StackPipeline to list them, or New-StackPipeline to create it.", name);
+            ?? throw PipelineNotFound(name);
     }
 
     public Pipeline Create(string name, IReadOnlyList<PipelineRequirement> requirements, string imageRepository,
@@ -60,7 +66,7 @@ public sealed class PipelineService
         if (string.IsNullOrWhiteSpace(imageRepository) || imageRepository.Any(char.IsWhiteSpace) || imageRepository.Contains("..") || imageRepository.Contains(':') || imageRepository.Contains('@'))
             throw new StackOpsException("InvalidImageRepository", ErrorKind.InvalidArgument,
                 $"'{Fail.Printable(imageRepository)}' is not an image repository name: give a path such as ml/training, without registry, tag or digest.", name);
-        var checkedRequirements = requirements.Select(r => new PipelineRequirement(ComponentTypes.Normalize(r.Type), r.Flavors)).ToList();
+        var checkedRequirements = Checked(requirements);
         return _engine.Change((transaction, view) =>
         {
             if (view.Pipeline(name) is not null) throw Fail.AlreadyExists("Pipeline", name, "Remove it first, or choose another name.");
@@ -70,10 +76,30 @@ public sealed class PipelineService
         });
     }
 
+    /// <summary>
+    /// Changes a pipeline: its requirements (replaced when given), its run configuration (merged: a null
+    /// value removes a key), description and labels. Its published versions and history stay.
+    /// </summary>
+    public Pipeline Update(string name, IReadOnlyList<PipelineRequirement>? requirements = null, IReadOnlyDictionary<string, object?>? runConfiguration = null,
+        string? description = null, IReadOnlyDictionary<string, string?>? labels = null) => _engine.Change((transaction, view) =>
+    {
+        var existing = view.Pipeline(name) ?? throw PipelineNotFound(name);
+        var updated = new Pipeline(existing.Name, requirements is null ? existing.Requirements : Checked(requirements), existing.ImageRepository,
+            StackOpsEngine.MergeValues(existing.RunConfiguration, runConfiguration), description ?? existing.Description,
+            StackOpsEngine.MergeLabels(existing.Labels, labels), existing.Scope);
+        return updated.With(path: StackOpsEngine.Write(transaction, updated));
+    });
+
+    private static StackOpsException PipelineNotFound(string name) =>
+        new("PipelineNotFound", ErrorKind.NotFound, $"Pipeline '{name}' was not found. Run Get-StackPipeline to list them, or New-StackPipeline to create it.", name);
+
+    private static List<PipelineRequirement> Checked(IReadOnlyList<PipelineRequirement> requirements) =>
+        requirements.Select(r => new PipelineRequirement(ComponentTypes.Normalize(r.Type), r.Flavors)).ToList();
+
     /// <summary>Removes a pipeline and its published versions; its promotion history stays.</summary>
     public Pipeline Remove(string name) => _engine.Change((transaction, view) =>
     {
-        var pipeline = view.Pipeline(name) ?? throw new StackOpsException("PipelineNotFound", ErrorKind.NotFound, $"Pipeline '{name}' was not found.", name);
+        var pipeline = view.Pipeline(name) ?? throw PipelineNotFound(name);
         var versions = view.Versions(pipeline.Name);
         if (versions.Problems.Count > 0) throw Fail.Unreadable($"remove pipeline '{pipeline.Name}'", versions.Problems);
         foreach (var version in versions.Items) transaction.Delete(StackOpsEngine.KeyOf(version));
@@ -104,6 +130,9 @@ public sealed class PipelineService
     {
         var pipeline = Get(pipelineName);
         NameRules.Validate("PipelineVersion", version);
+        foreach (var (parameter, value, what) in new[] { ("-SourceRevision", sourceRevision, "the commit the image was built from (git rev-parse HEAD)"), ("-SourceRef", sourceRef, "the branch or tag it was built from (refs/tags/v1.4.0)") })
+            if (value is not null && string.IsNullOrWhiteSpace(value))
+                throw new StackOpsException("EmptyArgument", ErrorKind.InvalidArgument, $"{parameter} is empty (a variable that was never set?): give {what}, or leave {parameter} out.", version);
         if (_engine.View().Version(pipeline.Name, version) is not null)
             throw Fail.AlreadyExists("PipelineVersion", version, "Published versions never change: publish a new version.");
         var lifecycle = Lifecycle();

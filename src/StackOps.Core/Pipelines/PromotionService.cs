@@ -123,7 +123,7 @@ public sealed class PromotionService
     {
         var (found, published, _, source, target) = Resolve(pipeline, version, to, from);
         if (target.Gates.Approvals is null)
-            throw new StackOpsException("NoApprovalRequired", ErrorKind.InvalidOperation, $"Stage '{target.Name}' needs no approvals: run Invoke-StackPromotion directly.", target.Name);
+            throw new StackOpsException("NoApprovalRequired", ErrorKind.InvalidOperation, $"Stage '{target.Name}' needs no approvals: run Invoke-StackPromotion {found.Name} {published.Version} -To {target.Name} directly.", target.Name);
         if (Pending(found.Name, published.Version, target.Name) is { } pending) return pending;
         var now = _engine.Clock.GetUtcNow();
         var record = new PromotionRecord(PromotionRecord.NewId(now, found.Name, published.Version, target.Name), found.Name, published.Version, source.Name, target.Name,
@@ -140,7 +140,7 @@ public sealed class PromotionService
     {
         var record = (id is not null ? AllRecords($"find promotion '{id}'").FirstOrDefault(r => Same(r.Id, id)) : Pending(pipeline!, version!, to!))
             ?? throw new StackOpsException("PromotionNotFound", ErrorKind.NotFound,
-                $"No pending promotion {(id is not null ? $"'{id}'" : $"of {pipeline} {version} to '{to}'")}. Run Get-StackPromotion -State Pending to list them, or Request-StackPromotion to create one.", id ?? to);
+                $"No pending promotion {(id is not null ? $"'{id}'" : $"of {pipeline} {version} to '{to}'")}. Run Get-StackPromotion -Pending to list them, or {(id is not null ? "Request-StackPromotion" : $"Request-StackPromotion {pipeline} {version} -To {to}")} to create one.", id ?? to);
         if (record.State != PromotionState.Pending)
             throw new StackOpsException("PromotionNotPending", ErrorKind.InvalidOperation, $"Promotion '{record.Id}' is {record.State}, not pending: decisions are taken on pending promotions only.", record);
         var gate = _engine.Pipelines.Stage(_engine.Pipelines.Lifecycle(), record.To).Gates.Approvals;
@@ -169,7 +169,7 @@ public sealed class PromotionService
         return
         [
             .. steps,
-            new PromotionStep("image", StepOutcome.Skipped, $"would copy {subject.Version.ImageDigest} from stack '{subject.From.Stack}' to stack '{subject.To.Stack}'", now),
+            new PromotionStep("image", StepOutcome.Skipped, $"would copy {subject.Version.ImageDigest} from stack '{subject.From.Stack}' to stack '{subject.To.Stack}' and tag it {subject.Version.Version}", now),
             new PromotionStep("current", StepOutcome.Skipped, $"would make {subject.Version.Version} current on '{subject.To.Name}'", now),
         ];
     }
@@ -224,6 +224,31 @@ public sealed class PromotionService
         return new PromotionOutcome(attempt, false, $"failed-{failedStep.Name}");
     }
 
+    /// <summary>What a version that has not soaked long enough on the source needs, in a sentence.</summary>
+    private static string SoakProblem((Pipeline Pipeline, PipelineVersion Version, Lifecycle Lifecycle, LifecycleStage From, LifecycleStage To) subject,
+        CurrentSpell? spell, TimeSpan soaked, TimeSpan soak)
+    {
+        var (pipeline, version, lifecycle, source, _) = subject;
+        var needed = $"{Durations.Describe(soaked)} of {Durations.Format(soak)}";
+        if (spell is null) return $"soak time: {version.Version} has not been current on '{source.Name}'.";
+        if (spell.Next is null) return $"soak time: {version.Version} has been current on '{source.Name}' for {needed}; promote after {spell.Since + soak:u}.";
+        return $"soak time: {version.Version} was current on '{source.Name}' for {needed} before {spell.Next} replaced it. " + (lifecycle.IndexOf(source.Name) == 0
+            ? $"Publish its image again as a new version (Publish-StackPipeline {pipeline.Name} <new version> -Image {version.ImageDigest}) and let that soak."
+            : $"Make it current there again (Invoke-StackPromotion {pipeline.Name} {version.Version} -To {source.Name}) and promote it {Durations.Format(soak)} later.");
+    }
+
+    /// <summary>When a version last became current on a stage and, when another has replaced it since, which one and when.</summary>
+    private sealed record CurrentSpell(DateTimeOffset Since, DateTimeOffset? Until, string? Next);
+
+    private static CurrentSpell? Spell(IEnumerable<PromotionRecord> records, string pipeline, string version, string stage)
+    {
+        var succeeded = records.Where(r => r.State == PromotionState.Succeeded && Same(r.Pipeline, pipeline) && Same(r.To, stage)).OrderBy(r => r.CompletedAt).ToList();
+        var last = succeeded.FindLastIndex(r => Same(r.Version, version));
+        if (last < 0) return null;
+        var next = last + 1 < succeeded.Count ? succeeded[last + 1] : null;
+        return new CurrentSpell(succeeded[last].CompletedAt!.Value, next?.CompletedAt, next?.Version);
+    }
+
     private static bool WasCurrent(IEnumerable<PromotionRecord> records, string pipeline, string version, string stage) =>
         records.Any(r => r.State == PromotionState.Succeeded && Same(r.Pipeline, pipeline) && Same(r.Version, version) && Same(r.To, stage));
 
@@ -238,13 +263,13 @@ public sealed class PromotionService
             steps.Add(new PromotionStep(name, failure is null ? StepOutcome.Passed : StepOutcome.Failed, SecretMasker.Shared.Apply(failure ?? passed), now));
         void Skip(string name, string why) => steps.Add(new PromotionStep(name, StepOutcome.Skipped, why, now));
 
-        // 1. The version is current on the source; a version once current on the target is a rollback.
+        // 1. The version is, or once was, current on the source; a version once current on the target is a rollback.
         rollback = WasCurrent(records, pipeline.Name, version.Version, target.Name);
-        var onSource = Current(records, pipeline.Name, source.Name);
+        var spell = Spell(records, pipeline.Name, version.Version, source.Name);
         if (rollback) Add("version", null, $"rollback: {version.Version} was current on '{target.Name}' before");
-        else Add("version", onSource is null || !Same(onSource.Version, version.Version)
-            ? $"{version.Version} is not the current version of '{source.Name}' ({(onSource is null ? "it has none" : $"current: {onSource.Version}")}). Promote it to '{source.Name}' first."
-            : null, $"{version.Version} is current on '{source.Name}' since {onSource?.CompletedAt:u}");
+        else Add("version", spell is null
+            ? $"{version.Version} has never been current on '{source.Name}' ({(Current(records, pipeline.Name, source.Name) is { } onSource ? $"current: {onSource.Version}" : "it has no version yet")}). Promote it there first: Invoke-StackPromotion {pipeline.Name} {version.Version} -To {source.Name}."
+            : null, spell?.Next is { } replacedBy ? $"{version.Version} was current on '{source.Name}' from {spell.Since:u} until {replacedBy} replaced it" : $"{version.Version} is current on '{source.Name}' since {spell?.Since:u}");
 
         // 2. The target stack has what the pipeline needs.
         Stack? stack = null;
@@ -266,18 +291,16 @@ public sealed class PromotionService
                 && (approvals.AllowSelfApproval || !Same(d.By, pending!.RequestedBy))).Select(d => d.By).Distinct(StringComparer.OrdinalIgnoreCase).ToList();
             Add("approvals", denied is not null ? $"approvals: denied by {denied.By}{(denied.Comment is null ? "" : $" ({denied.Comment})")}"
                 : valid.Count < approvals.Count
-                    ? $"approvals: {valid.Count} of {approvals.Count}{(valid.Count > 0 ? $" ({string.Join(", ", valid)})" : "")}. {(pending is null ? "Run Request-StackPromotion, then" : "Then")} {approvals.Count - valid.Count} more approver(s){(approvals.Approvers.Count > 0 ? $" among {string.Join(", ", approvals.Approvers)}" : "")}{(approvals.AllowSelfApproval ? "" : ", not the requester,")} run Approve-StackPromotion."
+                    ? $"approvals: {valid.Count} of {approvals.Count}{(valid.Count > 0 ? $" ({string.Join(", ", valid)})" : "")}. {(pending is null ? $"Run Request-StackPromotion {pipeline.Name} {version.Version} -To {target.Name}, then" : "Then")} {approvals.Count - valid.Count} more approver(s){(approvals.Approvers.Count > 0 ? $" among {string.Join(", ", approvals.Approvers)}" : "")}{(approvals.AllowSelfApproval ? "" : ", not the requester,")} run Approve-StackPromotion {pipeline.Name} {version.Version} -To {target.Name}."
                     : null, $"approvals: {string.Join(", ", valid)}");
         }
         else Skip("approvals", "no approvals required");
 
         if (gates.SoakTime is { } soak && !rollback)
         {
-            var since = onSource?.CompletedAt;
-            var soaked = since is null ? TimeSpan.Zero : now - since.Value;
-            Add("soakTime", since is null || soaked < soak
-                ? $"soak time: {version.Version} has been current on '{source.Name}' for {Durations.Describe(soaked)} of {Durations.Format(soak)}; promote after {(since ?? now) + soak:u}."
-                : null, $"soak time: current on '{source.Name}' for {Durations.Describe(soaked)} (needs {Durations.Format(soak)})");
+            var soaked = spell is null ? TimeSpan.Zero : (spell.Until ?? now) - spell.Since;
+            Add("soakTime", soaked >= soak ? null : SoakProblem(subject, spell, soaked, soak),
+                $"soak time: current on '{source.Name}' for {Durations.Describe(soaked)} (needs {Durations.Format(soak)})");
         }
         else Skip("soakTime", rollback ? "rollback: no soak time" : "no soak time required");
 
@@ -348,7 +371,7 @@ public sealed class PromotionService
             using var to = _engine.Pipelines.Registry(_engine.Stacks.Get(target.Stack), pipeline);
             ImageCopyProgress? latest = null;
             var copy = new ImageCopy(from.Client, from.Repository, to.Client, to.Repository, new SynchronousProgress(p => Volatile.Write(ref latest, p)));
-            var task = copy.CopyAsync(version.ImageDigest, CancellationToken.None);
+            var task = copy.CopyAsync(version.ImageDigest, CancellationToken.None, tag: version.Version);
             var activity = $"Promoting {pipeline.Name} {version.Version} to '{target.Name}'";
             // Progress is reported from this thread: hosts (PowerShell) accept it only here.
             while (!task.Wait(TimeSpan.FromMilliseconds(200)))
@@ -358,7 +381,7 @@ public sealed class PromotionService
             _engine.Messages.Progress(activity, "done", 100);
             var image = to.Reference(version.ImageDigest);
             step = new PromotionStep("image", StepOutcome.Passed,
-                $"{image}: {result.BlobsCopied} blob(s) copied ({result.BytesCopied / 1048576.0:0.0} MB), {result.BlobsMounted} mounted, {result.BlobsSkipped} already there; {result.Manifests} manifest(s) pushed, digest checked",
+                $"{image}, tagged {version.Version}: {result.BlobsCopied} blob(s) copied ({result.BytesCopied / 1048576.0:0.0} MB), {result.BlobsMounted} mounted, {result.BlobsSkipped} already there; {result.Manifests} manifest(s) pushed, digest checked",
                 _engine.Clock.GetUtcNow());
             return image;
         }

@@ -13,7 +13,7 @@ public sealed record ImageCopyProgress(string Activity, int BlobsDone, int Blobs
 /// distribution API: blobs the target already has are skipped, blobs within one registry are
 /// mounted rather than uploaded, the others stream from source to target a few at a time; each
 /// manifest is pushed after its blobs and an index after its manifests, and every pushed digest
-/// is checked against the source's.
+/// is checked against the source's. With a tag, the image is also tagged in the target repository.
 /// </summary>
 public sealed class ImageCopy(RegistryClient source, string sourceRepository, RegistryClient target, string targetRepository, IProgress<ImageCopyProgress>? progress = null)
 {
@@ -24,14 +24,14 @@ public sealed class ImageCopy(RegistryClient source, string sourceRepository, Re
 
     private bool SameRegistry => string.Equals(source.Registry, target.Registry, StringComparison.OrdinalIgnoreCase);
 
-    public async Task<ImageCopyResult> CopyAsync(string digest, CancellationToken cancellation)
+    public async Task<ImageCopyResult> CopyAsync(string digest, CancellationToken cancellation, string? tag = null)
     {
-        var manifests = await CopyManifestAsync(digest, cancellation);
+        var manifests = await CopyManifestAsync(digest, cancellation, tag);
         return new ImageCopyResult(digest, manifests, _copied, _mounted, _skipped, _bytes);
     }
 
-    /// <summary>Copies one manifest (its blobs first) or index (its manifests first); returns how many manifests were pushed.</summary>
-    private async Task<int> CopyManifestAsync(string digest, CancellationToken cancellation)
+    /// <summary>Copies one manifest (its blobs first) or index (its manifests first), pushed by digest and then under the tag; returns how many manifests were pushed.</summary>
+    private async Task<int> CopyManifestAsync(string digest, CancellationToken cancellation, string? tag = null)
     {
         var (bytes, mediaType, _) = await source.GetManifestAsync(sourceRepository, digest, cancellation);
         var document = JsonNode.Parse(bytes) as JsonObject ?? throw new RegistryException($"{source.Registry}: {sourceRepository}@{digest} is not a JSON manifest");
@@ -50,9 +50,12 @@ public sealed class ImageCopy(RegistryClient source, string sourceRepository, Re
             await Parallel.ForEachAsync(blobs, new ParallelOptions { MaxDegreeOfParallelism = Parallelism, CancellationToken = cancellation },
                 async (blob, token) => await CopyBlobAsync(blob.Item1, blob.Size, token));
         }
-        var pushedDigest = await target.PutManifestAsync(targetRepository, digest, bytes, mediaType, cancellation);
-        if (pushedDigest != digest)
-            throw new RegistryException($"{target.Registry} stored {targetRepository}@{digest} under the digest {pushedDigest}: the copy does not match the source");
+        foreach (var reference in tag is null ? [digest] : new[] { digest, tag })
+        {
+            var pushedDigest = await target.PutManifestAsync(targetRepository, reference, bytes, mediaType, cancellation);
+            if (pushedDigest != digest)
+                throw new RegistryException($"{target.Registry} stored {targetRepository}@{digest} under the digest {pushedDigest}: the copy does not match the source");
+        }
         return pushed + 1;
     }
 

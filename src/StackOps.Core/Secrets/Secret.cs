@@ -58,6 +58,15 @@ public static partial class SecretNames
         return name!;
     }
 
+    /// <summary>
+    /// Keys that name who or which (an identity), not a credential: their values may be given as clear text
+    /// (a username), where every other value must come as a SecureString or a prompt. They are kept and masked
+    /// like every other value.
+    /// </summary>
+    public static readonly IReadOnlyList<string> IdentityKeys = ["username", "user", "email", "client_id", "tenant_id"];
+
+    public static bool IsIdentityKey(string key) => IdentityKeys.Contains(key, StringComparer.OrdinalIgnoreCase);
+
     /// <summary>Keys are identifiers: a letter or underscore, then letters, digits and underscores.</summary>
     public static string ValidateKey(string secret, string? key)
     {

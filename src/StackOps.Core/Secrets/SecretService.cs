@@ -69,7 +69,7 @@ public sealed class SecretService
         return _engine.Change((transaction, view) =>
         {
             if (view.SecretBackend(name) is not null && !force)
-                throw Fail.AlreadyExists("SecretBackend", name, "Pass -Force to replace it, or Unregister-StackSecretBackend it first.");
+                throw Fail.AlreadyExists("SecretBackend", name, $"Pass -Force to replace it, or remove it first: Unregister-StackSecretBackend {name}.");
             if (makeDefault)
                 foreach (var other in view.SecretBackends().Items.Where(b => b.IsDefault && !string.Equals(b.Name, name, StringComparison.OrdinalIgnoreCase)))
                     StackOpsEngine.Write(transaction, other.With(isDefault: false));
@@ -241,11 +241,7 @@ public sealed class SecretService
     /// <summary>Removes a secret; one referenced by a component of this store only with force.</summary>
     public string Remove(string name, string? backend = null, bool force = false)
     {
-        var users = Users(name, force ? null : $"remove secret '{name}'");
-        if (users.Count > 0 && !force) throw Fail.SecretInUse(name, users);
-        var definition = Backend(backend);
-        var opened = Open(definition);
-        Require(opened, definition, SecretBackendCapabilities.Write);
+        var (users, definition, opened) = Removable(name, backend, force);
         using var transaction = opened.Begin();
         // Exists, not Read: a secret that cannot be decrypted (a wrong key, a tampered file) can still be removed.
         if (!opened.Exists(name)) throw Fail.SecretNotFound(name, definition.Name);
@@ -254,6 +250,23 @@ public sealed class SecretService
         _engine.Messages.Verbose($"Removed secret '{name}' from the {definition.Type} backend '{definition.Name}'.");
         if (users.Count > 0) _engine.Messages.Warning($"Secret '{name}' was referenced by {string.Join(", ", users)}; those references no longer resolve.");
         return name;
+    }
+
+    /// <summary>The checks of <see cref="Remove"/>, changing nothing (-WhatIf, -Confirm): the secret's name.</summary>
+    public string CheckRemove(string name, string? backend = null, bool force = false)
+    {
+        var (_, definition, opened) = Removable(name, backend, force);
+        return opened.Exists(name) ? name : throw Fail.SecretNotFound(name, definition.Name);
+    }
+
+    private (IReadOnlyList<string> Users, SecretBackendDefinition Definition, ISecretBackend Opened) Removable(string name, string? backend, bool force)
+    {
+        var users = Users(name, force ? null : $"remove secret '{name}'");
+        if (users.Count > 0 && !force) throw Fail.SecretInUse(name, users);
+        var definition = Backend(backend);
+        var opened = Open(definition);
+        Require(opened, definition, SecretBackendCapabilities.Write);
+        return (users, definition, opened);
     }
 
     private Secret Write(string? backend, string name, Func<ISecretTransaction, Secret> change, string verb)

@@ -107,9 +107,7 @@ public sealed class StackService
     {
         return _engine.Change((transaction, view) =>
         {
-            var stack = Stored(view, name);
-            // The stored active stack counts too: $env:STACKOPS_ACTIVE_STACK only hides it for a session.
-            if (stack.IsNamed(ActiveName) || _engine.ActiveStacks.Stored() is { } stored && stack.IsNamed(stored)) throw Fail.ActiveStackRemoval(stack);
+            var stack = Removable(view, name);
             var others = includeComponents ? view.AllStacks($"remove the components of stack '{stack.Name}'").Where(s => !s.IsNamed(stack.Name)).ToList() : [];
             var orphans = includeComponents
                 ? stack.Components.Where(p => !others.Any(o => o.Uses(p.Key, p.Value)))
@@ -119,6 +117,16 @@ public sealed class StackService
             foreach (var component in orphans) transaction.Delete(StackOpsEngine.KeyOf(component));
             return new RemovedStack(stack, orphans);
         });
+    }
+
+    /// <summary>The checks of <see cref="Remove"/>, changing nothing (-WhatIf, -Confirm): the stack as it would be removed.</summary>
+    public Stack CheckRemove(string name) => Removable(_engine.View(), name);
+
+    private Stack Removable(DocumentView view, string name)
+    {
+        var stack = Stored(view, name);
+        // The stored active stack counts too: $env:STACKOPS_ACTIVE_STACK only hides it for a session.
+        return stack.IsNamed(ActiveName) || _engine.ActiveStacks.Stored() is { } stored && stack.IsNamed(stored) ? throw Fail.ActiveStackRemoval(stack) : stack;
     }
 
     public Stack Activate(string name)

@@ -232,31 +232,46 @@ public static class DocumentCodec
             Date(reader, spec, "publishedAt", "spec", required: true)!.Value, reader.String(spec, "stage", "spec", required: true)!, path);
     }
 
-    private static Lifecycle ReadLifecycle(DocumentReader reader, YamlMappingNode metadata, YamlMappingNode spec, string? path)
+    private static Lifecycle ReadLifecycle(DocumentReader reader, YamlMappingNode metadata, YamlMappingNode spec, string? path) =>
+        new(Name(reader, metadata, "lifecycle"), ReadStages(reader, spec, reader.Items(spec, "stages"), "spec.stages"), path);
+
+    /// <summary>
+    /// A lifecycle from the stages given to a parameter (Set-StackLifecycle -Stage), read by the same rules as
+    /// a Lifecycle document: a problem names the parameter and the key (-Stage[1].Gates.FreezeWindows), not a line.
+    /// </summary>
+    public static Lifecycle ReadLifecycle(string name, IReadOnlyList<IReadOnlyDictionary<string, object?>> stages, string parameter)
     {
-        var name = Name(reader, metadata, "lifecycle");
-        var stagesNode = reader.Find(spec, "stages") as YamlSequenceNode ?? throw reader.Invalid(spec, "spec.stages", "expected the list of stages, in order");
+        NameRules.Validate("Lifecycle", name);
+        var reader = DocumentReader.ForValues(parameter);
+        return new Lifecycle(name, ReadStages(reader, reader.Root, stages.Select(s => YamlText.ToNode(s)).ToList(), ""), null);
+    }
+
+    private static List<LifecycleStage> ReadStages(DocumentReader reader, YamlMappingNode parent, IReadOnlyList<YamlNode> nodes, string listPath)
+    {
         var stages = new List<LifecycleStage>();
-        for (var i = 0; i < stagesNode.Children.Count; i++)
+        for (var i = 0; i < nodes.Count; i++)
         {
-            var at = $"spec.stages[{i}]";
-            var stage = stagesNode.Children[i] as YamlMappingNode ?? throw reader.Invalid(stagesNode.Children[i], at, "expected a stage (name, stack, environment, gates)");
+            var at = $"{listPath}[{i}]";
+            var stage = nodes[i] as YamlMappingNode ?? throw reader.Invalid(nodes[i], at, "expected a stage (name, stack, environment, gates)");
+            reader.OnlyKeys(stage, at, "name", "stack", "environment", "environmentUrl", "gates");
             var stageName = reader.String(stage, "name", at, required: true)!;
             if (NameRules.Problem(stageName) is { } problem) throw reader.Invalid(stage, $"{at}.name", $"'{Fail.Printable(stageName)}' is not a valid stage name: {problem}");
             if (stages.Any(s => string.Equals(s.Name, stageName, StringComparison.OrdinalIgnoreCase))) throw reader.Invalid(stage, $"{at}.name", $"stage '{stageName}' is listed twice");
             stages.Add(new LifecycleStage(stageName, reader.String(stage, "stack", at, required: true)!, reader.String(stage, "environment", at),
                 reader.String(stage, "environmentUrl", at), ReadGates(reader, reader.Mapping(stage, "gates", at), $"{at}.gates")));
         }
-        if (stages.Count == 0) throw reader.Invalid(stagesNode, "spec.stages", "a lifecycle has at least one stage");
-        return new Lifecycle(name, stages, path);
+        if (stages.Count == 0) throw reader.Invalid(parent, listPath, "a lifecycle has at least one stage (the stages in order)");
+        return stages;
     }
 
     private static StageGates ReadGates(DocumentReader reader, YamlMappingNode? gates, string at)
     {
         if (gates is null) return StageGates.None;
+        reader.OnlyKeys(gates, at, "requireVerifiedConnectors", "approvals", "soakTime", "allowedRefs", "freezeWindows");
         ApprovalGate? approvals = null;
         if (reader.Mapping(gates, "approvals", at) is { } approvalNode)
         {
+            reader.OnlyKeys(approvalNode, $"{at}.approvals", "count", "from", "allowSelfApproval");
             var count = YamlText.ToValue(reader.Find(approvalNode, "count") ?? new YamlScalarNode("1")) is long n and > 0 and < 100 ? (int)n
                 : throw reader.Invalid(approvalNode, $"{at}.approvals.count", "expected a number of approvers from 1 to 99");
             approvals = new ApprovalGate(count, reader.StringList(approvalNode, "from", $"{at}.approvals"), reader.Boolean(approvalNode, "allowSelfApproval", $"{at}.approvals"));
@@ -264,18 +279,15 @@ public static class DocumentCodec
         TimeSpan? soak = null;
         if (reader.String(gates, "soakTime", at) is { } soakText)
             soak = Durations.TryParse(soakText, out var parsed) ? parsed : throw reader.Invalid(reader.Find(gates, "soakTime")!, $"{at}.soakTime", "expected a duration such as 30m, 24h or 2d");
-        var windows = new List<FreezeWindow>();
-        if (reader.Find(gates, "freezeWindows") is { } windowsNode and not YamlScalarNode)
-        {
-            var sequence = windowsNode as YamlSequenceNode ?? throw reader.Invalid(windowsNode, $"{at}.freezeWindows", "expected a list of windows");
-            for (var i = 0; i < sequence.Children.Count; i++)
-                windows.Add(ReadWindow(reader, sequence.Children[i] as YamlMappingNode ?? throw reader.Invalid(sequence.Children[i], $"{at}.freezeWindows[{i}]", "expected a window"), $"{at}.freezeWindows[{i}]"));
-        }
+        var windowNodes = reader.Items(gates, "freezeWindows");
+        var windows = windowNodes.Select((node, i) => ReadWindow(reader, node as YamlMappingNode
+            ?? throw reader.Invalid(node, $"{at}.freezeWindows[{i}]", "expected a window (name, days, from, to, timeZone; or start and end)"), $"{at}.freezeWindows[{i}]")).ToList();
         return new StageGates(reader.Boolean(gates, "requireVerifiedConnectors", at), approvals, soak, reader.StringList(gates, "allowedRefs", at), windows);
     }
 
     private static FreezeWindow ReadWindow(DocumentReader reader, YamlMappingNode window, string at)
     {
+        reader.OnlyKeys(window, at, "name", "days", "from", "to", "timeZone", "start", "end");
         var name = reader.String(window, "name", at);
         var start = Date(reader, window, "start", at);
         if (start is not null)

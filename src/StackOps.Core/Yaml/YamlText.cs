@@ -67,6 +67,21 @@ public static partial class YamlText
         _ => null,
     };
 
+    /// <summary>
+    /// A plain tree (what <see cref="ToValue"/> returns, and what the adapters make of the values given to
+    /// a parameter) as nodes, so that one reader reads documents and given values alike: text stays text.
+    /// </summary>
+    public static YamlNode ToNode(object? value) => value switch
+    {
+        null => new YamlScalarNode("null"),
+        string text => new YamlScalarNode(text) { Style = ScalarStyle.DoubleQuoted },
+        bool flag => new YamlScalarNode(flag ? "true" : "false"),
+        IFormattable number => new YamlScalarNode(number.ToString(null, CultureInfo.InvariantCulture)),
+        IDictionary<string, object?> map => new YamlMappingNode(map.Select(p => new KeyValuePair<YamlNode, YamlNode>(new YamlScalarNode(p.Key), ToNode(p.Value)))),
+        IEnumerable<object?> items => new YamlSequenceNode(items.Select(ToNode)),
+        _ => new YamlScalarNode(value.ToString()) { Style = ScalarStyle.DoubleQuoted },
+    };
+
     private static object? Resolve(YamlScalarNode scalar)
     {
         var text = scalar.Value ?? "";

@@ -16,8 +16,6 @@ public sealed class ConnectStackComponentCommand : ComponentCmdlet
     /// <summary>The resource; by default the connector's own, or the one the component's configuration names (an s3 path's bucket, a registry uri).</summary>
     [Parameter] public string? ResourceId { get; set; }
 
-    [Parameter] public SwitchParameter PassThru { get; set; }
-
     protected override void Process()
     {
         if (!ShouldProcess($"{Type}/{Name}", $"Link to service connector '{Connector}'")) return;
@@ -25,7 +23,7 @@ public sealed class ConnectStackComponentCommand : ComponentCmdlet
         {
             var component = Engine.Connectors.Connect(Type, Name, Connector, ResourceId);
             WriteVerbose($"Linked the {component.Type} '{component.Name}' to service connector '{component.Connector!.Name}'{(component.Connector.ResourceId is { } id ? $" for {id}" : "")}.");
-            if (PassThru) WriteObject(component);
+            WriteObject(component);
         });
     }
 }

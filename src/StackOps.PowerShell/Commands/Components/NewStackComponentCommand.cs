@@ -30,8 +30,6 @@ public sealed class NewStackComponentCommand : StoreCmdlet
     /// <summary>Refuses a credential given in clear text (a field the flavor marks secret) instead of warning.</summary>
     [Parameter] public SwitchParameter Strict { get; set; }
 
-    [Parameter] public SwitchParameter PassThru { get; set; }
-
     protected override void Process()
     {
         if (!ShouldProcess($"{Type}/{Name}", $"Create component with flavor '{Flavor}'")) return;
@@ -39,7 +37,7 @@ public sealed class NewStackComponentCommand : StoreCmdlet
         {
             var component = Engine.Components.Create(Type, Name, Flavor, ToConfiguration(Configuration), ToLabels(Label), Strict);
             WriteVerbose($"Created the {component.Type} '{component.Name}' in {component.Path}.");
-            if (PassThru) WriteObject(component);
+            WriteObject(component);
         });
     }
 }

@@ -23,9 +23,10 @@ public sealed class RemoveStackComponentCommand : StoreCmdlet
         var components = Must(() => Select(Name, () => Reported(Engine.Components.List(Type)), c => c.Name, Exact).ToList());
         foreach (var component in components)
         {
-            if (!ShouldProcess($"{component.Type}/{component.Name}", "Remove component")) continue;
             Try(component, () =>
             {
+                Engine.Components.CheckRemove(component.Type, component.Name);
+                if (!ShouldProcess($"{component.Type}/{component.Name}", "Remove component")) return;
                 var removed = Engine.Components.Remove(component.Type, component.Name);
                 if (PassThru) WriteObject(removed);
             });

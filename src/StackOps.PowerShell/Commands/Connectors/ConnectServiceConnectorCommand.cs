@@ -14,15 +14,13 @@ public sealed class ConnectServiceConnectorCommand : ConnectorResourceCmdlet
     /// <summary>The client's file: Docker's config.json, or the kubeconfig. By default $DOCKER_CONFIG/config.json or ~/.docker/config.json; $KUBECONFIG's first file or ~/.kube/config.</summary>
     [Parameter] public string? Path { get; set; }
 
-    [Parameter] public SwitchParameter PassThru { get; set; }
-
     protected override void Process()
     {
         if (!ShouldProcess(Name, "Configure the local client from service connector")) return;
         Try(Name, () =>
         {
             var login = Engine.Connectors.Login(Name, ResourceType, ResourceId, Path is null ? null : FileSystemPath(Path));
-            if (PassThru) WriteObject(login);
+            WriteObject(login);
         });
     }
 }

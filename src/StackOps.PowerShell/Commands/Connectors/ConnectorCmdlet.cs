@@ -66,8 +66,6 @@ public abstract class ConnectorConfigurationCmdlet : ConnectorCmdlet
     /// <summary>Saves without checking the credentials against the service.</summary>
     [Parameter] public SwitchParameter SkipVerification { get; set; }
 
-    [Parameter] public SwitchParameter PassThru { get; set; }
-
     /// <summary>Splits -Configuration: SecureStrings are credentials, the rest settings; the required credentials of <paramref name="promptFor"/> not given are prompted for.</summary>
     protected (Dictionary<string, object?> Settings, Dictionary<string, string> Credentials) Split(string connector, ConnectorAuthMethod? promptFor)
     {
@@ -87,7 +85,7 @@ public abstract class ConnectorConfigurationCmdlet : ConnectorCmdlet
             }
         }
         foreach (var field in promptFor?.Fields.Where(f => f.Secret && f.Required && !credentials.ContainsKey(f.Name) && !settings.ContainsKey(f.Name)) ?? [])
-                credentials[field.Name] = PromptSecret(ServiceConnector.SecretNameFor(connector), field.Name);
+                credentials[field.Name] = PromptSecret(ServiceConnector.SecretNameFor(connector), field.Name, $"add it to -Configuration, as in -Configuration @{{ {field.Name} = $secure }}");
         return (settings, credentials);
     }
 }

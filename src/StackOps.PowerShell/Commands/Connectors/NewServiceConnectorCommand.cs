@@ -29,7 +29,7 @@ public sealed class NewServiceConnectorCommand : ConnectorConfigurationCmdlet
             var (settings, credentials) = Split(Name, Engine.Connectors.Type(Type).AuthMethod(AuthMethod));
             var connector = Engine.Connectors.Create(Name, Type, AuthMethod, settings, credentials, ResourceType, ResourceId, ExpiresAt, ExpirationSeconds,
                 ToLabels(Label), Description, verify: !SkipVerification);
-            if (PassThru) WriteObject(connector);
+            WriteObject(connector);
         });
     }
 }

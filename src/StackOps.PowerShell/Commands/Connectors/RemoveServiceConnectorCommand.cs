@@ -20,9 +20,10 @@ public sealed class RemoveServiceConnectorCommand : StoreCmdlet
         var connectors = Must(() => Select(Name, () => Reported(Engine.Connectors.List()), c => c.Name, Exact).ToList());
         foreach (var connector in connectors)
         {
-            if (!ShouldProcess(connector.Name, "Remove service connector and its credentials")) continue;
             Try(connector, () =>
             {
+                Engine.Connectors.CheckRemove(connector.Name);
+                if (!ShouldProcess(connector.Name, "Remove service connector and its credentials")) return;
                 var removed = Engine.Connectors.Remove(connector.Name);
                 if (PassThru) WriteObject(removed);
             });

@@ -21,6 +21,8 @@ public sealed class SetServiceConnectorCommand : ConnectorConfigurationCmdlet
     /// <summary>Makes the connector multi-type again (no resource type or id).</summary>
     [Parameter] public SwitchParameter ClearResource { get; set; }
 
+    [Parameter] public SwitchParameter PassThru { get; set; }
+
     protected override void Process()
     {
         if (!ShouldProcess(Name, "Update service connector")) return;

@@ -23,9 +23,10 @@ public sealed class UnregisterStackFlavorCommand : StoreCmdlet
     {
         foreach (var name in Name)
         {
-            if (!ShouldProcess($"{Type}/{name}", "Unregister flavor")) continue;
             Try(name, () =>
             {
+                Engine.Flavors.CheckUnregister(Type, name);
+                if (!ShouldProcess($"{Type}/{name}", "Unregister flavor")) return;
                 var flavor = Engine.Flavors.Unregister(Type, name);
                 if (PassThru) WriteObject(flavor);
             });

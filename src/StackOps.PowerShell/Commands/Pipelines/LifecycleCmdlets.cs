@@ -1,7 +1,6 @@
 using System.Collections;
 using System.Management.Automation;
 using StackOps.Core.Pipelines;
-using StackOps.Core.Yaml;
 
 namespace StackOps.PowerShell.Commands;
 
@@ -34,32 +33,19 @@ public sealed class SetStackLifecycleCommand : YamlInputCmdlet
     {
         if (ParameterSetName == ByStage)
         {
-            var document = new Dictionary<string, object?>
-            {
-                ["apiVersion"] = DocumentCodec.ApiVersion, ["kind"] = DocumentCodec.LifecycleKind,
-                ["metadata"] = new Dictionary<string, object?> { ["name"] = Name },
-                ["spec"] = new Dictionary<string, object?> { ["stages"] = Stage.Select(s => CamelKeys(ToConfiguration(s))).ToList() },
-            };
-            Set(YamlText.Write(document), "the stages given");
+            var stages = Stage.Select(s => (IReadOnlyDictionary<string, object?>)ToConfiguration(s)).ToList();
+            Set("the stages given", () => Engine.Pipelines.SetLifecycle(Name, stages, "-Stage"));
             return;
         }
-        ForEachInput(Set);
+        ForEachInput((yaml, source) => Set(source, () => Engine.Pipelines.SetLifecycle(yaml, source)));
     }
 
-    /// <summary>The document's keys are camelCase (soakTime); PowerShell users write PascalCase (SoakTime): both are taken.</summary>
-    private static object? CamelKeys(object? value) => value switch
-    {
-        IDictionary<string, object?> map => map.ToDictionary(p => p.Key.Length == 0 ? p.Key : char.ToLowerInvariant(p.Key[0]) + p.Key[1..], p => CamelKeys(p.Value), StringComparer.Ordinal),
-        IList<object?> list => list.Select(CamelKeys).ToList(),
-        _ => value,
-    };
-
-    private void Set(string yaml, string source)
+    private void Set(string source, Func<Lifecycle> set)
     {
         if (!ShouldProcess(source, "Set the store's lifecycle")) return;
         Try(source, () =>
         {
-            var lifecycle = Engine.Pipelines.SetLifecycle(yaml, source);
+            var lifecycle = set();
             WriteVerbose($"The lifecycle is now {lifecycle} ({lifecycle.Path}).");
             if (PassThru) WriteObject(lifecycle.Stages, enumerateCollection: true);
         });

@@ -8,7 +8,7 @@ namespace StackOps.PowerShell.Commands;
 /// <summary>Creates a pipeline: the component types (and flavors) it needs, the image repository it uses, its run configuration.</summary>
 [Cmdlet(VerbsCommon.New, "StackPipeline", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low)]
 [OutputType(typeof(Pipeline))]
-public sealed class NewStackPipelineCommand : StoreCmdlet
+public sealed class NewStackPipelineCommand : PipelineCmdlet
 {
     [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
     public string Name { get; set; } = "";
@@ -28,18 +28,62 @@ public sealed class NewStackPipelineCommand : StoreCmdlet
 
     [Parameter] public IDictionary? Label { get; set; }
 
-    [Parameter] public SwitchParameter PassThru { get; set; }
-
     protected override void Process()
     {
         if (!ShouldProcess(Name, "Create pipeline")) return;
         Try(Name, () =>
         {
-            var requirements = (Require ?? new Hashtable()).Cast<DictionaryEntry>().Select(e => new PipelineRequirement(e.Key.ToString()!,
-                ToPlainValue(e.Value) switch { null => [], string one => [one], IEnumerable many => many.Cast<object?>().Select(f => f?.ToString() ?? "").ToList(), var other => [other.ToString()!] })).ToList();
-            var pipeline = Engine.Pipelines.Create(Name, requirements, ImageRepository, ToConfiguration(RunConfiguration), Description, ToLabels(Label));
-            if (PassThru) WriteObject(pipeline);
+            WriteObject(Engine.Pipelines.Create(Name, Requirements(Require ?? new Hashtable()), ImageRepository, ToConfiguration(RunConfiguration), Description, ToLabels(Label)));
         });
+    }
+}
+
+/// <summary>New-StackPipeline and Set-StackPipeline: what a pipeline needs of a stack.</summary>
+public abstract class PipelineCmdlet : StoreCmdlet
+{
+    /// <summary>@{ orchestrator = 'kubernetes', 'kubeflow'; container_registry = $null }: each type with the flavors it accepts (one, several, or $null for any).</summary>
+    protected static IReadOnlyList<PipelineRequirement> Requirements(IDictionary require) =>
+        require.Cast<DictionaryEntry>().Select(e => new PipelineRequirement(e.Key.ToString()!,
+            ToPlainValue(e.Value) switch { null => [], string one => [one], IEnumerable many => many.Cast<object?>().Select(f => f?.ToString() ?? "").ToList(), var other => [other.ToString()!] })).ToList();
+}
+
+/// <summary>
+/// Changes pipelines: the component types (and flavors) they need, replaced as a whole; their run
+/// configuration, merged (a $null value removes a key); description and labels. Versions and history stay.
+/// </summary>
+[Cmdlet(VerbsCommon.Set, "StackPipeline", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
+[OutputType(typeof(Pipeline))]
+public sealed class SetStackPipelineCommand : PipelineCmdlet
+{
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+    [ArgumentCompleter(typeof(PipelineNameCompleter))]
+    public string[] Name { get; set; } = [];
+
+    /// <summary>The component types the pipelines need from now on, each with the flavors it accepts ($null or @() for any); replaces the current ones.</summary>
+    [Parameter] public IDictionary? Require { get; set; }
+
+    /// <summary>Settings of the run step to add or change; a $null value removes a key.</summary>
+    [Parameter] public IDictionary? RunConfiguration { get; set; }
+
+    [Parameter] public string? Description { get; set; }
+
+    [Parameter] public IDictionary? Label { get; set; }
+
+    [Parameter] public SwitchParameter PassThru { get; set; }
+
+    protected override void Process()
+    {
+        foreach (var name in Name)
+        {
+            if (!ShouldProcess(name, "Update pipeline")) continue;
+            Try(name, () =>
+            {
+                var pipeline = Engine.Pipelines.Update(name, Require is null ? null : Requirements(Require),
+                    RunConfiguration is null ? null : ToConfiguration(RunConfiguration), Description, ToLabels(Label));
+                WriteVerbose($"Updated pipeline '{pipeline.Name}' in {pipeline.Path}.");
+                if (PassThru) WriteObject(pipeline);
+            });
+        }
     }
 }
 
@@ -136,8 +180,11 @@ public sealed class PublishStackPipelineCommand : StoreCmdlet
         if (!ShouldProcess($"{Name} {Version}", "Publish pipeline version on the first stage")) return;
         Try(Name, () =>
         {
-            var published = Engine.Pipelines.Publish(Name, Version, Image, SourceRevision, SourceRef);
+            // A parameter given as $null (a variable never set) is given empty: the engine refuses it rather than record nothing.
+            var published = Engine.Pipelines.Publish(Name, Version, Image, Given(nameof(SourceRevision), SourceRevision), Given(nameof(SourceRef), SourceRef));
             if (PassThru) WriteObject(published);
         });
     }
+
+    private string? Given(string parameter, string? value) => value ?? (MyInvocation.BoundParameters.ContainsKey(parameter) ? "" : null);
 }

@@ -45,8 +45,6 @@ public sealed class InvokeStackPromotionCommand : PromotionCmdlet
     /// <summary>A script block (or command) run on the target with its resolved configuration in STACKOPS_* environment variables; its failure fails the promotion.</summary>
     [Parameter] public ScriptBlock? Run { get; set; }
 
-    [Parameter] public SwitchParameter PassThru { get; set; }
-
     protected override void Process()
     {
         var target = $"{Pipeline} {Version} → {To}";
@@ -68,7 +66,7 @@ public sealed class InvokeStackPromotionCommand : PromotionCmdlet
             if (outcome.Record.FailedStep is { } failed && !outcome.Promoted && outcome.Reason != "already-current")
                 WriteError(ToErrorRecord(new StackOpsException(PromotionService.ErrorIdOf(failed), ErrorKind.InvalidOperation,
                     $"The promotion of {Pipeline} {Version} to '{To}' failed at the {failed.Name} step, and '{To}' keeps its current version: {failed.Message}", outcome.Record), outcome.Record));
-            if (PassThru) WriteObject(outcome.Record);
+            if (outcome.Promoted) WriteObject(outcome.Record);
         });
     }
 
@@ -201,8 +199,6 @@ public abstract class PromotionDecisionCmdlet : PromotionCmdlet
     [Parameter(ParameterSetName = ByRun)]
     public System.Security.SecureString? GitHubToken { get; set; }
 
-    [Parameter] public SwitchParameter PassThru { get; set; }
-
     protected abstract bool Approves { get; }
 
     protected override void Process()
@@ -215,13 +211,13 @@ public abstract class PromotionDecisionCmdlet : PromotionCmdlet
             {
                 var reviewed = Engine.GitHubReviews(GitHubApiFor(GitHubToken)).Review(Core.GitHub.GitHubRepository.Parse(GitHubRepository), RunId, Environment, Approves,
                     Comment ?? (Approves ? "Approved with StackOps" : "Denied with StackOps"));
-                if (PassThru) WriteObject(reviewed, enumerateCollection: true);
+                WriteObject(reviewed, enumerateCollection: true);
                 return;
             }
             var record = ParameterSetName == ById
                 ? Engine.Promotions.Decide(Id, null, null, null, Approves, Comment)
                 : Engine.Promotions.Decide(null, Pipeline, Version, To, Approves, Comment);
-            if (PassThru) WriteObject(record);
+            WriteObject(record);
         });
     }
 }

@@ -21,7 +21,7 @@ public sealed class NewStackSecretCommand : SecretValueCmdlet
         Try(Name, () =>
         {
             var secret = Engine.Secrets.Create(Name, GivenValues(Name), ToLabels(Label), Backend, Force);
-            if (PassThru) WriteObject(ToInfo(secret));
+            WriteObject(ToInfo(secret));
         });
     }
 }

@@ -27,11 +27,14 @@ public sealed class RegisterStackSecretCommand : SecretCmdlet
 
     [Parameter] public SwitchParameter PassThru { get; set; }
 
+    private string? _stack;
+
     protected override void Process()
     {
         foreach (var stack in StacksOrActive(Stack))
             Try(stack, () =>
             {
+                _stack = stack.Name;
                 var missing = Engine.Secrets.Missing(stack.Name, Backend).Where(m => !(SkipExisting && m.SecretExists)).ToList();
                 if (missing.Count == 0)
                 {
@@ -43,6 +46,8 @@ public sealed class RegisterStackSecretCommand : SecretCmdlet
                     if (PassThru) WriteObject(ToInfo(secret));
             });
     }
+
+    protected override string ValueHint(string secret, string key) => $"Register-StackSecret {_stack} -Value @{{ '{secret}.{key}' = $secure }}";
 
     private string ValueFor(MissingSecretKey missing) =>
         SecretValue(Value?.Cast<DictionaryEntry>().FirstOrDefault(e => string.Equals(e.Key.ToString(), $"{missing.Secret}.{missing.Key}", StringComparison.OrdinalIgnoreCase)).Value,

@@ -23,9 +23,10 @@ public sealed class RemoveStackSecretCommand : SecretCmdlet
         var names = Must(() => Select(Name, () => Engine.Secrets.List(Backend), n => n, Exact).ToList());
         foreach (var name in names)
         {
-            if (!ShouldProcess(name, "Remove secret")) continue;
             Try(name, () =>
             {
+                Engine.Secrets.CheckRemove(name, Backend, Force);
+                if (!ShouldProcess(name, "Remove secret")) return;
                 var removed = Engine.Secrets.Remove(name, Backend, Force);
                 if (PassThru) WriteObject(removed);
             });

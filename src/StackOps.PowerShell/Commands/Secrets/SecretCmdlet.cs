@@ -17,13 +17,26 @@ public abstract class SecretCmdlet : StoreCmdlet
     protected StackSecretInfo ToInfo(Secret secret, bool asPlainText = false) =>
         new(secret, Engine.Secrets.Backend(Backend).Name, asPlainText, Secure);
 
-    /// <summary>A value given for a key: a SecureString's text, a prompt when none was given; clear text is refused.</summary>
+    /// <summary>
+    /// A value given for a key: a SecureString's text, a prompt when none was given; clear text only for a key that is
+    /// not a credential (<see cref="SecretNames.IdentityKeys"/>, or one the command was told is not secret).
+    /// </summary>
     protected string SecretValue(object? given, string secret, string key) => (given is PSObject wrapped ? wrapped.BaseObject : given) switch
     {
         SecureString secure => Plain(secure),
-        null => PromptSecret(secret, SecretNames.ValidateKey(secret, key)),
-        _ => throw Fail.PlainTextSecretValue(secret, key),
+        null => PromptSecret(secret, SecretNames.ValidateKey(secret, key), ValueHint(secret, key)),
+        string text when SecretNames.IsIdentityKey(key) || IsMarkedNotSecret(key) => Plain(Secure(text)),
+        _ => throw Fail.PlainTextSecretValue(secret, key, MarkHint(key)),
     };
+
+    /// <summary>Whether the command was told that a key is not secret (New-StackSecret -PlainTextKey).</summary>
+    protected virtual bool IsMarkedNotSecret(string key) => false;
+
+    /// <summary>How the command marks a key that is not secret, for the error about a clear-text value; null when it cannot.</summary>
+    protected virtual string? MarkHint(string key) => null;
+
+    /// <summary>The command that gives a key's value as a SecureString (for a session that cannot prompt).</summary>
+    protected virtual string ValueHint(string secret, string key) => $"{MyInvocation.MyCommand.Name} {secret} -Value @{{ {key} = $secure }}";
 }
 
 /// <summary>New-StackSecret and Set-StackSecret: values as a hashtable of SecureStrings, a PSCredential, or keys (with one -SecureValue, or prompted for).</summary>
@@ -46,9 +59,15 @@ public abstract class SecretValueCmdlet : SecretCmdlet
     [Parameter(ParameterSetName = ByKey)]
     public SecureString? SecureValue { get; set; }
 
+    /// <summary>Keys whose values are not secret (a login name), so that -Value may give them as plain strings.</summary>
+    [Parameter(ParameterSetName = ByValue)]
+    public string[]? PlainTextKey { get; set; }
+
     [Parameter] public IDictionary? Label { get; set; }
 
-    [Parameter] public SwitchParameter PassThru { get; set; }
+    protected override bool IsMarkedNotSecret(string key) => PlainTextKey?.Contains(key, StringComparer.OrdinalIgnoreCase) == true;
+
+    protected override string? MarkHint(string key) => $"say so with -PlainTextKey {key}";
 
     /// <summary>The values given, in clear for the engine (each one registered with the masker on the way).</summary>
     protected Dictionary<string, string> GivenValues(string secret)

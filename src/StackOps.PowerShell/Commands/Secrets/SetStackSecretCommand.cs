@@ -15,6 +15,8 @@ public sealed class SetStackSecretCommand : SecretValueCmdlet
 
     [Parameter] public string[]? RemoveKey { get; set; }
 
+    [Parameter] public SwitchParameter PassThru { get; set; }
+
     protected override void Process()
     {
         if (Value is null && Credential is null && Key is null && RemoveKey is null && Label is null)

@@ -21,7 +21,7 @@ public sealed class NewStackCommand : StackComponentParameters
             var stack = Engine.Stacks.Create(Name, RequestedComponents(), ToLabels(Label), Description);
             if (Activate) stack = Engine.Stacks.Activate(stack.Name);
             WriteVerbose($"Created stack '{stack.Name}' in {stack.Path}.");
-            if (PassThru) WriteObject(stack);
+            WriteObject(stack);
         });
     }
 }

@@ -21,9 +21,11 @@ public sealed class RemoveStackCommand : StoreCmdlet
     {
         foreach (var stack in Select(Name, () => Reported(Engine.Stacks.List()), s => s.Name, ExactStack).ToList())
         {
-            if (!ShouldProcess(stack.Name, IncludeComponents ? "Remove stack and its unshared components" : "Remove stack")) continue;
             Try(stack, () =>
             {
+                // The same checks as the removal, before asking: -WhatIf and -Confirm tell what the real call would do.
+                Engine.Stacks.CheckRemove(stack.Name);
+                if (!ShouldProcess(stack.Name, IncludeComponents ? "Remove stack and its unshared components" : "Remove stack")) return;
                 var removed = Engine.Stacks.Remove(stack.Name, IncludeComponents);
                 foreach (var component in removed.Components) WriteVerbose($"Removed the {component.Type} '{component.Name}', which no other stack used.");
                 if (PassThru) WriteObject(removed.Stack);

@@ -16,6 +16,8 @@ public sealed class SetStackCommand : StackComponentParameters
     [Parameter, ArgumentCompleter(typeof(ComponentTypeCompleter))]
     public string[]? RemoveComponent { get; set; }
 
+    [Parameter] public SwitchParameter PassThru { get; set; }
+
     protected override void Process()
     {
         foreach (var name in Name)

@@ -30,8 +30,6 @@ public abstract class StackComponentParameters : StoreCmdlet
 
     [Parameter] public string? Description { get; set; }
 
-    [Parameter] public SwitchParameter PassThru { get; set; }
-
     /// <summary>-Component merged with the per-type parameters (which win), keyed by normalized type.</summary>
     protected Dictionary<string, string> RequestedComponents()
     {
