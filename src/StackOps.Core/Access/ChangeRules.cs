@@ -113,7 +113,8 @@ public static class ChangeRules
                     break;
                 case DocumentCodec.ComponentKind when change.Text is null:
                     if (view.StacksUsing(key.Type!, key.Name, what) is { Count: > 0 } stacks)
-                        throw Fail.ComponentInUse(new StackComponent(key.Type!, key.Name, "", new Dictionary<string, object?>()), stacks);
+                        throw Fail.ComponentInUse(new StackComponent(key.Type!, key.Name, "", new Dictionary<string, object?>()), stacks,
+                            $"give those stacks another {key.Type} or none (Set-Stack), or remove them (Remove-Stack)");
                     break;
                 case DocumentCodec.ComponentKind when view.FindComponent(key.Type!, key.Name) is { } component:
                     var flavor = catalog.Get(component.Type, component.Flavor);
