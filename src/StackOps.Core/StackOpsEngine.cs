@@ -44,8 +44,7 @@ public sealed class StackOpsEngine
         var home = StoreLocator.UserHome();
         if (scope == StoreScope.Server || scope is null && Access.ServerConnection.IsConfigured(home))
         {
-            var connection = Access.ServerConnection.Current(home) ?? throw new StackOpsException("ServerNotConnected", ErrorKind.InvalidOperation,
-                "No StackOps server is configured. Run Connect-StackServer <url>, or set $env:STACKOPS_SERVER and $env:STACKOPS_API_KEY.", home);
+            var connection = Access.ServerConnection.Required(home);
             return new(new StoreLocation(StoreScope.Server, connection.Server.AbsoluteUri, null, home), connection.OpenStore());
         }
         return new(StoreLocator.Resolve(scope, currentDirectory));

@@ -70,6 +70,21 @@ BeforeAll {
             (T 'Pipelines.PromotionRecord')::new('20260512T110000000Z-training-1.3.2-production-0a0b0c', 'training', '1.3.2', 'staging', 'production', 'Pending', 'carol@example.com', $at, $decisions, $null, $null, $null, $null, $false, 'rollback', $null))
         $s.PromotionStep = $steps
         $s.PendingRun = @((T 'GitHub.PendingRun')::new('octo-org/ml', 12345678901, 'promote training 1.4.0', 'carol', 'production', 42, $at, $true, 'https://github.com/octo-org/ml/actions/runs/12345678901'))
+        $grants = Typed 'Store.Remote.GrantBody' @((T 'Store.Remote.GrantBody')::new('g-7f3a9c21', 'alice', 'editor', 'stacks', 'staging-eu-west'),
+            (T 'Store.Remote.GrantBody')::new('g-0b1c2d3e', 'alice', 'viewer', $null, $null))
+        $s.GrantBody = $grants
+        $s.ServerStatus = @((T 'Access.ServerStatus')::new([uri] 'https://stackops.example.com/', 'alice', 'user', 'Connect-StackServer', $grants,
+            [string[]] ('stacks:read on everything', 'stacks:update on stacks/staging-eu-west'), '1.0.0'))
+        $s.PrincipalBody = @((T 'Store.Remote.PrincipalBody')::new('alice', 'user', 'ML engineer, ranking team', $at, 'admin'),
+            (T 'Store.Remote.PrincipalBody')::new('ci-production', 'service-account', 'Promotes into production from GitHub Actions', $at, 'admin'))
+        $s.CreatedApiKey = @([StackOps.PowerShell.Commands.CreatedApiKey]::new('k-5e6f7a8b9c0d', 'ci-production', 'GitHub Actions', $at, (S 'sok_view-sample-key-000000000000')))
+        $s.ApiKeyBody = @((T 'Store.Remote.ApiKeyBody')::new('k-5e6f7a8b9c0d', 'ci-production', 'GitHub Actions, production environment', $at, 'admin', $at, $null, $at),
+            (T 'Store.Remote.ApiKeyBody')::new('k-1a2b3c4d5e6f', 'alice', 'laptop', $at, 'admin', $null, $at, $null))
+        $s.RoleBody = @((T 'Store.Remote.RoleBody')::new('approver', [string[]] ('stages:read', 'stages:approve'), 'Approves promotions', $false),
+            (T 'Store.Remote.RoleBody')::new('connector-admin', [string[]] ('connectors:read', 'connectors:create', 'connectors:update', 'connectors:delete', 'stacks:read'), $null, $true))
+        $s.TrustPolicyBody = @((T 'Store.Remote.TrustPolicyBody')::new('octo-org-ml-production', 'https://token.actions.githubusercontent.com', 'ci-production', 'octo-org/ml', 'production', [string[]] ('refs/tags/v*', 'refs/heads/main'), $null))
+        $s.AuditEntryBody = @((T 'Store.Remote.AuditEntryBody')::new(1042, $at, 'alice', 'delete', 'stacks', 'production-eu-west', 'denied', 'PermissionDenied', '10.0.0.7', $null),
+            (T 'Store.Remote.AuditEntryBody')::new(1041, $at, 'ci-production', 'sign-in', $null, $null, 'allowed', $null, '10.0.0.9', 'OIDC token of octo-org/ml'))
         $s.ActionResult = @((T 'GitHub.ActionResult')::new($true, 'promoted', '1.4.0', "registry.example.com:5000/production/ml/training@$digest", 'staging-eu-west', 'production', 1234567890, $false))
         $s
     }
@@ -95,7 +110,8 @@ Describe 'The format views' {
         'ActionResult', 'ClientLogin', 'ConfigurationField', 'ConnectorAuthMethod', 'ConnectorResources', 'ConnectorType', 'Flavor', 'LifecycleStage',
         'PendingRun', 'Pipeline', 'PipelineVersion', 'PromotionRecord', 'PromotionStep', 'SecretBackendDefinition', 'ServiceConnector',
         'ServiceConnectorCredential', 'Stack', 'StackComponent', 'StackComponentConfiguration', 'StackSecretInfo', 'StackValidationFinding',
-        'StackValidationResult', 'StageStatus', 'StoreLocation') {
+        'StackValidationResult', 'StageStatus', 'StoreLocation', 'ServerStatus', 'PrincipalBody', 'CreatedApiKey', 'ApiKeyBody', 'RoleBody', 'GrantBody',
+        'TrustPolicyBody', 'AuditEntryBody') {
         $objects = @($Samples[$_])
         $labels = $Views[$objects[0].GetType().FullName]
         $lines = ($objects | Format-Table | Out-String -Width 80) -split "`n" | ForEach-Object TrimEnd

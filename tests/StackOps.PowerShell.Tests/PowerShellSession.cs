@@ -19,6 +19,12 @@ public sealed class ModuleFolderAttribute(string path) : Attribute
 }
 
 [AttributeUsage(AttributeTargets.Assembly)]
+public sealed class ServerAssemblyAttribute(string path) : Attribute
+{
+    public string Path { get; } = path;
+}
+
+[AttributeUsage(AttributeTargets.Assembly)]
 public sealed class PesterModuleAttribute(string path) : Attribute
 {
     public string Path { get; } = path;

@@ -81,8 +81,8 @@ public sealed class SecretCmdletTests : IDisposable
         Assert.Equal(("admin", "db-pass-4"), (db["username"], db["password"]));
         Assert.Equal("api-token-5", ((Hashtable)Prop(_ps.Ok("Get-StackSecret api -AsPlainText").Single(), "Values")!)["token"]);
         _ps.Fails("New-StackSecret two -Key a, b -SecureValue (S 'value-x')", $"SecretValueAmbiguous,{Commands}.NewStackSecretCommand");
-        _ps.Fails("New-StackSecret db -Credential ([pscredential]::new('admin', (S 'other')))", $"SecretAlreadyExists,{Commands}.NewStackSecretCommand");
-        _ps.Ok("New-StackSecret db -Credential ([pscredential]::new('root', (S 'other')))  -Force");
+        _ps.Fails("New-StackSecret db -Credential ([pscredential]::new('admin', (S '0ther-pw')))", $"SecretAlreadyExists,{Commands}.NewStackSecretCommand");
+        _ps.Ok("New-StackSecret db -Credential ([pscredential]::new('root', (S '0ther-pw')))  -Force");
         Assert.Equal("root", ((Hashtable)Prop(_ps.Ok("Get-StackSecret db -AsPlainText").Single(), "Values")!)["username"]);
     }
 
@@ -90,9 +90,9 @@ public sealed class SecretCmdletTests : IDisposable
     public void AKeyThatIsNotSecretTakesPlainText()
     {
         _ps.Ok("New-StackSecret registry -Value @{ username = 'ml-bot'; password = (S 'registry-pass-31') }");
-        _ps.Ok("New-StackSecret mlflow -Value @{ tracking_username = 'alice'; tracking_password = (S 'mlflow-pass-32') } -PlainTextKey tracking_username");
+        _ps.Ok("New-StackSecret mlflow -Value @{ tracking_username = 'mlflow-user-7'; tracking_password = (S 'mlflow-pass-32') } -PlainTextKey tracking_username");
         Assert.Equal("ml-bot", ((Hashtable)Prop(_ps.Ok("Get-StackSecret registry -AsPlainText").Single(), "Values")!)["username"]);
-        Assert.Equal("alice", ((Hashtable)Prop(_ps.Ok("Get-StackSecret mlflow -AsPlainText").Single(), "Values")!)["tracking_username"]);
+        Assert.Equal("mlflow-user-7", ((Hashtable)Prop(_ps.Ok("Get-StackSecret mlflow -AsPlainText").Single(), "Values")!)["tracking_username"]);
         var refused = _ps.Fails("Set-StackSecret mlflow -Value @{ tracking_password = 'clear-text' } -PlainTextKey tracking_username", $"PlainTextSecretValue,{Commands}.SetStackSecretCommand");
         Assert.EndsWith("if it is not secret, say so with -PlainTextKey tracking_password.", refused.ErrorDetails.Message);
         Assert.DoesNotContain("clear-text", refused.ErrorDetails.Message);
@@ -100,14 +100,14 @@ public sealed class SecretCmdletTests : IDisposable
 
     [Theory]
     [InlineData("New-StackSecret x -Value @{ k = 'clear-text' }", "PlainTextSecretValue")]
-    [InlineData("New-StackSecret '../x' -Value @{ k = (S 'value') }", "InvalidName")]
-    [InlineData("New-StackSecret 'a/b' -Value @{ k = (S 'value') }", "InvalidName")]
-    [InlineData("New-StackSecret \"a`nb\" -Value @{ k = (S 'value') }", "InvalidName")]
-    [InlineData("New-StackSecret name -Value @{ k = (S 'value') }", "InvalidName")]
-    [InlineData("New-StackSecret x -Value @{ 'bad-key' = (S 'value') }", "InvalidSecretKey")]
-    [InlineData("New-StackSecret x -Value @{ name = (S 'value') }", "InvalidSecretKey")]
-    [InlineData("New-StackSecret x -Backend env -Value @{ k = (S 'value') }", "SecretBackendReadOnly")]
-    [InlineData("New-StackSecret x -Backend nowhere -Value @{ k = (S 'value') }", "SecretBackendNotFound")]
+    [InlineData("New-StackSecret '../x' -Value @{ k = (S 'v4lue-x') }", "InvalidName")]
+    [InlineData("New-StackSecret 'a/b' -Value @{ k = (S 'v4lue-x') }", "InvalidName")]
+    [InlineData("New-StackSecret \"a`nb\" -Value @{ k = (S 'v4lue-x') }", "InvalidName")]
+    [InlineData("New-StackSecret name -Value @{ k = (S 'v4lue-x') }", "InvalidName")]
+    [InlineData("New-StackSecret x -Value @{ 'bad-key' = (S 'v4lue-x') }", "InvalidSecretKey")]
+    [InlineData("New-StackSecret x -Value @{ name = (S 'v4lue-x') }", "InvalidSecretKey")]
+    [InlineData("New-StackSecret x -Backend env -Value @{ k = (S 'v4lue-x') }", "SecretBackendReadOnly")]
+    [InlineData("New-StackSecret x -Backend nowhere -Value @{ k = (S 'v4lue-x') }", "SecretBackendNotFound")]
     public void BadInputIsAClearErrorAndWritesNothing(string script, string errorId)
     {
         var before = _ps.Snapshot();
@@ -203,7 +203,7 @@ public sealed class SecretCmdletTests : IDisposable
     {
         AddStackWithReferences();
         _ps.Ok("New-StackSecret aws -Value @{ access_key_id = (S 'AKIA-ps-14') }");
-        _ps.Fails("Register-StackSecret prod -Value @{ 'aws.secret_access_key' = 'clear'; 'mlflow.password' = (S 'value') }", $"PlainTextSecretValue,{Commands}.RegisterStackSecretCommand");
+        _ps.Fails("Register-StackSecret prod -Value @{ 'aws.secret_access_key' = 'clear'; 'mlflow.password' = (S 'v4lue-x') }", $"PlainTextSecretValue,{Commands}.RegisterStackSecretCommand");
         var skipped = _ps.Ok("Register-StackSecret prod -SkipExisting -Value @{ 'mlflow.password' = (S 'mlflow-ps-15') } -PassThru");
         Assert.Equal(["mlflow"], skipped.Select(o => (string)Prop(o, "Name")!));
         _ps.Ok("Register-StackSecret prod -Value @{ 'aws.secret_access_key' = (S 'sk-ps-16') }");
@@ -271,7 +271,7 @@ public sealed class SecretCmdletTests : IDisposable
         Assert.Equal(("AKIA-sm-20", "sk-sm-21"), (s3["key"], s3["secret"]));
         var mlflow = (Hashtable)Prop(resolved.Single(c => (string)Prop(c, "Name")! == "mlflow"), "Configuration")!;
         Assert.Equal(("ci-bot", "mlflow-sm-22"), (mlflow["tracking_username"], mlflow["tracking_password"]));
-        _ps.Fails("New-StackSecret x -Value @{ k = (S 'value') }", $"SecretBackendReadOnly,{Commands}.NewStackSecretCommand");
+        _ps.Fails("New-StackSecret x -Value @{ k = (S 'v4lue-x') }", $"SecretBackendReadOnly,{Commands}.NewStackSecretCommand");
         _ps.Ok("Register-StackSecretBackend other secretmanagement -Vault NoSuchVault");
         Assert.Contains("NoSuchVault", _ps.Fails("Get-StackSecret -Backend other", $"SecretManagementError,{Commands}.GetStackSecretCommand").ErrorDetails.Message);
     }

@@ -78,6 +78,22 @@ public sealed record Grant(string Id, string Principal, string Role, string? Sco
     public override string ToString() => $"{Role} on {Scope}";
 }
 
+/// <summary>Who acts on a team server: people, and the service accounts that CI and tools sign in as.</summary>
+public static class PrincipalKinds
+{
+    public const string User = "user", ServiceAccount = "service-account";
+
+    /// <summary>How a kind reads in a sentence, and the command that lists its principals.</summary>
+    public static (string Noun, string Lister) Describe(string kind) =>
+        kind == ServiceAccount ? ("service account", "Get-StackServiceAccount") : ("user", "Get-StackUser");
+}
+
+/// <summary>How an audited request ended.</summary>
+public static class AuditOutcomes
+{
+    public const string Allowed = "allowed", Denied = "denied", Failed = "failed";
+}
+
 /// <summary>
 /// The roles StackOps starts with, as ZenML's page recommends them: a few admins; connector admins
 /// who create and rotate the connectors everyone uses (and never read credentials back); editors

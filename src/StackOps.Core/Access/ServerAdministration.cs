@@ -1,3 +1,4 @@
+using StackOps.Core.Errors;
 using StackOps.Core.Store.Remote;
 
 namespace StackOps.Core.Access;
@@ -7,7 +8,7 @@ namespace StackOps.Core.Access;
 /// grants and the audit log. Every rule (who may do what, the last admin, keys shown once) is the
 /// server's; this only carries the calls and their errors.
 /// </summary>
-public sealed class ServerAdministration(ServerClient client)
+public sealed class ServerAdministration(ServerClient client) : IDisposable
 {
     public ServerClient Client { get; } = client;
 
@@ -15,6 +16,14 @@ public sealed class ServerAdministration(ServerClient client)
 
     public IReadOnlyList<PrincipalBody> Principals(string? kind = null) =>
         Client.Get<List<PrincipalBody>>(ServerRoutes.Principals + (kind is null ? "" : $"?kind={ServerClient.Escape(kind)}"));
+
+    /// <summary>One principal of a kind by its name (any case).</summary>
+    public PrincipalBody Principal(string name, string kind)
+    {
+        if (Principals(kind).FirstOrDefault(p => string.Equals(p.Name, name, StringComparison.OrdinalIgnoreCase)) is { } found) return found;
+        var (noun, lister) = PrincipalKinds.Describe(kind);
+        throw new StackOpsException("PrincipalNotFound", ErrorKind.NotFound, $"No {noun} is named '{Fail.Printable(name)}' on this server. {lister} lists them.", name);
+    }
 
     public PrincipalBody CreatePrincipal(string name, string kind, string? description) =>
         Client.Post<PrincipalBody>(ServerRoutes.Principals, new NewPrincipalBody(name, kind, description));
@@ -35,6 +44,10 @@ public sealed class ServerAdministration(ServerClient client)
     public RoleBody CreateRole(string name, IReadOnlyList<string> permissions, string? description) =>
         Client.Post<RoleBody>(ServerRoutes.Roles, new RoleBody(name, permissions, description, false));
 
+    public RoleBody Role(string name) =>
+        Roles().FirstOrDefault(r => string.Equals(r.Name, name, StringComparison.OrdinalIgnoreCase))
+        ?? throw new StackOpsException("RoleNotFound", ErrorKind.NotFound, $"No role is named '{Fail.Printable(name)}' on this server. Get-StackRole lists them.", name);
+
     public RoleBody RemoveRole(string name) => Client.DeleteReturning<RoleBody>($"{ServerRoutes.Roles}/{ServerClient.Escape(name)}");
 
     public IReadOnlyList<GrantBody> Grants(string? principal = null, string? role = null)
@@ -51,6 +64,10 @@ public sealed class ServerAdministration(ServerClient client)
     public GrantBody Revoke(string id) => Client.DeleteReturning<GrantBody>($"{ServerRoutes.Grants}/{ServerClient.Escape(id)}");
 
     public IReadOnlyList<TrustPolicyBody> TrustPolicies() => Client.Get<List<TrustPolicyBody>>(ServerRoutes.TrustPolicies);
+
+    public TrustPolicyBody TrustPolicy(string name) =>
+        TrustPolicies().FirstOrDefault(p => string.Equals(p.Name, name, StringComparison.OrdinalIgnoreCase))
+        ?? throw new StackOpsException("TrustPolicyNotFound", ErrorKind.NotFound, $"No trust policy is named '{Fail.Printable(name)}' on this server. Get-StackTrustPolicy lists them.", name);
 
     public TrustPolicyBody CreateTrustPolicy(TrustPolicyBody policy) => Client.Post<TrustPolicyBody>(ServerRoutes.TrustPolicies, policy);
 
@@ -75,4 +92,20 @@ public sealed class ServerAdministration(ServerClient client)
         Add("before", before);
         return Client.Get<AuditPageBody>($"{ServerRoutes.Audit}?{string.Join("&", query)}");
     }
+
+    /// <summary>Every entry the filter selects, newest first, asking the server a page at a time as they are read.</summary>
+    public IEnumerable<AuditEntryBody> AuditEntries(string? principal = null, string? action = null, string? kind = null, string? name = null,
+        string? outcome = null, DateTimeOffset? since = null, DateTimeOffset? until = null, int pageSize = 100)
+    {
+        long? before = null;
+        do
+        {
+            var page = Audit(principal, action, kind, name, outcome, since, until, before, pageSize);
+            foreach (var entry in page.Entries) yield return entry;
+            before = page.Next;
+        }
+        while (before is not null);
+    }
+
+    public void Dispose() => Client.Dispose();
 }

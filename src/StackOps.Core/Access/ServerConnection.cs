@@ -28,16 +28,35 @@ public sealed record ServerConnection(Uri Server, string ApiKey, string? Princip
         {
             var key = Environment.GetEnvironmentVariable(ApiKeyVariable) is { Length: > 0 } given ? given
                 : GitHubActionsToken() ?? throw new StackOpsException("ServerApiKeyMissing", ErrorKind.InvalidArgument,
-                    $"${ServerVariable} names a StackOps server but ${ApiKeyVariable} gives no API key, and this is not a GitHub Actions job with id-token: write. Set the key (a CI secret), grant the job id-token: write, or remove ${ServerVariable} to work with local stores.", ServerVariable);
+                    $"$env:{ServerVariable} names a StackOps server but $env:{ApiKeyVariable} gives no API key, and this is not a GitHub Actions job with id-token: write. Set the key (a CI secret), grant the job id-token: write, or remove $env:{ServerVariable} to work with local stores.", ServerVariable);
             return new ServerConnection(ParseAddress(address), key, null, FromEnvironment: true);
         }
+        return Saved(userHome);
+    }
+
+    /// <summary>The connection Connect-StackServer saved, whatever the environment says; null when there is none.</summary>
+    public static ServerConnection? Saved(string userHome)
+    {
         var secret = new LocalSecretBackend("server", userHome, Folder).Read(SecretName);
         if (secret is null) return null;
         return new ServerConnection(ParseAddress(secret.Labels[ServerLabel]), secret.Values[KeyField], secret.Labels.GetValueOrDefault(PrincipalLabel), FromEnvironment: false);
     }
 
+    /// <summary>The connection in effect; ServerNotConnected, saying how to connect, when there is none.</summary>
+    public static ServerConnection Required(string userHome) =>
+        Current(userHome) ?? throw new StackOpsException("ServerNotConnected", ErrorKind.InvalidOperation,
+            $"No StackOps server is configured. Run Connect-StackServer <url>, or set $env:{ServerVariable} and $env:{ApiKeyVariable}.", userHome);
+
+    /// <summary>Who this connection acts as on the server, and what it may do there (asks the server).</summary>
+    public ServerStatus Status(TimeSpan? timeout = null)
+    {
+        using var client = OpenClient(timeout);
+        var me = client.Get<MeBody>(ServerRoutes.Me);
+        return ServerStatus.Of(this, me);
+    }
+
     /// <summary>Checks the address and key with the server (who am I?), then keeps them for the next commands.</summary>
-    public static (ServerConnection Connection, MeBody Me) Connect(string userHome, string address, string apiKey, TimeSpan? timeout = null)
+    public static ServerStatus Connect(string userHome, string address, string apiKey, TimeSpan? timeout = null)
     {
         var server = ParseAddress(address);
         using var client = new ServerClient(server, apiKey, timeout);
@@ -49,7 +68,7 @@ public sealed record ServerConnection(Uri Server, string ApiKey, string? Princip
                 new Dictionary<string, string> { [ServerLabel] = server.AbsoluteUri, [PrincipalLabel] = me.Principal }));
             transaction.Commit();
         }
-        return (new ServerConnection(server, apiKey, me.Principal, FromEnvironment: false), me);
+        return ServerStatus.Of(new ServerConnection(server, apiKey, me.Principal, FromEnvironment: false), me);
     }
 
     /// <summary>Forgets the saved connection; true when there was one.</summary>
@@ -112,4 +131,25 @@ public sealed record ServerConnection(Uri Server, string ApiKey, string? Princip
     }
 
     public override string ToString() => Server.ToString();
+}
+
+/// <summary>
+/// A server connection as a user sees it: the server, who it authenticated, how (Connect-StackServer,
+/// the environment's key, or a CI job's OIDC token), and what that principal may do there.
+/// </summary>
+public sealed record ServerStatus(Uri Server, string Principal, string Kind, string ConnectedBy, IReadOnlyList<GrantBody> Grants,
+    IReadOnlyList<string> Permissions, string ServerVersion)
+{
+    internal static ServerStatus Of(ServerConnection connection, MeBody me)
+    {
+        var roles = me.Roles.ToDictionary(r => r.Name, StringComparer.OrdinalIgnoreCase);
+        var permissions = me.Grants
+            .SelectMany(g => roles.TryGetValue(g.Role, out var role) ? role.Permissions.Select(p => $"{p} on {g.Scope}") : [])
+            .Distinct(StringComparer.Ordinal).ToList();
+        var connectedBy = !connection.FromEnvironment ? "Connect-StackServer"
+            : Environment.GetEnvironmentVariable(ServerConnection.ApiKeyVariable) is { Length: > 0 } ? $"$env:{ServerConnection.ApiKeyVariable}" : "GitHub Actions OIDC token";
+        return new ServerStatus(connection.Server, me.Principal, me.Kind, connectedBy, me.Grants, permissions, me.ServerVersion);
+    }
+
+    public override string ToString() => $"{Principal} on {Server}";
 }

@@ -19,7 +19,7 @@ public sealed record Caller(string Name, string Kind, string KeyId, string? Sour
 /// </summary>
 public sealed class AccessData(ServerDatabase database, TimeProvider clock)
 {
-    public const string UserKind = "user", ServiceAccountKind = "service-account";
+    public const string UserKind = PrincipalKinds.User, ServiceAccountKind = PrincipalKinds.ServiceAccount;
     private const string KeyPrefix = "sok_";
 
     private string Now => clock.GetUtcNow().UtcDateTime.ToString(Migrations.TimeFormat);

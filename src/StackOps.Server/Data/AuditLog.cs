@@ -1,5 +1,6 @@
 using System.Data.Common;
 using Dapper;
+using StackOps.Core.Access;
 using StackOps.Core.Store.Remote;
 
 namespace StackOps.Server.Data;
@@ -14,7 +15,7 @@ public sealed record AuditEvent(string Principal, string Action, string? Kind, s
 /// </summary>
 public sealed class AuditLog(ServerDatabase database, TimeProvider clock)
 {
-    public const string Allowed = "allowed", Denied = "denied", Failed = "failed";
+    public const string Allowed = AuditOutcomes.Allowed, Denied = AuditOutcomes.Denied, Failed = AuditOutcomes.Failed;
 
     /// <summary>Appends within an open transaction (a change and its record commit together).</summary>
     public void Append(DbConnection connection, DbTransaction? transaction, AuditEvent entry) =>

@@ -65,9 +65,20 @@ public sealed record NewApiKeyBody(string Principal, string? Description, DateTi
 /// <summary>A key just created: its secret text, which the server keeps only as a hash.</summary>
 public sealed record CreatedApiKeyBody(ApiKeyBody Key, string Secret);
 
-public sealed record RoleBody(string Name, IReadOnlyList<string> Permissions, string? Description, bool IsBuiltIn);
+public sealed record RoleBody(string Name, IReadOnlyList<string> Permissions, string? Description, bool IsBuiltIn)
+{
+    public override string ToString() => Name;
+}
 
-public sealed record GrantBody(string Id, string Principal, string Role, string? Kind, string? Name);
+public sealed record GrantBody(string Id, string Principal, string Role, string? Kind, string? Name)
+{
+    /// <summary>What the grant covers: everything, all of a kind, or one resource.</summary>
+    public string Scope => AsGrant().Scope;
+
+    public Access.Grant AsGrant() => new(Id, Principal, Role, Kind, Name);
+
+    public override string ToString() => AsGrant().ToString();
+}
 
 public sealed record NewGrantBody(string Principal, string Role, string? Kind, string? Name);
 
@@ -100,4 +111,7 @@ public sealed record CredentialBody(string Connector, string ConnectorType, stri
 public sealed record ResourcesBody(string Connector, string ConnectorType, string ResourceType, IReadOnlyList<string> ResourceIds, string? Error, IReadOnlyList<string> Contents);
 
 /// <summary>Which CI jobs (by their OIDC token's claims) may act as a principal without a stored key.</summary>
-public sealed record TrustPolicyBody(string Name, string Issuer, string Principal, string Repository, string? Environment, IReadOnlyList<string> Refs, string? Workflow);
+public sealed record TrustPolicyBody(string Name, string Issuer, string Principal, string Repository, string? Environment, IReadOnlyList<string> Refs, string? Workflow)
+{
+    public override string ToString() => new Access.TrustPolicy(Name, Issuer, Principal, Repository, Environment, Refs, Workflow).ToString();
+}
