@@ -18,7 +18,8 @@ namespace StackOps.Server;
 /// admin's key, used only while the database has no principal; CredentialKeys (or
 /// $env:STACKOPS_SERVER_CREDENTIAL_KEYS): base64 keys of 32 bytes, the current one first, that keep
 /// connectors' credentials (older ones still read, and are re-wrapped at start); MaxRequestBytes
-/// (default 16 MiB); OidcIssuers (default GitHub Actions') and OidcAudience (default "stackops"):
+/// (default 16 MiB); PromotionTimeout (default 01:00:00): how long a promotion attempt may run
+/// before the server records it as failed; OidcIssuers (default GitHub Actions') and OidcAudience (default "stackops"):
 /// the CI tokens accepted instead of keys, for the principals that trust policies name.
 /// </summary>
 public static class ServerApp
@@ -46,6 +47,9 @@ public static class ServerApp
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<AccessData>();
         builder.Services.AddSingleton<AuditLog>();
+        builder.Services.AddSingleton<ServerEngines>();
+        builder.Services.AddSingleton<StalePromotions>();
+        builder.Services.AddHostedService<StalePromotionsService>();
         builder.Services.AddSingleton<DocumentService>();
         builder.Services.AddSingleton(services => new CredentialVault(
             services.GetRequiredService<IConfiguration>()[CredentialVault.KeysSetting] ?? Environment.GetEnvironmentVariable(CredentialVault.KeysVariable),

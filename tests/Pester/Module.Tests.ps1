@@ -15,7 +15,10 @@ BeforeAll {
 Describe 'The StackOps module' {
     It 'has a valid manifest' {
         $manifest = Test-ModuleManifest -Path $ModuleManifest
-        $manifest.ExportedCmdlets.Count | Should -Be 54
+        # Every cmdlet class of the module's assembly is exported, and nothing else.
+        $classes = (Get-Module StackOps).ImplementingAssembly.GetTypes() |
+            ForEach-Object { $_.GetCustomAttributes([System.Management.Automation.CmdletAttribute], $false) } | ForEach-Object { "$($_.VerbName)-$($_.NounName)" }
+        @($manifest.ExportedCmdlets.Keys | Sort-Object) | Should -Be @($classes | Sort-Object)
         $manifest.ExportedFunctions.Count | Should -Be 0
     }
 

@@ -56,6 +56,9 @@ public static class ChangeRules
                 var stage = (document as PromotionRecord ?? previous)?.To;
                 if (document is PromotionRecord record)
                 {
+                    if (previous is { State: not (PromotionState.Pending or PromotionState.Running) } && change.Text != change.Current!.Text)
+                        throw new StackOpsException("PromotionRecordFinal", ErrorKind.SecurityError,
+                            $"Promotion '{previous.Id}' is {previous.State}: a finished promotion's record never changes. Nothing was changed; a new attempt is a new record (Invoke-StackPromotion).", previous.Id);
                     var decided = ApprovalRules.Added(previous, record);
                     if (previous is null && !SameName(record.RequestedBy, principal))
                         throw IdentityMismatch(principal, $"requested by '{record.RequestedBy}'");

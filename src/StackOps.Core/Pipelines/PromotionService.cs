@@ -57,8 +57,11 @@ public sealed class PromotionService
     {
         ["version"] = "VersionNotCurrent", ["requirements"] = "PipelineRequirementMissing", ["stack"] = "TargetStackInvalid",
         ["approvals"] = "ApprovalGateNotMet", ["soakTime"] = "SoakTimeNotMet", ["allowedRefs"] = "RefNotAllowed",
-        ["freezeWindows"] = "FreezeWindowInEffect", ["image"] = "ImageCopyFailed", ["run"] = "RunFailed",
+        ["freezeWindows"] = "FreezeWindowInEffect", ["image"] = "ImageCopyFailed", ["run"] = "RunFailed", [ExpiredStep] = "PromotionExpired",
     };
+
+    /// <summary>The step a team server adds to an attempt whose client stopped reporting (<see cref="Expire"/>).</summary>
+    public const string ExpiredStep = "expired";
 
     private readonly StackOpsEngine _engine;
 
@@ -224,6 +227,61 @@ public sealed class PromotionService
         return new PromotionOutcome(attempt, false, $"failed-{failedStep.Name}");
     }
 
+    /// <summary>
+    /// What a team server checks before it stores a record that makes a version current: the record
+    /// carries the version's digest; for a promotion, every check and gate passes again on the store
+    /// as it is, with the approvals of the pending request (the secrets and connectors the client
+    /// resolved are the client's: they are not resolved here); and the image is in the target stack's
+    /// registry by that digest, read by the server itself. <paramref name="publishing"/> is the version
+    /// a publication writes in the same commit. PromotionUnverified names what failed.
+    /// </summary>
+    public void Verify(PromotionRecord record, PipelineVersion? publishing = null)
+    {
+        var pipeline = _engine.Pipelines.Get(record.Pipeline);
+        var version = publishing ?? _engine.Pipelines.Version(pipeline.Name, record.Version);
+        if (!Same(record.ImageDigest, version.ImageDigest))
+            throw Unverified(record, "image", $"the record's digest {record.ImageDigest ?? "(none)"} is not version {version.Version}'s, {version.ImageDigest}");
+        string stack;
+        if (record.From is null)
+        {
+            var first = _engine.Pipelines.Lifecycle().Stages[0];
+            if (!Same(first.Name, record.To)) throw Unverified(record, "version", $"a version enters the lifecycle on its first stage, '{first.Name}', not on '{record.To}'");
+            stack = first.Stack;
+        }
+        else
+        {
+            var subject = Resolve(pipeline.Name, version.Version, record.To, record.From) with { Version = version };
+            var records = AllRecords($"verify promotion '{record.Id}'").Where(r => !Same(r.Id, record.Id)).ToList();
+            var failed = Checks(subject, records, Pending(pipeline.Name, version.Version, subject.To.Name), out _, onServer: true).FirstOrDefault(s => s.Outcome == StepOutcome.Failed);
+            if (failed is not null) throw Unverified(record, failed.Name, failed.Message);
+            stack = subject.To.Stack;
+        }
+        using var registry = _engine.Pipelines.Registry(_engine.Stacks.Get(stack), pipeline);
+        try
+        {
+            using var timeout = new CancellationTokenSource(_engine.Connectors.Timeout * 4);
+            var found = registry.Client.GetManifestAsync(registry.Repository, version.ImageDigest, timeout.Token).GetAwaiter().GetResult().Digest;
+            if (!Same(found, version.ImageDigest)) throw Unverified(record, "image", $"{registry.Reference(version.ImageDigest)} answers with the digest {found}");
+        }
+        catch (Exception e) when (e is RegistryException or HttpRequestException or OperationCanceledException)
+        {
+            throw Unverified(record, "image", $"{registry.Reference(version.ImageDigest)} could not be read from stack '{stack}': {PipelineService.Reason(e, registry)}");
+        }
+    }
+
+    private static StackOpsException Unverified(PromotionRecord record, string step, string problem) =>
+        new("PromotionUnverified", ErrorKind.SecurityError,
+            $"The server does not record {record.Version} of '{record.Pipeline}' as current on '{record.To}': its {step} check fails ({problem.TrimEnd('.')}). Nothing was changed; fix that, then promote again with Invoke-StackPromotion.", record.Id);
+
+    /// <summary>
+    /// An attempt whose client stopped reporting (killed, or lost its connection) for longer than
+    /// <paramref name="after"/>, as failed: the target's current version never changed, and the record says why.
+    /// </summary>
+    public static PromotionRecord Expire(PromotionRecord running, DateTimeOffset now, TimeSpan after) =>
+        running.With(state: PromotionState.Failed, completedAt: now, steps: [.. running.Steps,
+            new PromotionStep(ExpiredStep, StepOutcome.Failed,
+                $"the promotion started at {running.RequestedAt:u} and its client reported nothing for {Durations.Format(after)}: it stopped, and the target is unchanged. Promote again: Invoke-StackPromotion {running.Pipeline} {running.Version} -To {running.To}.", now)]);
+
     /// <summary>What a version that has not soaked long enough on the source needs, in a sentence.</summary>
     private static string SoakProblem((Pipeline Pipeline, PipelineVersion Version, Lifecycle Lifecycle, LifecycleStage From, LifecycleStage To) subject,
         CurrentSpell? spell, TimeSpan soaked, TimeSpan soak)
@@ -254,7 +312,7 @@ public sealed class PromotionService
 
     /// <summary>Steps 1 to 4: the version on the source, the pipeline's requirements, the target stack, and the gates.</summary>
     private List<PromotionStep> Checks((Pipeline Pipeline, PipelineVersion Version, Lifecycle Lifecycle, LifecycleStage From, LifecycleStage To) subject,
-        IReadOnlyList<PromotionRecord> records, PromotionRecord? pending, out bool rollback)
+        IReadOnlyList<PromotionRecord> records, PromotionRecord? pending, out bool rollback, bool onServer = false)
     {
         var (pipeline, version, _, source, target) = subject;
         var now = _engine.Clock.GetUtcNow();
@@ -279,7 +337,8 @@ public sealed class PromotionService
 
         // 3. The target stack is valid, its secrets resolve, and (when the gate asks) its connectors verify.
         if (stack is null) Skip("stack", "no stack to check");
-        else Add("stack", StackProblems(stack, target.Gates.RequireVerifiedConnectors), $"stack '{stack.Name}' is valid, its secret references resolve{(target.Gates.RequireVerifiedConnectors ? " and its connectors verify" : "")}");
+        else if (onServer) Add("stack", StackProblems(stack, SecretValidation.None, verifyConnectors: false), $"stack '{stack.Name}' is valid");
+        else Add("stack", StackProblems(stack, SecretValidation.SecretAndKeyExists, target.Gates.RequireVerifiedConnectors), $"stack '{stack.Name}' is valid, its secret references resolve{(target.Gates.RequireVerifiedConnectors ? " and its connectors verify" : "")}");
 
         // 4. The gates.
         var gates = target.Gates;
@@ -337,9 +396,9 @@ public sealed class PromotionService
         return problems.Count == 0 ? null : $"stack '{stack.Name}' does not satisfy pipeline '{pipeline.Name}': {string.Join("; ", problems)}.";
     }
 
-    private string? StackProblems(Stack stack, bool verifyConnectors)
+    private string? StackProblems(Stack stack, SecretValidation secrets, bool verifyConnectors)
     {
-        var result = _engine.Stacks.Test(stack.Name);
+        var result = _engine.Stacks.Test(stack.Name, secrets);
         var problems = result.Findings.Where(f => f.Severity == FindingSeverity.Error).Select(f => f.Message).ToList();
         if (verifyConnectors)
             foreach (var (type, name) in stack.Components)

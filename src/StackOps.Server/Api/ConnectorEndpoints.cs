@@ -19,19 +19,9 @@ namespace StackOps.Server.Api;
 /// method has them (STS, registry and cluster tokens, GitHub installation tokens), else the stored
 /// credential itself, only to principals with use. Every issue and denial is audited, never a value.
 /// </summary>
-public sealed class CredentialBrokerService(ServerDatabase database, DocumentService documents, AccessData access, AuditLog audit, CredentialVault vault)
+public sealed class CredentialBrokerService(ServerDatabase database, DocumentService documents, AccessData access, AuditLog audit, CredentialVault vault, ServerEngines engines)
 {
-    private static readonly string EngineHome = Path.Combine(Path.GetTempPath(), "stackops-server-engine");
-
-    /// <summary>The engine as the server runs it for a caller: over the database, reading connectors' credentials from the vault.</summary>
-    private StackOpsEngine Engine(Caller caller)
-    {
-        var engine = new StackOpsEngine(new StoreLocation(StoreScope.Server, "server", null, EngineHome), new DatabaseStore(database, caller.Name));
-        engine.Secrets.Host(new SecretBackendDefinition(VaultSecretBackend.Name, VaultSecretBackend.Name, description: "The server's credential vault.", isBuiltIn: true),
-            () => new VaultSecretBackend(vault, database));
-        engine.Secrets.PreferredBackend = VaultSecretBackend.Name;
-        return engine;
-    }
+    private StackOpsEngine Engine(Caller caller) => engines.For(caller.Name);
 
     public CommitResultBody Save(Caller caller, string name, SaveCredentialsBody body)
     {

@@ -1,6 +1,7 @@
 using StackOps.Core.Access;
 using StackOps.Core.Errors;
 using StackOps.Core.Model;
+using StackOps.Core.Pipelines;
 using StackOps.Core.Store;
 using StackOps.Core.Store.Remote;
 using StackOps.Core.Yaml;
@@ -14,7 +15,7 @@ namespace StackOps.Server.Api;
 /// update), parsing, permissions, then the store's integrity once applied — and records in the
 /// audit log with the change itself, in one transaction.
 /// </summary>
-public sealed class DocumentService(ServerDatabase database, AccessData access, AuditLog audit, CredentialVault vault, TimeProvider clock)
+public sealed class DocumentService(ServerDatabase database, AccessData access, AuditLog audit, CredentialVault vault, ServerEngines engines, TimeProvider clock)
 {
     /// <summary>The most changes one commit may carry (an import of a large store is several).</summary>
     public const int MaxChanges = 10_000;
@@ -59,6 +60,7 @@ public sealed class DocumentService(ServerDatabase database, AccessData access, 
             throw new StackOpsException("RequestTooLarge", ErrorKind.InvalidArgument, $"A commit holds at most {MaxChanges:N0} changes; this one holds {requested.Count:N0}. Send it in parts.");
         var keys = requested.Select(KeyOf).ToList();
         var policy = access.Policy(caller.Name);
+        VerifyPromotions(caller, policy, requested);
         using var connection = database.Open();
         var written = new List<DocumentBody>();
         var changes = new List<DocumentChange>();
@@ -109,6 +111,38 @@ public sealed class DocumentService(ServerDatabase database, AccessData access, 
             }
         }
         return new CommitResultBody(written);
+    }
+
+    /// <summary>
+    /// A record that makes a version current is stored only once the server has checked it itself:
+    /// every gate on the store as it is, and the image in the target registry by its digest. Checked
+    /// before the write turn is taken, as a registry can be slow; the record's base version keeps
+    /// anyone from changing it in between.
+    /// </summary>
+    private void VerifyPromotions(Caller caller, AccessPolicy policy, IReadOnlyList<ChangeBody> requested)
+    {
+        Core.StackOpsEngine? engine = null;
+        using var connection = database.Open();
+        var rows = new DocumentRows(connection, null);
+        foreach (var change in requested.Where(c => c.Kind == DocumentCodec.PromotionKind && c.Text is not null))
+        {
+            var key = KeyOf(change);
+            var source = DatabaseStore.PathOf(key);
+            var record = DocumentCodec.ReadOne<PromotionRecord>(change.Text!, source, StoreScope.Server, source);
+            var current = rows.Find(key);
+            if (record.State != PromotionState.Succeeded || current is not null && current.Text == change.Text) continue;
+            var requirement = new Requirement(ResourceKinds.Stages, record.To, AccessActions.Promote);
+            if (!policy.Allows(requirement.Kind, requirement.Name, requirement.Action)) throw Denied(caller, policy, requirement, "promote");
+            var publishing = requested.Where(c => c.Kind == DocumentCodec.PipelineVersionKind && c.Text is not null)
+                .Select(c => DocumentCodec.ReadOne<PipelineVersion>(c.Text!, source, StoreScope.Server, source))
+                .FirstOrDefault(v => string.Equals(v.Pipeline, record.Pipeline, StringComparison.OrdinalIgnoreCase) && string.Equals(v.Version, record.Version, StringComparison.OrdinalIgnoreCase));
+            try { (engine ??= engines.For(caller.Name)).Promotions.Verify(record, publishing); }
+            catch (StackOpsException error)
+            {
+                audit.Append(new AuditEvent(caller.Name, "promote", ResourceKinds.Stages, record.To, AuditLog.Denied, error.ErrorId, caller.Source, $"{record.Pipeline} {record.Version}: {error.Message}"));
+                throw;
+            }
+        }
     }
 
     private static string Describe(DocumentChange change, List<DocumentBody> written)
