@@ -71,10 +71,13 @@ public sealed class ActionDefinitionTests
         Assert.All(steps.Where(s => Text(s, "uses") is not null), s => Assert.Matches(@"^actions/[a-z-]+@v\d+$", Text(s, "uses")));
     }
 
-    [Fact]
-    public void TheExampleWorkflowGatesEachStageByItsEnvironment()
+    [Theory]
+    [InlineData("promote.yml")]
+    [InlineData("promote-with-server.yml")]
+    public void TheExampleWorkflowGatesEachStageByItsEnvironment(string example)
     {
-        var workflow = Load("action", "examples", "promote.yml");
+        var workflow = Load("action", "examples", example);
+        var withServer = example == "promote-with-server.yml";
         var declared = Keys(Map(Load("action.yml"), "inputs")).ToHashSet();
         var (_, required) = InputsTheCodeReads();
 
@@ -84,6 +87,13 @@ public sealed class ActionDefinitionTests
         Assert.All(Keys(permissions), p => Assert.Contains(p, known));
         Assert.All(Keys(permissions), p => Assert.Contains(Text(permissions, p), new[] { "read", "write", "none" }));
         Assert.Equal(("write", "read"), (Text(permissions, "deployments"), Text(permissions, "actions")));
+        // Through a team server, the jobs sign in with their OIDC token: no key, no secret in the workflow.
+        if (withServer)
+        {
+            Assert.Equal("write", Text(permissions, "id-token"));
+            Assert.StartsWith("https://", Text(Map(workflow, "env"), "STACKOPS_SERVER"));
+            Assert.DoesNotContain("secrets.", File.ReadAllText(Path.Combine(Root, "action", "examples", example)));
+        }
 
         var jobs = Map(workflow, "jobs");
         Assert.Equal(["staging", "production"], Keys(jobs));
@@ -108,8 +118,12 @@ public sealed class ActionDefinitionTests
             Assert.All(required, input => Assert.Contains(input, Keys(with)));
             Assert.Equal(name, Text(with, "to"));
             Assert.Equal("${{ inputs.version }}", Text(with, "version"));
-            Assert.All(Keys(Map(promote, "env")), variable => Assert.Matches("^STACKOPS_SECRET_[A-Z0-9_]+__[A-Z0-9_]+$", variable));
-            Assert.All(Keys(Map(promote, "env")), variable => Assert.Matches(@"^\$\{\{ secrets\.[A-Z0-9_]+ \}\}$", Text(Map(promote, "env"), variable)));
+            if (withServer) Assert.False(promote.Children.ContainsKey("env"));
+            else
+            {
+                Assert.All(Keys(Map(promote, "env")), variable => Assert.Matches("^STACKOPS_SECRET_[A-Z0-9_]+__[A-Z0-9_]+$", variable));
+                Assert.All(Keys(Map(promote, "env")), variable => Assert.Matches(@"^\$\{\{ secrets\.[A-Z0-9_]+ \}\}$", Text(Map(promote, "env"), variable)));
+            }
         }
         Assert.Equal(groups.Count, groups.Distinct().Count());
         Assert.Equal("staging", Text(jobs["production"], "needs"));
