@@ -7,7 +7,7 @@
     GUID                 = '6f1c3a52-8d4e-4b7a-9c3e-2a5d7e9b1f40'
     Author               = 'StackOps'
     CompanyName          = 'StackOps'
-    Copyright            = '(c) StackOps. All rights reserved.'
+    Copyright            = '(c) StackOps contributors. Licensed under the MIT License.'
     Description          = 'ZenML-style stacks and components for PowerShell: register stacks of orchestrators, artifact stores, container registries and more, validate them against flavor schemas, keep them as reviewable YAML, keep credentials out of them with secret references resolved from encrypted local files, environment variables or SecretManagement vaults, give components short-lived credentials through service connectors (Docker registries, Kubernetes, GitHub, AWS, Azure, Google Cloud), and promote pipeline versions from stack to stack through gates, copying their images between registries.'
     PowerShellVersion    = '7.4'
     FormatsToProcess     = @('StackOps.format.ps1xml')
@@ -96,8 +96,9 @@
     PrivateData          = @{
         PSData = @{
             Tags         = @('MLOps', 'ZenML', 'Stacks', 'Secrets', 'ServiceConnectors', 'Promotion', 'GitHubActions', 'Infrastructure', 'PSEdition_Core', 'Windows', 'Linux', 'MacOS')
+            LicenseUri   = 'https://github.com/stackops/stackops/blob/main/LICENSE'
             ProjectUri   = 'https://github.com/stackops/stackops'
-            ReleaseNotes = 'Pipelines and promotion between stacks (gates, approvals, image copy by digest, history); service connectors (docker, kubernetes, github, aws, azure, gcp) verified against their services, issuing short-lived credentials and configuring Docker and kubectl; secrets and {{ name.key }} references with masking of every value in every stream.'
+            ReleaseNotes = 'https://github.com/stackops/stackops/blob/main/CHANGELOG.md'
         }
     }
 }

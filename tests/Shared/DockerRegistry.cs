@@ -9,7 +9,7 @@ namespace StackOps.Tests.Shared;
 
 /// <summary>
 /// A real Docker registry (Debian's docker-registry, the CNCF distribution server) on 127.0.0.1
-/// with htpasswd authentication, in a temporary folder. It runs under `timeout`, so it stops by
+/// with htpasswd authentication (or none, as `docker run registry:2` starts one), in a temporary folder. It runs under `timeout`, so it stops by
 /// itself even if the test process dies; Dispose stops it at once.
 /// </summary>
 public sealed class DockerRegistry : IDisposable
@@ -28,7 +28,7 @@ public sealed class DockerRegistry : IDisposable
     private readonly string _folder;
     private readonly System.Collections.Concurrent.ConcurrentQueue<string> _log = new();
 
-    public DockerRegistry(bool production = false)
+    public DockerRegistry(bool production = false, bool anonymous = false)
     {
         (UserName, UserPassword) = production ? (ProductionUser, ProductionPassword) : (User, Password);
         if (!File.Exists(Binary))
@@ -48,11 +48,13 @@ public sealed class DockerRegistry : IDisposable
             http:
               addr: 127.0.0.1:{Port}
               secret: stackops-test
+            """ + (anonymous ? "" : $"""
+
             auth:
               htpasswd:
                 realm: stackops-test
                 path: {_folder}/htpasswd
-            """);
+            """));
         _process = Process.Start(new ProcessStartInfo("timeout", ["600", Binary, "serve", Path.Combine(_folder, "config.yml")])
         {
             RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,

@@ -29,10 +29,23 @@ public sealed class ModuleTests : IDisposable
     }
 
     [Fact]
-    public void TestModuleManifestPasses()
+    public void TestModuleManifestPassesAndLinksTheLicenseAndTheChangelog()
     {
         var module = _ps.Ok($"Test-ModuleManifest -Path '{PowerShellSession.ModuleManifest}'").Single();
         Assert.Equal("StackOps", Prop(module, "Name"));
+        const string project = "https://github.com/stackops/stackops";
+        Assert.Equal(new Uri(project), Prop(module, "ProjectUri"));
+        Assert.Equal(new Uri($"{project}/blob/main/LICENSE"), Prop(module, "LicenseUri"));
+        Assert.Equal($"{project}/blob/main/CHANGELOG.md", Prop(module, "ReleaseNotes"));
+        Assert.Contains("StackOps contributors", (string)Prop(module, "Copyright")!);
+
+        var license = File.ReadAllLines(Path.Combine(PowerShellSession.RepositoryRoot, "LICENSE"));
+        Assert.Equal("MIT License", license[0]);
+        Assert.Matches(@"^Copyright \(c\) \d{4} StackOps contributors$", license[2]);
+        var changelog = File.ReadAllLines(Path.Combine(PowerShellSession.RepositoryRoot, "CHANGELOG.md"));
+        Assert.Equal("# Changelog", changelog[0]);
+        Assert.Contains("## [Unreleased]", changelog);
+        Assert.Contains($"[Unreleased]: {project}/commits/main", changelog);
     }
 
     [Fact]

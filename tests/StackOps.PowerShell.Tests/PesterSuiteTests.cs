@@ -1,12 +1,11 @@
-using StackOps.Tests.Shared;
 using Xunit.Abstractions;
 
 namespace StackOps.PowerShell.Tests;
 
 /// <summary>
-/// The Pester suite (tests/Pester), run by a real pwsh — the one the tool manifest pins, restored
-/// here — against the module this test assembly built, with the Pester the project restores from
-/// NuGet: `dotnet test StackOps.sln` runs both suites, on any machine that has the .NET SDK.
+/// The Pester suite (tests/Pester), run by a real pwsh — the one the tool manifest pins — against
+/// the module this test assembly built, with the Pester the project restores from NuGet:
+/// `dotnet test StackOps.sln` runs both suites, on any machine that has the .NET SDK.
 /// </summary>
 public sealed class PesterSuiteTests(ITestOutputHelper output)
 {
@@ -16,10 +15,7 @@ public sealed class PesterSuiteTests(ITestOutputHelper output)
     [Fact]
     public void ThePesterSuitePassesInARealPwsh()
     {
-        var restore = Dotnet(TimeSpan.FromMinutes(5), "tool", "restore");
-        Assert.True(restore.ExitCode == 0, $"dotnet tool restore failed:\n{restore.Output}\n{restore.Errors}");
-
-        var run = Dotnet(TimeSpan.FromMinutes(20), "pwsh", "-NoProfile", "-NonInteractive", "-File",
+        var run = PinnedPwsh.Run(TimeSpan.FromMinutes(20), "-File",
             Path.Combine(PowerShellSession.RepositoryRoot, "tests", "Pester", "Invoke-Pester.ps1"),
             "-Module", PowerShellSession.ModuleManifest, "-Pester", PesterModule,
             "-ResultPath", Path.Combine(PowerShellSession.ModuleFolder, "..", "pester.xml"));
@@ -29,9 +25,6 @@ public sealed class PesterSuiteTests(ITestOutputHelper output)
         Assert.True(run.ExitCode == 0, $"The Pester suite failed (exit code {run.ExitCode}, the number of failed tests when it ran):\n{Tail(run.Output)}\n{run.Errors}");
         Assert.Contains("Failed: 0", run.Output);
     }
-
-    private static ChildResult Dotnet(TimeSpan limit, params string[] arguments) =>
-        ChildProcess.RunProgram("dotnet", PowerShellSession.RepositoryRoot, limit, arguments);
 
     private static string Tail(string text) => text.Length <= 20_000 ? text : text[^20_000..];
 }

@@ -1,3 +1,7 @@
+// Self-contained (no implicit usings), as DocumentationExamples.ps1 compiles it into a real pwsh with Add-Type.
+#nullable enable
+using System;
+using System.Collections.Generic;
 using System.Collections.ObjectModel;
 using System.Globalization;
 using System.Management.Automation;
