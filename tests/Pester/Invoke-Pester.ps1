@@ -8,6 +8,9 @@
     `dotnet build StackOps.sln -c Release`:  dotnet tool restore; dotnet pwsh -File tests/Pester/Invoke-Pester.ps1
 .PARAMETER Module
     The module manifest to test; the Release build (out/StackOps) by default.
+.PARAMETER Server
+    The team server's assembly, which Server.Tests.ps1 starts; by default the build of the module's
+    configuration (src/StackOps.Server/bin/Release/..., or Debug for a Debug module).
 .PARAMETER Pester
     The Pester module to use; by default the one restored from NuGet (pester/5.7.1 in the NuGet
     packages folder), else an installed Pester 5.
@@ -16,6 +19,7 @@
 param(
     [string] $Module = [System.IO.Path]::Combine($PSScriptRoot, '..', '..', 'out', 'StackOps', 'StackOps.psd1'),
     [string] $Pester,
+    [string] $Server,
     [string] $ResultPath = [System.IO.Path]::Combine($PSScriptRoot, '..', '..', 'out', 'pester.xml')
 )
 $ErrorActionPreference = 'Stop'
@@ -28,6 +32,11 @@ if (-not $Pester) {
 Import-Module $Pester -MinimumVersion 5.0
 # The test files import the module named here (Common.ps1).
 $env:STACKOPS_TEST_MODULE = (Resolve-Path $Module).Path
+if (-not $Server) {
+    $configurationName = if ($env:STACKOPS_TEST_MODULE -match '[\\/]out[\\/]Debug[\\/]') { 'Debug' } else { 'Release' }
+    $Server = [System.IO.Path]::Combine($PSScriptRoot, '..', '..', 'src', 'StackOps.Server', 'bin', $configurationName, 'net10.0', 'StackOps.Server.dll')
+}
+$env:STACKOPS_TEST_SERVER = [System.IO.Path]::GetFullPath($Server)
 
 $configuration = New-PesterConfiguration
 $configuration.Run.Path = $PSScriptRoot

@@ -17,7 +17,7 @@ public sealed class PesterSuiteTests(ITestOutputHelper output)
     {
         var run = PinnedPwsh.Run(TimeSpan.FromMinutes(20), "-File",
             Path.Combine(PowerShellSession.RepositoryRoot, "tests", "Pester", "Invoke-Pester.ps1"),
-            "-Module", PowerShellSession.ModuleManifest, "-Pester", PesterModule,
+            "-Module", PowerShellSession.ModuleManifest, "-Pester", PesterModule, "-Server", TeamServer.Assembly,
             "-ResultPath", Path.Combine(PowerShellSession.ModuleFolder, "..", "pester.xml"));
 
         output.WriteLine(run.Output);

@@ -127,4 +127,20 @@ public sealed class ApprovalTests : IDisposable
         Assert.Equal("PermissionDenied", error.ErrorId);
         Assert.Contains("stages/production", error.Message);
     }
+
+    [Fact]
+    public void AnAttemptCarriesTheDecisionsItsRequestRecordedAndNoOthers()
+    {
+        Save(_bob, Record("alice", Approval("bob")));
+        PromotionRecord Attempt(string id, params ApprovalDecision[] decisions) =>
+            new(id, "training", "1.0.0", "dev", "production", PromotionState.Running, "alice", DateTimeOffset.Parse("2030-01-01T02:00:00Z"), decisions);
+
+        Save(_alice, Attempt("20300101T020000000Z-training-1.0.0-production-000001", Approval("bob")));
+
+        Assert.Equal("ApprovalTampered", Refused(_alice, Attempt("20300101T020000000Z-training-1.0.0-production-000002", Approval("mallory"))).ErrorId);
+        Assert.Equal("ApprovalTampered", Refused(_alice, Attempt("20300101T020000000Z-training-1.0.0-production-000003", Approval("bob"), Approval("eve"))).ErrorId);
+        var inAnothersName = new PromotionRecord("20300101T020000000Z-training-1.0.0-production-000004", "training", "1.0.0", "dev", "production",
+            PromotionState.Running, "bob", DateTimeOffset.Parse("2030-01-01T02:00:00Z"));
+        Assert.Equal("IdentityMismatch", Refused(_alice, inAnothersName).ErrorId);
+    }
 }

@@ -62,7 +62,9 @@ public static class ChangeRules
                     var decided = ApprovalRules.Added(previous, record);
                     if (previous is null && !SameName(record.RequestedBy, principal))
                         throw IdentityMismatch(principal, $"requested by '{record.RequestedBy}'");
-                    if (decided.FirstOrDefault(d => !SameName(d.By, principal)) is { } other)
+                    // A new attempt carries the decisions of its request, recorded there under their own names (CheckIntegrity matches them).
+                    var lent = previous is null && record.State != PromotionState.Pending;
+                    if (!lent && decided.FirstOrDefault(d => !SameName(d.By, principal)) is { } other)
                         throw IdentityMismatch(principal, $"decided by '{other.By}'");
                     var onlyDecisions = previous is not null && decided.Count > 0 && record.State is PromotionState.Pending or PromotionState.Denied;
                     requirements.Add(new(ResourceKinds.Stages, stage, onlyDecisions ? AccessActions.Approve : AccessActions.Promote));
@@ -135,6 +137,11 @@ public static class ChangeRules
                 case DocumentCodec.PromotionKind when change.Text is not null:
                     var record = DocumentCodec.ReadOne<PromotionRecord>(change.Text, key.ToString(), StoreScope.Server, key.ToString());
                     var previous = change.Current is null ? null : DocumentCodec.ReadOne<PromotionRecord>(change.Current.Text, change.Current.Path, StoreScope.Server, change.Current.Path);
+                    if (previous is null && record.State != PromotionState.Pending)
+                    {
+                        if (record.Decisions.Count > 0 && !RequestRecorded(applied, record)) throw LentDecisionsUnknown(record);
+                        break;
+                    }
                     var gate = view.Lifecycle()?.Stages.FirstOrDefault(s => string.Equals(s.Name, record.To, StringComparison.OrdinalIgnoreCase))?.Gates.Approvals;
                     var decisions = (previous?.Decisions ?? []).ToList();
                     foreach (var decision in ApprovalRules.Added(previous, record))
@@ -151,6 +158,17 @@ public static class ChangeRules
             }
         }
     }
+
+    /// <summary>Whether a request of the attempt's pipeline, version and stage recorded exactly the decisions the attempt carries.</summary>
+    private static bool RequestRecorded(IStackStore applied, PromotionRecord attempt) =>
+        applied.ReadAll(DocumentCodec.PromotionKind).Where(d => d.Problem is null)
+            .Select(d => DocumentCodec.ReadOne<PromotionRecord>(d.Text, d.Path, StoreScope.Server, d.Path))
+            .Any(r => r.State is PromotionState.Pending or PromotionState.Fulfilled && SameName(r.Pipeline, attempt.Pipeline) && SameName(r.Version, attempt.Version)
+                && SameName(r.To, attempt.To) && r.Decisions.SequenceEqual(attempt.Decisions));
+
+    private static StackOpsException LentDecisionsUnknown(PromotionRecord attempt) =>
+        new("ApprovalTampered", ErrorKind.SecurityError,
+            $"Promotion '{attempt.Id}' carries decisions that no request of {attempt.Pipeline} {attempt.Version} to '{attempt.To}' recorded. An attempt carries only its request's decisions (Request-StackPromotion, then Approve-StackPromotion by the approvers). Nothing was changed.", attempt.Id);
 
     /// <summary>
     /// Whether a component's change can make a stack that uses it invalid: what a stack asks of its

@@ -64,6 +64,7 @@ public sealed class DocumentService(ServerDatabase database, AccessData access, 
         using var connection = database.Open();
         var written = new List<DocumentBody>();
         var changes = new List<DocumentChange>();
+        var audited = new List<Requirement>();
         Requirement? checking = null;
         using (var transaction = database.BeginWrite(connection))
         {
@@ -78,13 +79,16 @@ public sealed class DocumentService(ServerDatabase database, AccessData access, 
                     var source = DatabaseStore.PathOf(keys[i]);
                     var document = ChangeRules.Parse(change, source);
                     var before = current is null ? null : DocumentCodec.ReadOne<object>(current.Text, source, StoreScope.Server, source);
-                    foreach (var requirement in ChangeRules.Required(change, document, before, caller.Name))
+                    var required = ChangeRules.Required(change, document, before, caller.Name);
+                    foreach (var requirement in required)
                     {
                         checking = requirement;
                         policy.Demand(requirement.Kind, requirement.Name, requirement.Action);
                     }
                     checking = null;
                     changes.Add(change);
+                    // A promotion record is audited as what it does to its stage: promote, approve, delete.
+                    audited.Add(change.Key.Kind == DocumentCodec.PromotionKind ? required[0] : new Requirement(ResourceKinds.Of(change.Key.Kind), change.Key.Name, change.Action));
                 }
                 var now = clock.GetUtcNow();
                 foreach (var change in changes)
@@ -96,8 +100,8 @@ public sealed class DocumentService(ServerDatabase database, AccessData access, 
                 }
                 ChangeRules.CheckIntegrity(DatabaseStore.Within(database, caller.Name, connection, transaction, clock), changes);
                 alongside?.Invoke(connection, transaction);
-                foreach (var change in changes)
-                    audit.Append(connection, transaction, new AuditEvent(caller.Name, change.Action, ResourceKinds.Of(change.Key.Kind), change.Key.Name, AuditLog.Allowed,
+                foreach (var (change, what) in changes.Zip(audited))
+                    audit.Append(connection, transaction, new AuditEvent(caller.Name, what.Action, what.Kind, what.Name, AuditLog.Allowed,
                         Source: caller.Source, Detail: Describe(change, written)));
                 transaction.Commit();
             }
