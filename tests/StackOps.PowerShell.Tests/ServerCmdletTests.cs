@@ -1,4 +1,5 @@
 using System.Management.Automation;
+using StackOps.Tests.Shared;
 
 namespace StackOps.PowerShell.Tests;
 
@@ -213,5 +214,63 @@ public sealed class ServerCmdletTests : IClassFixture<TeamServer>, IDisposable
             Assert.Equal(server, State());
             Assert.Equal(files, _ps.Snapshot());
         }
+    }
+
+    /// <summary>
+    /// The Action in a runner-like job with $env:STACKOPS_SERVER and a service account's key: it works on the
+    /// server's store — the server verifies the record, which carries the service account's name — and
+    /// mirrors the promotion as a deployment of the stage's environment.
+    /// </summary>
+    [Fact]
+    public void TheActionPromotesThroughTheServerAsItsServiceAccountAndMirrorsTheDeployment()
+    {
+        using var registry = new DockerRegistry();
+        using var github = new FakeGitHub();
+        github.Environments["staging"] = (11, ["bob"], true);
+        var (prefix, ci) = (Unique("act"), Unique("ci"));
+        AsAdmin($$"""
+            $null = New-ServiceConnector {{prefix}} docker password -Configuration @{ username = '{{registry.UserName}}'; password = (S '{{registry.UserPassword}}') } -ResourceType docker-registry -ResourceId '{{registry.Host}}'
+            foreach ($stage in 'dev', 'staging') {
+                $null = New-StackComponent container_registry "{{prefix}}-$stage" default -Configuration @{ uri = "{{registry.Host}}/{{prefix}}/$stage" }
+                $null = Connect-StackComponent container_registry "{{prefix}}-$stage" {{prefix}}
+                $null = New-Stack "{{prefix}}-$stage" -Orchestrator default -ArtifactStore default -ContainerRegistry "{{prefix}}-$stage"
+            }
+            Set-StackLifecycle -Stage @{ Name = 'dev'; Stack = '{{prefix}}-dev' }, @{ Name = 'staging'; Stack = '{{prefix}}-staging'; Environment = 'staging' }
+            $null = New-StackPipeline {{prefix}} ml/trainer -Require @{ container_registry = $null }
+            $null = New-StackServiceAccount {{ci}}
+            $null = Grant-StackPermission {{ci}} editor
+            $script:ciKey = [System.Net.NetworkCredential]::new('', (New-StackApiKey {{ci}}).Key).Password
+            """);
+        registry.Push($"{prefix}/dev/ml/trainer", "1.0.0", "action through the server");
+        _ps.Ok($"Publish-StackPipeline {prefix} 1.0.0; Disconnect-StackServer");
+        var ciKey = (string)_ps.Ok("$ciKey").Single().BaseObject;
+
+        var outputs = Path.Combine(_ps.Root, "outputs");
+        var job = new Dictionary<string, string?>
+        {
+            ["STACKOPS_SERVER"] = _server.Address, ["STACKOPS_API_KEY"] = ciKey, ["GITHUB_ACTIONS"] = "true", ["GITHUB_WORKSPACE"] = _ps.WorkingDirectory,
+            ["GITHUB_API_URL"] = github.ApiUrl, ["GITHUB_REPOSITORY"] = FakeGitHub.Repository, ["GITHUB_RUN_ID"] = "9100", ["GITHUB_SHA"] = "0123abcd0123abcd0123abcd0123abcd0123abcd",
+            ["GITHUB_OUTPUT"] = outputs, ["GITHUB_STEP_SUMMARY"] = Path.Combine(_ps.Root, "summary"),
+            ["INPUT_PIPELINE"] = prefix, ["INPUT_VERSION"] = "1.0.0", ["INPUT_TO"] = "staging", ["INPUT_STORE"] = ".stackops", ["INPUT_GITHUB_TOKEN"] = FakeGitHub.Token,
+            ["INPUT_RECORD_DEPLOYMENT"] = "true", ["INPUT_DRY_RUN"] = "false",
+        };
+        var saved = job.Keys.ToDictionary(k => k, Environment.GetEnvironmentVariable);
+        try
+        {
+            foreach (var (name, value) in job) Environment.SetEnvironmentVariable(name, value);
+            var run = _ps.Run("& $entry -Module $module", ("entry", Path.Combine(PowerShellSession.RepositoryRoot, "action", "entry.ps1")), ("module", PowerShellSession.ModuleManifest));
+            Assert.True(run.Errors.Count == 0, string.Join("\n", run.Errors.Select(e => e.ToString())));
+        }
+        finally
+        {
+            foreach (var (name, value) in saved) Environment.SetEnvironmentVariable(name, value);
+        }
+
+        Assert.Matches(@"promoted<<(\w+)\ntrue\n\1", File.ReadAllText(outputs));
+        var deployment = Assert.Single(github.Deployments);
+        Assert.Equal("staging", deployment.Environment);
+        var record = AsAdmin($"Get-StackPromotion {prefix} -Stage staging -State Succeeded").Single();
+        Assert.Equal(ci, Prop(record, "RequestedBy"));
+        Assert.DoesNotContain(ciKey, _server.Output);
     }
 }

@@ -22,9 +22,11 @@ public sealed record WorkflowRun(long? RunId, string? Actor, string? Sha, string
 /// the payload of the latest successful one; a promotion that starts creates a deployment
 /// (auto_merge off, no required contexts) with an in_progress status, then success or failure with
 /// the run's log. Approvals are the run's environment approvals. Stages without an environment
-/// (where versions are published, as commits) keep the store's ledger.
+/// (where versions are published, as commits) keep the store's ledger. With a team server's store
+/// (<paramref name="mirror"/>) the server is the ledger — it verifies every record, and approvals are
+/// its principals' — and the deployments mirror it, so the environment still shows what was deployed.
 /// </summary>
-public sealed class GitHubLedger(GitHubApi api, GitHubRepository repository, Lifecycle lifecycle, IPromotionLedger store, WorkflowRun run) : IPromotionLedger
+public sealed class GitHubLedger(GitHubApi api, GitHubRepository repository, Lifecycle lifecycle, IPromotionLedger store, WorkflowRun run, bool mirror = false) : IPromotionLedger
 {
     public const string Task = "stackops:promote";
 
@@ -40,6 +42,7 @@ public sealed class GitHubLedger(GitHubApi api, GitHubRepository repository, Lif
     public Listing<PromotionRecord> Records()
     {
         var stored = store.Records();
+        if (mirror) return stored;
         var records = stored.Items.Where(r => EnvironmentOf(r.To) is null).ToList();
         foreach (var stage in lifecycle.Stages.Where(s => s.Environment is not null))
         {
@@ -88,7 +91,7 @@ public sealed class GitHubLedger(GitHubApi api, GitHubRepository repository, Lif
     /// <summary>For a stage with an environment: the run's approvals of that environment, as a pending request by the run's actor.</summary>
     public PromotionRecord? Pending(string pipeline, string version, string stage)
     {
-        if (EnvironmentOf(stage) is not { } environment) return store.Pending(pipeline, version, stage);
+        if (mirror || EnvironmentOf(stage) is not { } environment) return store.Pending(pipeline, version, stage);
         if (run.RunId is not { } runId) return null;
         var approvals = GitHubApi.Wait(api.ApprovalsAsync(repository, runId), $"reading the approvals of run {runId}").Where(a => a.Environments.Contains(environment, StringComparer.OrdinalIgnoreCase)).ToList();
         var now = DateTimeOffset.UtcNow;
@@ -103,6 +106,7 @@ public sealed class GitHubLedger(GitHubApi api, GitHubRepository repository, Lif
             store.Save(record);
             return;
         }
+        if (mirror) SaveInStore(record);
         switch (record.State)
         {
             case PromotionState.Running when !_deployments.ContainsKey(record.Id):
@@ -124,6 +128,17 @@ public sealed class GitHubLedger(GitHubApi api, GitHubRepository repository, Lif
                     record.State == PromotionState.Succeeded ? $"{record.Image}" : $"failed at {record.FailedStep?.Name}", stage);
                 break;
             // A promotion that failed before it started, a request, a decision: GitHub's own records (the run, its approvals) tell them.
+        }
+    }
+
+    /// <summary>A mirror saves in the store first: a team server may refuse a record (PromotionUnverified), and the deployment then fails with it.</summary>
+    private void SaveInStore(PromotionRecord record)
+    {
+        try { store.Save(record); }
+        catch (Errors.StackOpsException e) when (_deployments.TryGetValue(record.Id, out var id))
+        {
+            Status(id, DeploymentState.Failure, $"the store refused the record: {e.ErrorId}", Stage(record.To)!);
+            throw;
         }
     }
 

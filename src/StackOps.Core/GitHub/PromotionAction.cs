@@ -107,11 +107,17 @@ public sealed class PromotionAction(Action<string> print, Func<string, string?> 
         }
     }
 
-    /// <summary>The store input under the workspace; secrets from the job's environment (the env backend) unless STACKOPS_SECRET_BACKEND says otherwise.</summary>
+    /// <summary>
+    /// The team server's store when $env:STACKOPS_SERVER names one (signed in with $env:STACKOPS_API_KEY or the
+    /// job's OIDC token), else the store input under the workspace; secrets from the job's environment (the env
+    /// backend) unless STACKOPS_SECRET_BACKEND says otherwise.
+    /// </summary>
     private StackOpsEngine Open(ActionInputs inputs, string currentDirectory)
     {
         var root = inputs.StoreRoot(variable("GITHUB_WORKSPACE") is { Length: > 0 } workspace ? workspace : currentDirectory);
-        var engine = new StackOpsEngine(new StoreLocation(StoreScope.Repository, root, Path.GetDirectoryName(root), StoreLocator.UserHome()));
+        var engine = variable(Access.ServerConnection.ServerVariable) is { Length: > 0 }
+            ? StackOpsEngine.Open(StoreScope.Server, currentDirectory)
+            : new StackOpsEngine(new StoreLocation(StoreScope.Repository, root, Path.GetDirectoryName(root), StoreLocator.UserHome()));
         engine.Secrets.PreferredBackend = variable(SecretService.BackendVariable) is { Length: > 0 } chosen ? chosen : SecretBackendTypes.Environment;
         return engine;
     }
@@ -149,7 +155,8 @@ public sealed class PromotionAction(Action<string> print, Func<string, string?> 
                 return Failed($"Refusing to promote into '{target.Name}': {problem}. Protect it in Settings → Environments (required reviewers, prevent self-review), or set require-protected-environment: false.", "environment-not-protected");
         }
         if (inputs.RecordDeployment && api is not null)
-            engine.Promotions.Ledger = ledger = new GitHubLedger(api, repository!, lifecycle, engine.Promotions.Ledger, WorkflowRun.From(variable));
+            engine.Promotions.Ledger = ledger = new GitHubLedger(api, repository!, lifecycle, engine.Promotions.Ledger, WorkflowRun.From(variable),
+                mirror: engine.Location.Scope == StoreScope.Server);
 
         Annotate(engine, target);
         IReadOnlyList<PromotionStep> steps;
