@@ -7,10 +7,15 @@ using System.Reflection;
 // latency on a store of 1,000 stacks and 5,000 components that this program generates (#2),
 // Resolve-StackConfiguration on a stack of 14 components holding 100 secret references (#3), and a
 // 200 MB image copied between two local registries by StackOps and by skopeo (#5).
-// `-- server`: the team server's figures alone.
+// `-- server`: the team server's figures alone; `-- copy`: the image copy's alone.
 if (args is ["server"])
 {
     ServerBench.Run();
+    return 0;
+}
+if (args is ["copy"])
+{
+    ImageCopyBench.Run();
     return 0;
 }
 var manifest = typeof(Bench).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().Single(a => a.Key == "ModuleManifest").Value!;

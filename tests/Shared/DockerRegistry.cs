@@ -100,6 +100,15 @@ public sealed class DockerRegistry : IDisposable
     /// <summary>Cross-repository mounts the registry completed into a repository (POST …?mount=…&amp;from=… answered 201).</summary>
     public int MountsInto(string repository) => Requests.Count(l => l.Contains($"\"POST /v2/{repository}/blobs/uploads/?mount=", StringComparison.Ordinal) && l.Contains("\" 201 ", StringComparison.Ordinal));
 
+    /// <summary>The blobs the registry holds, and their bytes, as its storage folder has them: what the uploads it accepted wrote.</summary>
+    public (int Blobs, long Bytes) StoredBlobs()
+    {
+        var blobs = Path.Combine(_folder, "data", "docker", "registry", "v2", "blobs");
+        if (!Directory.Exists(blobs)) return (0, 0);
+        var files = Directory.EnumerateFiles(blobs, "data", SearchOption.AllDirectories).Select(f => new FileInfo(f).Length).ToList();
+        return (files.Count, files.Sum());
+    }
+
     /// <summary>A port nothing listens on, for unreachable-registry tests.</summary>
     public static int FreePort()
     {
