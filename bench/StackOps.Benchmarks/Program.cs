@@ -18,6 +18,11 @@ if (args is ["copy"])
     ImageCopyBench.Run();
     return 0;
 }
+if (args is ["listing"])
+{
+    ListingBench.Run(typeof(Bench).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().Single(a => a.Key == "ModuleManifest").Value!);
+    return 0;
+}
 var manifest = typeof(Bench).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().Single(a => a.Key == "ModuleManifest").Value!;
 var store = Directory.CreateTempSubdirectory("stackops-bench-").FullName;
 Environment.SetEnvironmentVariable("STACKOPS_HOME", store);

@@ -79,12 +79,41 @@ public static class SafeFiles
 
     private const int FileTypeMask = 0xF000, RegularFile = 0x8000, DirectoryFile = 0x4000;
 
-    /// <summary>The start of the runtime's FileStatus (flags, then the mode), sized larger than the whole structure, which the native call fills.</summary>
+    /// <summary>The start of the runtime's FileStatus (flags, mode, owner, size, then the times), sized larger than the whole structure, which the native call fills.</summary>
     [System.Runtime.InteropServices.StructLayout(System.Runtime.InteropServices.LayoutKind.Sequential, Size = 256)]
     private struct NativeFileStatus
     {
         public int Flags;
         public int Mode;
+        public uint Uid;
+        public uint Gid;
+        public long Size;
+        public long AccessTime;
+        public long AccessTimeNanoseconds;
+        public long WriteTime;
+        public long WriteTimeNanoseconds;
+        public long ChangeTime;
+        public long ChangeTimeNanoseconds;
+    }
+
+    /// <summary>
+    /// What tells whether a regular file changed since it was read: its size, time of last write, and
+    /// time of last status change (which every write and rename sets, and which no one can set back),
+    /// as the native call gives them. Null where they cannot be had for certain (Windows, a runtime
+    /// whose structure does not match <paramref name="file"/>'s size and time of last write): the
+    /// caller then reads the file.
+    /// </summary>
+    public static (long Size, long WriteTicks, long ChangeSeconds, long ChangeNanoseconds)? Stamp(FileInfo file)
+    {
+        if (OperatingSystem.IsWindows()) return null;
+        try
+        {
+            if (NativeStat(file.FullName, out var status) != 0 || (status.Mode & FileTypeMask) != RegularFile) return null;
+            var written = DateTime.UnixEpoch.Ticks + status.WriteTime * TimeSpan.TicksPerSecond + status.WriteTimeNanoseconds / 100;
+            if (status.Size != file.Length || written != file.LastWriteTimeUtc.Ticks) return null;
+            return (status.Size, written, status.ChangeTime, status.ChangeTimeNanoseconds);
+        }
+        catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException) { return null; }
     }
 
     [System.Runtime.InteropServices.DllImport("libSystem.Native", EntryPoint = "SystemNative_Stat", CharSet = System.Runtime.InteropServices.CharSet.Ansi, SetLastError = true)]

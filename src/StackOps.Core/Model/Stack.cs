@@ -9,8 +9,11 @@ public sealed class Stack
         string? description = null, StoreScope scope = StoreScope.User, string? path = null, bool isActive = false)
     {
         Name = name;
-        Components = new SortedDictionary<string, string>(components.ToDictionary(p => p.Key, p => p.Value), ComponentTypeOrder.Instance);
-        Labels = labels ?? new Dictionary<string, string>();
+        // Read-only all the way: a listing hands the same parsed stack to every caller while its file is unchanged.
+        Components = new System.Collections.ObjectModel.ReadOnlyDictionary<string, string>(
+            new SortedDictionary<string, string>(components.ToDictionary(p => p.Key, p => p.Value), ComponentTypeOrder.Instance));
+        Labels = labels as System.Collections.ObjectModel.ReadOnlyDictionary<string, string>
+            ?? new System.Collections.ObjectModel.ReadOnlyDictionary<string, string>(labels?.ToDictionary(p => p.Key, p => p.Value, StringComparer.Ordinal) ?? []);
         Description = description;
         Scope = scope;
         Path = path;
@@ -20,6 +23,17 @@ public sealed class Stack
     public string Name { get; }
     /// <summary>Component type (snake_case) → component name, in ZenML's type order.</summary>
     public IReadOnlyDictionary<string, string> Components { get; }
+
+    public string? Orchestrator => this[ComponentTypes.Orchestrator];
+    public string? ArtifactStore => this[ComponentTypes.ArtifactStore];
+    public string? ContainerRegistry => this[ComponentTypes.ContainerRegistry];
+
+    /// <summary>The components besides those three, as type=name pairs (the table view's last column).</summary>
+    public string OtherComponents => string.Join(", ", Components
+        .Where(p => p.Key is not (ComponentTypes.Orchestrator or ComponentTypes.ArtifactStore or ComponentTypes.ContainerRegistry)).Select(p => $"{p.Key}={p.Value}"));
+
+    /// <summary>'*' for the active stack, as the table view marks it.</summary>
+    public string ActiveMarker => IsActive ? "*" : "";
     public IReadOnlyDictionary<string, string> Labels { get; }
     public string? Description { get; }
     public StoreScope Scope { get; }

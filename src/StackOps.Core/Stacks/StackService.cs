@@ -22,14 +22,27 @@ public sealed class StackService
     /// <summary>Every stack, marked active or not; a state file that cannot be read is one more problem, and then no stack is marked.</summary>
     public Listing<Stack> List()
     {
-        var listing = _engine.View().Stacks();
-        string? active;
+        var items = new List<Stack>();
+        var problems = new List<StackOpsException>();
+        foreach (var (stack, problem) in Each())
+            if (stack is not null) items.Add(stack);
+            else problems.Add(problem!);
+        return new Listing<Stack>(items, problems);
+    }
+
+    /// <summary>
+    /// The stacks of <see cref="List"/>, each as soon as it is read (the default first), with a
+    /// problem in place of each one that cannot be read: a listing of a large store starts at once.
+    /// </summary>
+    public IEnumerable<(Stack? Stack, StackOpsException? Problem)> Each()
+    {
+        string? active = null;
+        StackOpsException? unreadable = null;
         try { active = ActiveName; }
-        catch (StackOpsException unreadable)
-        {
-            return listing with { Problems = [.. listing.Problems, unreadable] };
-        }
-        return listing with { Items = listing.Items.Select(s => s.With(isActive: s.IsNamed(active))).ToList() };
+        catch (StackOpsException e) { unreadable = e; }
+        foreach (var (stack, problem) in _engine.View().EachStack())
+            yield return (stack?.IsNamed(active ?? "") == true ? stack.With(isActive: true) : stack, problem);
+        if (unreadable is not null) yield return (null, unreadable);
     }
 
     /// <summary>A stack by exact name (any case) or unique prefix.</summary>

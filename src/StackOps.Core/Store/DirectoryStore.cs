@@ -42,27 +42,63 @@ public sealed class DirectoryStore : IStackStore
 
     public StoredDocument? Read(DocumentKey key) => Guard(() => Find(key) is { } path ? Load(key, path) : null);
 
-    public IReadOnlyList<StoredDocument> ReadAll(string kind, string? type = null) => Guard(() =>
+    public IReadOnlyList<StoredDocument> ReadAll(string kind, string? type = null) => Guard(() => ReadEach(kind, type).ToList());
+
+    public IEnumerable<StoredDocument> ReadEach(string kind, string? type = null)
     {
         if (kind == DocumentCodec.LifecycleKind)
-            return Read(new DocumentKey(kind, Path.GetFileNameWithoutExtension(LifecycleFile))) is { } lifecycle ? [lifecycle] : (IReadOnlyList<StoredDocument>)[];
-        var result = new List<StoredDocument>();
-        foreach (var (folder, folderType) in Folders(kind, type))
         {
-            if (!Directory.Exists(folder)) continue;
-            _containment.Check(folder);
-            foreach (var file in Directory.EnumerateFiles(folder, "*.yaml").Order(StringComparer.Ordinal))
+            if (Read(new DocumentKey(kind, Path.GetFileNameWithoutExtension(LifecycleFile))) is { } lifecycle) yield return lifecycle;
+            yield break;
+        }
+        foreach (var (folder, folderType) in Guard(() => Folders(kind, type).ToList()))
+        {
+            var files = Guard(() =>
             {
-                var key = new DocumentKey(kind, Path.GetFileNameWithoutExtension(file), folderType);
-                try
-                {
-                    if (Load(key, file) is { } document) result.Add(document);
-                }
-                catch (StackOpsException problem) { result.Add(new StoredDocument(key, file, "", problem)); }
+                if (!Directory.Exists(folder)) return new List<FileInfo>();
+                _containment.Check(folder);
+                return new DirectoryInfo(folder).EnumerateFiles("*.yaml").OrderBy(f => f.Name, NameOrder.Instance).ToList();
+            });
+            foreach (var file in files)
+            {
+                var key = new DocumentKey(kind, Path.GetFileNameWithoutExtension(file.Name), folderType);
+                StoredDocument? document;
+                try { document = Guard(() => LoadListed(key, file)); }
+                catch (StackOpsException problem) { document = new StoredDocument(key, file.FullName, "", problem); }
+                if (document is not null) yield return document;
             }
         }
-        return result;
-    });
+    }
+
+    /// <summary>Names in any case together (a pair that differs only in case is one conflict), then ordinal.</summary>
+    private sealed class NameOrder : IComparer<string>
+    {
+        public static readonly NameOrder Instance = new();
+
+        public int Compare(string? a, string? b) =>
+            StringComparer.OrdinalIgnoreCase.Compare(a, b) is var order && order != 0 ? order : StringComparer.Ordinal.Compare(a, b);
+    }
+
+    /// <summary>
+    /// A listed document: a regular file whose size and times of last write and status change are
+    /// those of the text this process read from it before is that text again (listings of a large
+    /// store then read only what changed); anything else is read as <see cref="Load"/> reads it.
+    /// </summary>
+    private StoredDocument? LoadListed(DocumentKey key, FileInfo file)
+    {
+        if ((file.Attributes & FileAttributes.ReparsePoint) != 0 || SafeFiles.Stamp(file) is not { } stamp) return Load(key, file.FullName);
+        if (ListedDocuments.TryGetValue(file.FullName, out var known) && known.Stamp == stamp) return known.Document;
+        var document = Load(key, file.FullName);
+        if (document is not null)
+        {
+            if (ListedDocuments.Count >= MaxListedDocuments) ListedDocuments.Clear();
+            ListedDocuments[file.FullName] = (stamp, document);
+        }
+        return document;
+    }
+
+    private const int MaxListedDocuments = 200_000;
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, ((long, long, long, long) Stamp, StoredDocument Document)> ListedDocuments = new(StringComparer.Ordinal);
 
     public IStoreTransaction Begin() => Guard(() =>
     {

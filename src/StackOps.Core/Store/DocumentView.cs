@@ -17,18 +17,22 @@ public sealed record Listing<T>(IReadOnlyList<T> Items, IReadOnlyList<StackOpsEx
 internal sealed class DocumentView
 {
     private readonly Func<DocumentKey, StoredDocument?> _read;
-    private readonly Func<string, string?, IReadOnlyList<StoredDocument>> _readAll;
+    private readonly Func<string, string?, IEnumerable<StoredDocument>> _readEach;
     private readonly StoreScope _scope;
 
-    public DocumentView(IStackStore store) : this(store.Read, store.ReadAll, store.Scope) { }
-    public DocumentView(IStoreTransaction transaction, StoreScope scope) : this(transaction.Read, transaction.ReadAll, scope) { }
+    public DocumentView(IStackStore store) : this(store.Read, store.ReadEach, store.Scope) { }
+    public DocumentView(IStoreTransaction transaction, StoreScope scope) : this(transaction.Read, SortedByName(transaction.ReadAll), scope) { }
 
-    private DocumentView(Func<DocumentKey, StoredDocument?> read, Func<string, string?, IReadOnlyList<StoredDocument>> readAll, StoreScope scope)
+    private DocumentView(Func<DocumentKey, StoredDocument?> read, Func<string, string?, IEnumerable<StoredDocument>> readEach, StoreScope scope)
     {
         _read = read;
-        _readAll = readAll;
+        _readEach = readEach;
         _scope = scope;
     }
+
+    /// <summary>A transaction's documents (the store's and those it wrote) with names in any case next to each other, as listings need them.</summary>
+    private static Func<string, string?, IEnumerable<StoredDocument>> SortedByName(Func<string, string?, IReadOnlyList<StoredDocument>> readAll) =>
+        (kind, type) => readAll(kind, type).OrderBy(d => d.Key.Type, StringComparer.Ordinal).ThenBy(d => d.Key.Name, StringComparer.OrdinalIgnoreCase);
 
     public Stack DefaultStack => new(Stack.DefaultName, new Dictionary<string, string>
     {
@@ -43,9 +47,20 @@ internal sealed class DocumentView
 
     public Listing<Stack> Stacks()
     {
-        var listing = All<Stack>(DocumentCodec.StackKind, null);
-        var items = listing.Items.Where(s => !s.IsDefault).Prepend(DefaultStack).ToList();
-        return listing with { Items = items };
+        var items = new List<Stack>();
+        var problems = new List<StackOpsException>();
+        foreach (var (stack, problem) in EachStack())
+            if (stack is not null) items.Add(stack);
+            else problems.Add(problem!);
+        return new Listing<Stack>(items, problems);
+    }
+
+    /// <summary>The stacks as <see cref="Stacks"/> lists them, each as soon as it is read, with a problem in place of each unreadable one.</summary>
+    public IEnumerable<(Stack? Stack, StackOpsException? Problem)> EachStack()
+    {
+        yield return (DefaultStack, null);
+        foreach (var entry in Each<Stack>(DocumentCodec.StackKind, null))
+            if (entry.Item is not { IsDefault: true }) yield return entry;
     }
 
     /// <summary>Every stack, for a change that must see them all (in-use checks, renames): an unreadable stack stops it.</summary>
@@ -129,23 +144,38 @@ internal sealed class DocumentView
     {
         var items = new List<T>();
         var problems = new List<StackOpsException>();
-        foreach (var group in _readAll(kind, type).GroupBy(d => (d.Key.Type, d.Key.Name), CaseInsensitiveKey))
-        {
-            var copies = group.ToList();
-            if (copies.Count > 1)
-            {
-                problems.Add(Fail.NameConflict(copies[0].Key.ToString(), copies.Select(d => d.Path).ToList()));
-                continue;
-            }
-            if (copies[0].Problem is { } unreadable)
-            {
-                problems.Add(unreadable);
-                continue;
-            }
-            try { items.Add(Parse<T>(copies[0])); }
-            catch (StackOpsException e) { problems.Add(e); }
-        }
+        foreach (var (item, problem) in Each<T>(kind, type))
+            if (item is not null) items.Add(item);
+            else problems.Add(problem!);
         return new Listing<T>(items, problems);
+    }
+
+    /// <summary>
+    /// The documents of a kind, parsed, as the store reads them: each one, or the problem that kept
+    /// it from being read (a name stored in two cases is one conflict, as the store gives such
+    /// names next to each other).
+    /// </summary>
+    private IEnumerable<(T? Item, StackOpsException? Problem)> Each<T>(string kind, string? type) where T : class
+    {
+        var group = new List<StoredDocument>();
+        foreach (var document in _readEach(kind, type).Append(null))
+        {
+            if (document is not null && (group.Count == 0 || CaseInsensitiveKey.Equals((group[0].Key.Type, group[0].Key.Name), (document.Key.Type, document.Key.Name))))
+            {
+                group.Add(document);
+                continue;
+            }
+            if (group.Count > 0) yield return Entry<T>(group);
+            group = document is null ? [] : [document];
+        }
+    }
+
+    private (T? Item, StackOpsException? Problem) Entry<T>(IReadOnlyList<StoredDocument> copies) where T : class
+    {
+        if (copies.Count > 1) return (null, Fail.NameConflict(copies[0].Key.ToString(), copies.Select(d => d.Path).ToList()));
+        if (copies[0].Problem is { } unreadable) return (null, unreadable);
+        try { return (Parse<T>(copies[0]), null); }
+        catch (StackOpsException e) { return (null, e); }
     }
 
     private static readonly IEqualityComparer<(string? Type, string Name)> CaseInsensitiveKey = new KeyComparer();
@@ -158,7 +188,25 @@ internal sealed class DocumentView
         public int GetHashCode((string? Type, string Name) key) => HashCode.Combine(key.Type, StringComparer.OrdinalIgnoreCase.GetHashCode(key.Name));
     }
 
+    /// <summary>
+    /// Stacks parsed from a stored document: a directory store gives the same document again while
+    /// its file is unchanged, and a stack, read-only all the way, can then be handed out again.
+    /// </summary>
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<StoredDocument, Tuple<StoreScope, Stack>> ParsedStacks = new();
+
     private T Parse<T>(StoredDocument stored) where T : class
+    {
+        if (typeof(T) == typeof(Stack))
+        {
+            if (ParsedStacks.TryGetValue(stored, out var known) && known.Item1 == _scope) return (T)(object)known.Item2;
+            var stack = ParseChecked<Stack>(stored);
+            ParsedStacks.AddOrUpdate(stored, Tuple.Create(_scope, stack));
+            return (T)(object)stack;
+        }
+        return ParseChecked<T>(stored);
+    }
+
+    private T ParseChecked<T>(StoredDocument stored) where T : class
     {
         var document = DocumentCodec.ReadOne<T>(stored.Text, stored.Path, _scope, stored.Path);
         var (name, type) = document switch

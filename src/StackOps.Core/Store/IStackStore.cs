@@ -29,6 +29,13 @@ public interface IStackStore
 
     StoredDocument? Read(DocumentKey key);
     IReadOnlyList<StoredDocument> ReadAll(string kind, string? type = null);
+
+    /// <summary>
+    /// The documents of <see cref="ReadAll"/>, each as soon as it is read (a listing shows the first
+    /// before the last is read), names differing only in case next to each other.
+    /// </summary>
+    IEnumerable<StoredDocument> ReadEach(string kind, string? type = null) => ReadAll(kind, type);
+
     IStoreTransaction Begin();
 }
 

@@ -25,6 +25,14 @@ public sealed class GetStackCommand : StoreCmdlet
             Try(Engine.Stacks.ActiveName, () => WriteObject(Engine.Stacks.GetActive()));
             return;
         }
+        if (Name is not { Length: > 0 })
+        {
+            // Every stack: written as each is read, so the first shows at once in a store of thousands.
+            foreach (var (stack, problem) in Engine.Stacks.Each())
+                if (stack is not null) WriteObject(stack);
+                else WriteError(ToErrorRecord(problem!, problem!.Target));
+            return;
+        }
         foreach (var stack in Select(Name, ListAll, s => s.Name, Engine.Stacks.Get)) WriteObject(stack);
     }
 

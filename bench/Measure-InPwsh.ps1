@@ -1,0 +1,50 @@
+#Requires -Version 7.4
+<#
+.SYNOPSIS
+    The figures that only a real pwsh gives: Import-Module over an empty pwsh (new processes,
+    alternating), and, on a store of 10,000 stacks, Get-Stack warm, its first object, and
+    Get-Stack | Format-Table. Run by the benchmark (dotnet run -c Release --project bench/StackOps.Benchmarks);
+    prints one JSON object.
+#>
+param(
+    [Parameter(Mandatory)] [string] $Module,
+    [Parameter(Mandatory)] [string] $Store,
+    [int] $Rounds = 10
+)
+$ErrorActionPreference = 'Stop'
+
+function Median([double[]] $Values) { ($Values | Sort-Object)[[int][Math]::Floor($Values.Count / 2)] }
+
+# Import: wall time of a new pwsh that imports the module, against a new pwsh that does nothing, alternating.
+# This pwsh again: `dotnet pwsh` runs pwsh.dll through dotnet, an installed pwsh is its own program.
+$self = [Environment]::GetCommandLineArgs()[0]
+$pwsh, $pwshArguments = if ($self -like '*.dll') { 'dotnet', @($self) } else { (Get-Process -Id $PID).Path, @() }
+$empty = @(); $withModule = @()
+foreach ($round in 1..$Rounds) {
+    $empty += (Measure-Command { & $pwsh @pwshArguments -NoProfile -NonInteractive -Command 'exit' }).TotalMilliseconds
+    $withModule += (Measure-Command { & $pwsh @pwshArguments -NoProfile -NonInteractive -Command "Import-Module '$Module'; exit" }).TotalMilliseconds
+}
+$inProcess = (Measure-Command { Import-Module $Module }).TotalMilliseconds
+
+$env:STACKOPS_HOME = $Store
+Remove-Item Env:STACKOPS_ACTIVE_STACK -ErrorAction Ignore
+Push-Location $Store
+try {
+    $count = @(Get-Stack).Count
+    $lists = foreach ($round in 1..$Rounds) { (Measure-Command { Get-Stack }).TotalMilliseconds }
+    $firsts = foreach ($round in 1..$Rounds) {
+        $watch = [Diagnostics.Stopwatch]::StartNew()
+        $script:first = $null
+        Get-Stack | ForEach-Object { if ($null -eq $script:first) { $script:first = $watch.Elapsed.TotalMilliseconds } }
+        $script:first
+    }
+    $tables = foreach ($round in 1..[Math]::Max(3, $Rounds / 2)) { (Measure-Command { Get-Stack | Format-Table | Out-String -Width 120 }).TotalMilliseconds }
+    $components = foreach ($round in 1..[Math]::Max(3, $Rounds / 2)) { (Measure-Command { Get-StackComponent }).TotalMilliseconds }
+}
+finally { Pop-Location }
+
+[ordered]@{
+    Stacks = $count
+    ImportEmptyMs = Median $empty; ImportWithModuleMs = Median $withModule; ImportInProcessMs = $inProcess
+    GetStackMs = Median $lists; FirstObjectMs = Median $firsts; FormatTableMs = Median $tables; GetStackComponentMs = Median $components
+} | ConvertTo-Json -Compress

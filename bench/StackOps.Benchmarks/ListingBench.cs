@@ -1,0 +1,47 @@
+using System.Diagnostics;
+using System.Reflection;
+using System.Text.Json;
+
+/// <summary>
+/// Issue 16's figures in a real pwsh (the tool manifest's): Import-Module over an empty pwsh, and
+/// Get-Stack, its first object and Get-Stack | Format-Table on a store of 10,000 stacks
+/// (30,000 components). bench/Measure-InPwsh.ps1 measures; this prints them with their targets.
+/// </summary>
+internal static class ListingBench
+{
+    public static void Run(string manifest)
+    {
+        var root = typeof(ListingBench).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().Single(a => a.Key == "RepositoryRoot").Value!;
+        var store = Directory.CreateTempSubdirectory("stackops-bench-listing-").FullName;
+        try
+        {
+            Bench.Generate(store, stacks: 10_000, components: 30_000);
+            var start = new ProcessStartInfo("dotnet") { WorkingDirectory = root, RedirectStandardOutput = true, RedirectStandardError = true };
+            foreach (var argument in new[] { "pwsh", "-NoProfile", "-NonInteractive", "-File", Path.Combine(root, "bench", "Measure-InPwsh.ps1"), "-Module", manifest, "-Store", store })
+                start.ArgumentList.Add(argument);
+            using var pwsh = Process.Start(start)!;
+            var errors = pwsh.StandardError.ReadToEndAsync();
+            var output = pwsh.StandardOutput.ReadToEnd();
+            pwsh.WaitForExit();
+            if (pwsh.ExitCode != 0) throw new InvalidOperationException($"Measure-InPwsh.ps1 failed: {output}{errors.Result}");
+            var figures = JsonDocument.Parse(output.Trim().Split('\n')[^1]).RootElement;
+            double F(string name) => figures.GetProperty(name).GetDouble();
+            Console.WriteLine($"Real pwsh ({figures.GetProperty("Stacks").GetInt32():N0} stacks listed, 30,000 components)     median");
+            Console.WriteLine($"  new pwsh -NoProfile, nothing             {F("ImportEmptyMs"),8:0.0} ms");
+            Console.WriteLine($"  new pwsh -NoProfile, Import-Module       {F("ImportWithModuleMs"),8:0.0} ms");
+            Console.WriteLine($"  Import-Module in a running pwsh          {F("ImportInProcessMs"),8:0.0} ms");
+            Console.WriteLine($"  Get-Stack, all (warm)                    {F("GetStackMs"),8:0.0} ms");
+            Console.WriteLine($"  Get-Stack, first object                  {F("FirstObjectMs"),8:0.0} ms");
+            Console.WriteLine($"  Get-Stack | Format-Table | Out-String    {F("FormatTableMs"),8:0.0} ms");
+            Console.WriteLine($"  Get-StackComponent, all 30,000 (warm)    {F("GetStackComponentMs"),8:0.0} ms");
+            Bench.Target("Import-Module over an empty pwsh (wall)", F("ImportWithModuleMs") - F("ImportEmptyMs"), 100);
+            Bench.Target("Get-Stack over 10,000 stacks (warm)", F("GetStackMs"), 250);
+            Bench.Target("Get-Stack's first object", F("FirstObjectMs"), 20);
+            Bench.Target("Get-Stack | Format-Table over 10,000 stacks", F("FormatTableMs"), 400);
+        }
+        finally
+        {
+            Directory.Delete(store, recursive: true);
+        }
+    }
+}
