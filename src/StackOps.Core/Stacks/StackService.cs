@@ -20,15 +20,7 @@ public sealed class StackService
     public string ActiveName => _engine.ActiveStacks.Get() ?? Stack.DefaultName;
 
     /// <summary>Every stack, marked active or not; a state file that cannot be read is one more problem, and then no stack is marked.</summary>
-    public Listing<Stack> List()
-    {
-        var items = new List<Stack>();
-        var problems = new List<StackOpsException>();
-        foreach (var (stack, problem) in Each())
-            if (stack is not null) items.Add(stack);
-            else problems.Add(problem!);
-        return new Listing<Stack>(items, problems);
-    }
+    public Listing<Stack> List() => Listing<Stack>.Of(Each());
 
     /// <summary>
     /// The stacks of <see cref="List"/>, each as soon as it is read (the default first), with a

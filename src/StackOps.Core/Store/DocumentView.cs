@@ -8,7 +8,19 @@ using StackOps.Core.Yaml;
 namespace StackOps.Core.Store;
 
 /// <summary>What a listing found, and the documents it could not read (each error names its file and line).</summary>
-public sealed record Listing<T>(IReadOnlyList<T> Items, IReadOnlyList<StackOpsException> Problems);
+public sealed record Listing<T>(IReadOnlyList<T> Items, IReadOnlyList<StackOpsException> Problems)
+{
+    /// <summary>A streamed listing (each entry an item, or the problem in its place) collected.</summary>
+    public static Listing<T> Of(IEnumerable<(T? Item, StackOpsException? Problem)> entries)
+    {
+        var items = new List<T>();
+        var problems = new List<StackOpsException>();
+        foreach (var (item, problem) in entries)
+            if (item is not null) items.Add(item);
+            else problems.Add(problem!);
+        return new Listing<T>(items, problems);
+    }
+}
 
 /// <summary>
 /// Typed documents over a store or an open transaction, with the built-in default stack and its
@@ -45,15 +57,7 @@ internal sealed class DocumentView
             ? new StackComponent(type, Stack.DefaultName, "local", new Dictionary<string, object?>(), scope: _scope)
             : null;
 
-    public Listing<Stack> Stacks()
-    {
-        var items = new List<Stack>();
-        var problems = new List<StackOpsException>();
-        foreach (var (stack, problem) in EachStack())
-            if (stack is not null) items.Add(stack);
-            else problems.Add(problem!);
-        return new Listing<Stack>(items, problems);
-    }
+    public Listing<Stack> Stacks() => Listing<Stack>.Of(EachStack());
 
     /// <summary>The stacks as <see cref="Stacks"/> lists them, each as soon as it is read, with a problem in place of each unreadable one.</summary>
     public IEnumerable<(Stack? Stack, StackOpsException? Problem)> EachStack()
@@ -140,15 +144,7 @@ internal sealed class DocumentView
         return stored is null ? null : stored.Problem is { } unreadable ? throw unreadable : Parse<T>(stored);
     }
 
-    private Listing<T> All<T>(string kind, string? type) where T : class
-    {
-        var items = new List<T>();
-        var problems = new List<StackOpsException>();
-        foreach (var (item, problem) in Each<T>(kind, type))
-            if (item is not null) items.Add(item);
-            else problems.Add(problem!);
-        return new Listing<T>(items, problems);
-    }
+    private Listing<T> All<T>(string kind, string? type) where T : class => Listing<T>.Of(Each<T>(kind, type));
 
     /// <summary>
     /// The documents of a kind, parsed, as the store reads them: each one, or the problem that kept
