@@ -54,6 +54,18 @@ internal static class ImageCopyBench
             Console.WriteLine($"  {name,-32} {median,6:0} ms  {200 / (median / 1000),5:0}  {stored[name].Blobs,5}  {stored[name].Bytes / 1048576.0,9:0.0}  {string.Join(", ", times[name].Select(t => $"{t:0}"))}");
         }
         var ours = Median(times[ways[0].Name]);
+
+        // A promotion between two stacks on one registry: every blob is mounted from the source repository, nothing is uploaded.
+        var (blobsBefore, bytesBefore) = source.StoredBlobs();
+        var sameRegistry = Time(() =>
+        {
+            using var client = new RegistryClient(source.Host, new SocketsHttpHandler(), TimeSpan.FromMinutes(5), source.UserName, source.UserPassword);
+            new ImageCopy(client, Repository, client, "bench/production/trainer").CopyAsync(digest, CancellationToken.None).GetAwaiter().GetResult();
+        });
+        var (blobsAfter, bytesAfter) = source.StoredBlobs();
+        var uploads = source.UploadsInto("bench/production/trainer");
+        Console.WriteLine($"  StackOps, same registry, another repository {sameRegistry,6:0} ms  {source.MountsInto("bench/production/trainer")} blob(s) mounted, {uploads} uploaded, {(bytesAfter - bytesBefore) / 1048576.0:0.0} MB and {blobsAfter - blobsBefore} blob(s) more stored");
+        Console.WriteLine($"  {(uploads == 0 ? "PASS" : "FAIL")}  same-registry promotion uploads 0 bytes");
         Console.WriteLine("  every copy's manifest digest equals the source's; blobs (the manifest is one) and bytes counted in the target registry's storage");
         Ratio("StackOps / skopeo --preserve-digests", ours / skopeo, 0.75);
         Ratio("StackOps / logic-free pipe", ours / pipe, 0.9);
