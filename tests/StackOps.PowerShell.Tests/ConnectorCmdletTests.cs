@@ -15,7 +15,6 @@ public sealed class ConnectorCmdletTests : IDisposable, IClassFixture<RegistryFi
     public ConnectorCmdletTests(RegistryFixture fixture)
     {
         _registry = fixture.Registry;
-        Environment.SetEnvironmentVariable("CI", null);
         _ps.Ok(SecretCmdletTests.SecureHelper);
     }
 

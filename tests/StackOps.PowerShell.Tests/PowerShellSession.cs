@@ -62,6 +62,13 @@ public sealed class PowerShellSession : IDisposable
 
     public static readonly string ModuleManifest = System.IO.Path.Combine(ModuleFolder, "StackOps.psd1");
 
+    /// <summary>
+    /// Sessions play a user at a console, as README's examples do, also when the tests themselves run in
+    /// CI (which sets $env:CI and so would forbid every prompt); a test of non-interactive behaviour sets it itself.
+    /// </summary>
+    [System.Runtime.CompilerServices.ModuleInitializer]
+    internal static void PlayAnInteractiveUser() => Environment.SetEnvironmentVariable("CI", null);
+
     private readonly Runspace _runspace;
 
     public PowerShellSession(bool importModule = true, System.Management.Automation.Host.PSHost? host = null)

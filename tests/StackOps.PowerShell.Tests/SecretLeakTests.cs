@@ -35,7 +35,6 @@ public sealed class SecretLeakTests : IDisposable
 
     public SecretLeakTests()
     {
-        Environment.SetEnvironmentVariable("CI", null);
         Environment.SetEnvironmentVariable("STACKOPS_SECRET_BACKEND", null);
         Environment.SetEnvironmentVariable("STACKOPS_SECRET_ENVTEAM__TOKEN", EnvironmentValue);
         var modules = Path.Combine(PowerShellSession.RepositoryRoot, "tests", "StackOps.PowerShell.Tests", "TestModules");
