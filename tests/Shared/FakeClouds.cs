@@ -45,7 +45,9 @@ public sealed class FakeKubernetes : IDisposable
 
 /// <summary>
 /// AWS's STS query API (GetCallerIdentity, AssumeRole, GetSessionToken) and S3's ListBuckets, on one
-/// loopback endpoint, answering only requests whose Signature Version 4 verifies with a known key.
+/// loopback endpoint, answering only requests whose Signature Version 4 verifies with a known key;
+/// and AssumeRoleWithWebIdentity (unsigned, as AWS takes it) for tokens of the trusted OIDC issuer
+/// whose subject the role's trust condition (<see cref="TrustedSubject"/>) allows.
 /// </summary>
 public sealed class FakeAws : IDisposable
 {
@@ -56,10 +58,12 @@ public sealed class FakeAws : IDisposable
     private const string StsNamespace = "https://sts.amazonaws.com/doc/2011-06-15/";
 
     private readonly Dictionary<string, string> _keys = new() { [AccessKeyId] = SecretAccessKey };
+    private readonly FakeOidcIssuer? _issuer;
     private int _issued;
 
-    public FakeAws()
+    public FakeAws(FakeOidcIssuer? issuer = null)
     {
+        _issuer = issuer;
         Server = new LoopbackServer(app =>
         {
             // (HttpContext, CancellationToken) keeps the handler a Delegate: a lone HttpContext lambda would bind as a RequestDelegate and drop its result.
@@ -72,14 +76,21 @@ public sealed class FakeAws : IDisposable
     public LoopbackServer Server { get; }
     public List<string> Actions { get; } = [];
     public List<int> Durations { get; } = [];
+    /// <summary>The role's trust condition on the token's sub (StringLike).</summary>
+    public string TrustedSubject { get; set; } = $"repo:{FakeOidcIssuer.Repository}:environment:production";
 
     private async Task<IResult> Sts(HttpContext context)
     {
         var body = await new StreamReader(context.Request.Body).ReadToEndAsync();
-        if (Verify(context, body) is { } problem) return Xml(Error(problem.Message, "sts", problem.Code), 403);
         var form = body.Split('&', StringSplitOptions.RemoveEmptyEntries).Select(p => p.Split('=', 2))
             .ToDictionary(p => Uri.UnescapeDataString(p[0]), p => Uri.UnescapeDataString(p.Length > 1 ? p[1].Replace('+', ' ') : ""));
         var action = form.GetValueOrDefault("Action", "");
+        if (action == "AssumeRoleWithWebIdentity")
+        {
+            lock (Actions) Actions.Add(action);
+            return AssumeRoleWithWebIdentity(form);
+        }
+        if (Verify(context, body) is { } problem) return Xml(Error(problem.Message, "sts", problem.Code), 403);
         lock (Actions) Actions.Add(action);
         switch (action)
         {
@@ -88,19 +99,38 @@ public sealed class FakeAws : IDisposable
             case "AssumeRole" when form.GetValueOrDefault("RoleArn") != RoleArn:
                 return Xml(Error($"User is not authorized to perform: sts:AssumeRole on resource: {form.GetValueOrDefault("RoleArn")}", "sts", "AccessDenied"), 403);
             case "AssumeRole" or "GetSessionToken":
-                var seconds = int.Parse(form.GetValueOrDefault("DurationSeconds", "3600"));
-                lock (Durations) Durations.Add(seconds);
-                var id = $"ASIAFAKETEMPORARY{Interlocked.Increment(ref _issued):D3}";
-                var secret = $"temporary/secret/{_issued:D3}";
-                lock (_keys) _keys[id] = secret;
-                var expiration = DateTime.UtcNow.AddSeconds(seconds).ToString("yyyy-MM-ddTHH:mm:ssZ");
-                var credentials = $"<Credentials><AccessKeyId>{id}</AccessKeyId><SecretAccessKey>{secret}</SecretAccessKey><SessionToken>session-token-{_issued:D3}</SessionToken><Expiration>{expiration}</Expiration></Credentials>";
+                var credentials = Issue(form);
                 return Xml(action == "AssumeRole"
                     ? $"""<AssumeRoleResponse xmlns="{StsNamespace}"><AssumeRoleResult>{credentials}<AssumedRoleUser><Arn>{RoleArn}/stackops</Arn><AssumedRoleId>AROAFAKE:stackops</AssumedRoleId></AssumedRoleUser></AssumeRoleResult><ResponseMetadata><RequestId>2</RequestId></ResponseMetadata></AssumeRoleResponse>"""
                     : $"""<GetSessionTokenResponse xmlns="{StsNamespace}"><GetSessionTokenResult>{credentials}</GetSessionTokenResult><ResponseMetadata><RequestId>3</RequestId></ResponseMetadata></GetSessionTokenResponse>""", 200);
             default:
                 return Xml(Error($"Could not find operation {action}", "sts", "InvalidAction"), 400);
         }
+    }
+
+    /// <summary>Temporary credentials for the request's DurationSeconds, known from then on to the signature check.</summary>
+    private string Issue(IReadOnlyDictionary<string, string> form)
+    {
+        var seconds = int.Parse(form.GetValueOrDefault("DurationSeconds", "3600"));
+        lock (Durations) Durations.Add(seconds);
+        var issued = Interlocked.Increment(ref _issued);
+        var id = $"ASIAFAKETEMPORARY{issued:D3}";
+        var secret = $"temporary/secret/{issued:D3}";
+        lock (_keys) _keys[id] = secret;
+        var expiration = DateTime.UtcNow.AddSeconds(seconds).ToString("yyyy-MM-ddTHH:mm:ssZ");
+        return $"<Credentials><AccessKeyId>{id}</AccessKeyId><SecretAccessKey>{secret}</SecretAccessKey><SessionToken>session-token-{issued:D3}</SessionToken><Expiration>{expiration}</Expiration></Credentials>";
+    }
+
+    private IResult AssumeRoleWithWebIdentity(IReadOnlyDictionary<string, string> form)
+    {
+        if (_issuer is null) return Xml(Error("No OpenIDConnect provider found in your account for this issuer", "sts", "InvalidIdentityToken"), 400);
+        var (claims, problem) = _issuer.Verify(form.GetValueOrDefault("WebIdentityToken", ""), "sts.amazonaws.com");
+        if (problem is not null) return Xml(Error($"Couldn't retrieve verification key from your identity provider, or {problem}", "sts", problem.Contains("expired") ? "ExpiredTokenException" : "InvalidIdentityToken"), 400);
+        var subject = claims.GetProperty("sub").GetString()!;
+        if (form.GetValueOrDefault("RoleArn") != RoleArn
+            || !System.Text.RegularExpressions.Regex.IsMatch(subject, "^" + System.Text.RegularExpressions.Regex.Escape(TrustedSubject).Replace(@"\*", ".*") + "$"))
+            return Xml(Error("Not authorized to perform sts:AssumeRoleWithWebIdentity", "sts", "AccessDenied"), 403);
+        return Xml($"""<AssumeRoleWithWebIdentityResponse xmlns="{StsNamespace}"><AssumeRoleWithWebIdentityResult>{Issue(form)}<SubjectFromWebIdentityToken>{subject}</SubjectFromWebIdentityToken><AssumedRoleUser><Arn>{RoleArn}/stackops</Arn><AssumedRoleId>AROAFAKE:stackops</AssumedRoleId></AssumedRoleUser><Provider>{_issuer.Issuer}</Provider><Audience>sts.amazonaws.com</Audience></AssumeRoleWithWebIdentityResult><ResponseMetadata><RequestId>5</RequestId></ResponseMetadata></AssumeRoleWithWebIdentityResponse>""", 200);
     }
 
     private static string Error(string message, string service, string code) => service == "s3"
@@ -151,12 +181,19 @@ public sealed class FakeAzure : IDisposable
     public const string ClientId = "66666666-7777-8888-9999-000000000000";
     public const string ClientSecret = "fake-entra-client-secret-0001";
 
-    public FakeAzure(TestCertificates certificates)
+    public FakeAzure(TestCertificates certificates, FakeOidcIssuer? issuer = null)
     {
         Entra = new LoopbackServer(app => app.MapPost($"/{Tenant}/oauth2/v2.0/token", async (HttpContext c, CancellationToken _) =>
         {
             var form = await c.Request.ReadFormAsync();
-            if (form["grant_type"] != "client_credentials" || form["client_id"] != ClientId || form["client_secret"] != ClientSecret)
+            if (form["client_assertion_type"] == "urn:ietf:params:oauth:client-assertion-type:jwt-bearer")
+            {
+                var (claims, problem) = issuer?.Verify(form["client_assertion"].ToString(), "api://AzureADTokenExchange") ?? (default, "no federated identity credential trusts the issuer");
+                if (problem is null && claims.GetProperty("sub").GetString() != FederatedSubject) problem = "no matching federated identity record found for presented assertion subject";
+                if (problem is not null || form["client_id"] != ClientId)
+                    return Results.Json(new { error = "invalid_client", error_description = $"AADSTS700213: {problem ?? "unknown client"}.", error_codes = new[] { 700213 } }, statusCode: 401);
+            }
+            else if (form["grant_type"] != "client_credentials" || form["client_id"] != ClientId || form["client_secret"] != ClientSecret)
                 return Results.Json(new
                 {
                     error = "invalid_client", error_description = $"AADSTS7000215: Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app '{ClientId}'.",
@@ -175,6 +212,8 @@ public sealed class FakeAzure : IDisposable
         }));
     }
 
+    /// <summary>The subject of the app's federated identity credential.</summary>
+    public const string FederatedSubject = $"repo:{FakeOidcIssuer.Repository}:environment:production";
     public LoopbackServer Entra { get; }
     public LoopbackServer Registry { get; }
     public List<string> Tokens { get; } = [];
@@ -186,25 +225,58 @@ public sealed class FakeAzure : IDisposable
     }
 }
 
-/// <summary>Google's OAuth 2.0 token endpoint for service accounts: it verifies the RS256 assertion with the account's public key.</summary>
+/// <summary>
+/// Google's OAuth 2.0 token endpoint for service accounts (it verifies the RS256 assertion with the
+/// account's public key); and workload identity federation: STS's token exchange for tokens of the
+/// trusted OIDC issuer whose subject the pool's provider allows, and the IAM Credentials API's
+/// generateAccessToken, which a federated token may call for <see cref="Email"/> only.
+/// </summary>
 public sealed class FakeGoogle : IDisposable
 {
     public const string Project = "ml-project";
     public const string Email = "ci@ml-project.iam.gserviceaccount.com";
+    public const string Provider = "projects/123456/locations/global/workloadIdentityPools/github/providers/octo-org";
+    public const string FederatedSubject = $"repo:{FakeOidcIssuer.Repository}:environment:production";
 
     private readonly RSA _key = RSA.Create(2048);
 
-    public FakeGoogle()
+    public FakeGoogle(FakeOidcIssuer? issuer = null)
     {
-        Server = new LoopbackServer(app => app.MapPost("/token", async (HttpContext c, CancellationToken _) =>
+        Server = new LoopbackServer(app =>
         {
-            var form = await c.Request.ReadFormAsync();
-            var problem = form["grant_type"] != "urn:ietf:params:oauth:grant-type:jwt-bearer" ? "unsupported_grant_type" : Check(form["assertion"].ToString());
-            if (problem is not null) return Results.Json(new { error = "invalid_grant", error_description = problem }, statusCode: 400);
-            var token = $"ya29.fake-access-token-{Tokens.Count + 1:D4}";
-            Tokens.Add(token);
-            return Results.Json(new { access_token = token, expires_in = 3599, token_type = "Bearer" });
-        }));
+            app.MapPost("/v1/token", async (HttpContext c, CancellationToken _) =>
+            {
+                var form = await c.Request.ReadFormAsync();
+                var (claims, problem) = issuer?.Verify(form["subject_token"].ToString(), $"https://iam.googleapis.com/{Provider}") ?? (default, "no provider trusts the issuer");
+                if (problem is null && form["audience"] != $"//iam.googleapis.com/{Provider}") problem = "the audience is not the provider";
+                if (problem is null && claims.GetProperty("sub").GetString() != FederatedSubject) problem = "the attribute condition of the provider rejected the credential";
+                if (form["grant_type"] != "urn:ietf:params:oauth:grant-type:token-exchange") problem = "unsupported grant type";
+                if (problem is not null) return Results.Json(new { error = "invalid_grant", error_description = problem }, statusCode: 400);
+                var federated = $"federated-access-token-{Tokens.Count + 1:D4}";
+                Tokens.Add(federated);
+                return Results.Json(new { access_token = federated, issued_token_type = "urn:ietf:params:oauth:token-type:access_token", token_type = "Bearer", expires_in = 3600 });
+            });
+            app.MapPost("/v1/projects/-/serviceAccounts/{**account}", (HttpContext c) =>
+            {
+                var bearer = c.Request.Headers.Authorization.ToString();
+                if (!bearer.StartsWith("Bearer federated-access-token-", StringComparison.Ordinal) || !Tokens.Contains(bearer[7..]))
+                    return Results.Json(new { error = new { code = 401, message = "Request had invalid authentication credentials.", status = "UNAUTHENTICATED" } }, statusCode: 401);
+                if (c.Request.RouteValues["account"]?.ToString() != $"{Email}:generateAccessToken")
+                    return Results.Json(new { error = new { code = 403, message = "Permission 'iam.serviceAccounts.getAccessToken' denied", status = "PERMISSION_DENIED" } }, statusCode: 403);
+                var token = $"ya29.impersonated-access-token-{Tokens.Count + 1:D4}";
+                Tokens.Add(token);
+                return Results.Json(new { accessToken = token, expireTime = DateTime.UtcNow.AddHours(1).ToString("yyyy-MM-ddTHH:mm:ssZ") });
+            });
+            app.MapPost("/token", async (HttpContext c, CancellationToken _) =>
+            {
+                var form = await c.Request.ReadFormAsync();
+                var problem = form["grant_type"] != "urn:ietf:params:oauth:grant-type:jwt-bearer" ? "unsupported_grant_type" : Check(form["assertion"].ToString());
+                if (problem is not null) return Results.Json(new { error = "invalid_grant", error_description = problem }, statusCode: 400);
+                var token = $"ya29.fake-access-token-{Tokens.Count + 1:D4}";
+                Tokens.Add(token);
+                return Results.Json(new { access_token = token, expires_in = 3599, token_type = "Bearer" });
+            });
+        });
         ServiceAccountJson = JsonSerializer.Serialize(new Dictionary<string, string>
         {
             ["type"] = "service_account", ["project_id"] = Project, ["private_key_id"] = "fake-key-1", ["private_key"] = _key.ExportPkcs8PrivateKeyPem(),

@@ -81,7 +81,7 @@ public sealed class ConnectorCmdletTests : IDisposable, IClassFixture<RegistryFi
     {
         Assert.Equal(["docker", "kubernetes", "github", "aws", "azure", "gcp"], Ok("Get-ServiceConnectorType").Select(t => (string)Prop(t, "Name")!));
         Assert.Equal(["aws", "azure", "gcp"], Ok("Get-ServiceConnectorType -ResourceType kubernetes-cluster | Where-Object Name -ne 'kubernetes'").Select(t => (string)Prop(t, "Name")!));
-        Assert.Equal(["secret-key", "sts-token", "iam-role", "session-token", "implicit"], Ok("(Get-ServiceConnectorType aws).AuthMethods.Name").Select(o => (string)o.BaseObject));
+        Assert.Equal(["secret-key", "sts-token", "iam-role", "session-token", "web-identity", "implicit"], Ok("(Get-ServiceConnectorType aws).AuthMethods.Name").Select(o => (string)o.BaseObject));
     }
 
     [Theory]
@@ -96,6 +96,35 @@ public sealed class ConnectorCmdletTests : IDisposable, IClassFixture<RegistryFi
         var before = _ps.Snapshot();
         _ps.Fails($"{script} -SkipVerification", $"{errorId},{Commands}.NewServiceConnectorCommand");
         Assert.Equal(before, _ps.Snapshot());
+    }
+
+    [Fact]
+    public void AKeylessConnectorIsRegisteredWithoutAKeyAndWorksInTheJobItNames()
+    {
+        using var issuer = new FakeOidcIssuer();
+        using var aws = new FakeAws(issuer);
+        var create = $"New-ServiceConnector aws-production aws web-identity -ResourceType s3-bucket -Configuration @{{ region = 'eu-west-1'; endpoint_url = '{aws.Server.BaseAddress}'; role_arn = '{FakeAws.RoleArn}'; subject = 'repo:{FakeOidcIssuer.Repository}:environment:production' }}";
+        var outside = _ps.Fails(create, $"FederatedTokenUnavailable,{Commands}.NewServiceConnectorCommand");
+        Assert.Contains("-SkipVerification", outside.ErrorDetails.Message);
+        Assert.Equal("aws-production", Prop(Ok($"{create} -SkipVerification").Single(), "Name"));
+
+        string?[] saved = [Environment.GetEnvironmentVariable("ACTIONS_ID_TOKEN_REQUEST_URL"), Environment.GetEnvironmentVariable("ACTIONS_ID_TOKEN_REQUEST_TOKEN")];
+        Environment.SetEnvironmentVariable("ACTIONS_ID_TOKEN_REQUEST_URL", issuer.RequestUrl);
+        Environment.SetEnvironmentVariable("ACTIONS_ID_TOKEN_REQUEST_TOKEN", FakeOidcIssuer.RequestToken);
+        try
+        {
+            Assert.True((bool)Prop(Ok("Test-ServiceConnector aws-production").Single(), "Success")!);
+            var credential = Ok("Get-ServiceConnectorCredential aws-production -ResourceId s3://ml-production").Single();
+            Assert.StartsWith("ASIAFAKETEMPORARY", Plain(((System.Collections.IDictionary)Prop(credential, "Secrets")!)["aws_access_key_id"]));
+            issuer.Environment = "staging";
+            var refused = _ps.Fails("Test-ServiceConnector aws-production", $"FederatedSubjectMismatch,{Commands}.TestServiceConnectorCommand");
+            Assert.Contains("environment:staging", refused.ErrorDetails.Message);
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable("ACTIONS_ID_TOKEN_REQUEST_URL", saved[0]);
+            Environment.SetEnvironmentVariable("ACTIONS_ID_TOKEN_REQUEST_TOKEN", saved[1]);
+        }
     }
 
     [Fact]

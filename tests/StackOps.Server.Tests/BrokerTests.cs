@@ -73,6 +73,51 @@ public abstract class BrokerTests : IDisposable
         Assert.Contains(audit, e => e is { Principal: "victor", Outcome: "denied", ErrorId: "PermissionDenied" });
     }
 
+    /// <summary>The token file is the process's (the server's) setting: the SQLite and PostgreSQL runs of the test take turns.</summary>
+    private static readonly object TokenFileVariable = new();
+
+    [Fact]
+    public void AKeylessConnectorOnTheServerSignsInWithTheOperatorsTokenFile()
+    {
+        lock (TokenFileVariable) SignInWithTheOperatorsTokenFile();
+    }
+
+    private void SignInWithTheOperatorsTokenFile()
+    {
+        using var issuer = new FakeOidcIssuer();
+        using var aws = new FakeAws(issuer);
+        var folder = Directory.CreateTempSubdirectory("stackops-oidc-");
+        var token = issuer.Token("sts.amazonaws.com");
+        File.WriteAllText(Path.Combine(folder.FullName, "token"), token);
+        var saved = Environment.GetEnvironmentVariable("STACKOPS_OIDC_TOKEN_FILE");
+        Environment.SetEnvironmentVariable("STACKOPS_OIDC_TOKEN_FILE", Path.Combine(folder.FullName, "token"));
+        try
+        {
+            var carl = Server.Principal("carl", BuiltInRoles.ConnectorAdmin);
+            var eve = Server.Principal("eve", BuiltInRoles.Editor);
+            var victor = Server.Principal("victor", BuiltInRoles.Viewer);
+            var settings = new Dictionary<string, object?>
+            {
+                ["region"] = "eu-west-1", ["endpoint_url"] = aws.Server.BaseAddress.ToString(), ["role_arn"] = FakeAws.RoleArn,
+                ["subject"] = $"repo:{FakeOidcIssuer.Repository}:environment:production",
+            };
+            Server.Engine(carl).Connectors.Create("aws-production", "aws", "web-identity", settings, new Dictionary<string, string>(), "s3-bucket");
+            Server.Answers.Clear();
+
+            var credential = Server.Engine(eve).Connectors.Credential("aws-production", "s3-bucket", "s3://ml-production");
+
+            Assert.StartsWith("ASIAFAKETEMPORARY", credential.Secrets["aws_access_key_id"]);
+            Assert.Contains("AssumeRoleWithWebIdentity", aws.Actions);
+            Assert.Equal("PermissionDenied", Assert.Throws<StackOpsException>(() => Server.Engine(victor).Connectors.Credential("aws-production", "s3-bucket", "s3://ml-production")).ErrorId);
+            Assert.DoesNotContain(token, Everything());
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable("STACKOPS_OIDC_TOKEN_FILE", saved);
+            folder.Delete(recursive: true);
+        }
+    }
+
     [Fact]
     public void ACredentialWithoutAShortLivedFormGoesOnlyToPrincipalsWithUse()
     {

@@ -82,34 +82,10 @@ public sealed record ServerConnection(Uri Server, string ApiKey, string? Princip
         return true;
     }
 
-    /// <summary>
-    /// In a GitHub Actions job granted id-token: write, the job's OIDC token for the server's audience
-    /// ($env:STACKOPS_OIDC_AUDIENCE, default stackops), asked from the runner; null elsewhere.
-    /// </summary>
-    private static string? GitHubActionsToken()
-    {
-        if (Environment.GetEnvironmentVariable("ACTIONS_ID_TOKEN_REQUEST_URL") is not { Length: > 0 } url
-            || Environment.GetEnvironmentVariable("ACTIONS_ID_TOKEN_REQUEST_TOKEN") is not { Length: > 0 } bearer) return null;
-        Secrets.SecretMasker.Shared.Register(bearer);
-        var audience = Environment.GetEnvironmentVariable(AudienceVariable) is { Length: > 0 } configured ? configured : "stackops";
-        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
-        using var request = new HttpRequestMessage(HttpMethod.Get, $"{url}{(url.Contains('?') ? '&' : '?')}audience={Uri.EscapeDataString(audience)}");
-        request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", bearer);
-        try
-        {
-            using var response = http.SendAsync(request).GetAwaiter().GetResult();
-            response.EnsureSuccessStatusCode();
-            using var document = System.Text.Json.JsonDocument.Parse(response.Content.ReadAsStringAsync().GetAwaiter().GetResult());
-            var token = document.RootElement.GetProperty("value").GetString()!;
-            Secrets.SecretMasker.Shared.Register(token);
-            return token;
-        }
-        catch (Exception e) when (e is HttpRequestException or TaskCanceledException or System.Text.Json.JsonException or KeyNotFoundException or InvalidOperationException)
-        {
-            throw new StackOpsException("OidcTokenUnavailable", ErrorKind.InvalidOperation,
-                $"The runner did not give this job an OIDC token ({e.Message.Split('.')[0]}). Grant the job 'permissions: id-token: write', or give $env:{ApiKeyVariable}.", url, e);
-        }
-    }
+    /// <summary>In a GitHub Actions job granted id-token: write, the job's OIDC token for the server's audience ($env:STACKOPS_OIDC_AUDIENCE, default stackops); null elsewhere.</summary>
+    private static string? GitHubActionsToken() =>
+        GitHub.ActionsIdToken.RequestAsync(Environment.GetEnvironmentVariable(AudienceVariable) is { Length: > 0 } configured ? configured : "stackops",
+            $", or give $env:{ApiKeyVariable}", TimeSpan.FromSeconds(30)).GetAwaiter().GetResult();
 
     public RemoteStore OpenStore(TimeSpan? timeout = null) => new(new ServerClient(Server, ApiKey, timeout));
 

@@ -88,6 +88,8 @@ public static class ConnectorCatalog
     public const string DockerRegistry = "docker-registry";
     public const string KubernetesCluster = "kubernetes-cluster";
 
+    public const string GoogleStsTokenUrl = "https://sts.googleapis.com/v1/token", GoogleIamCredentialsUrl = "https://iamcredentials.googleapis.com/";
+
     private static readonly TimeSpan Hour = TimeSpan.FromHours(1);
 
     public static IReadOnlyList<ConnectorType> All { get; } = Build();
@@ -131,6 +133,7 @@ public static class ConnectorCatalog
         };
         var awsEndpoint = Clear("endpoint_url", "An endpoint for the AWS APIs other than AWS's own (a private endpoint, or a test double).", required: false);
         var awsKeys = new[] { Clear("region", "AWS region, e.g. eu-west-1."), Secret("aws_access_key_id", "Access key id."), Secret("aws_secret_access_key", "Secret access key."), awsEndpoint };
+        var subject = Clear("subject", "The subject the job's OIDC token must have, as the cloud's trust condition names it: repo:OWNER/REPO:environment:NAME (* matches any text).");
         var azureCommon = new[]
         {
             Clear("subscription_id", "The Azure subscription: the azure-generic resource id.", required: false),
@@ -182,6 +185,10 @@ public static class ConnectorCatalog
                     minimumLifetime: TimeSpan.FromMinutes(15), maximumLifetime: TimeSpan.FromHours(12), defaultLifetime: Hour),
                 new("session-token", "An access key exchanged for session tokens (GetSessionToken).", awsKeys,
                     minimumLifetime: TimeSpan.FromMinutes(15), maximumLifetime: TimeSpan.FromHours(36), defaultLifetime: TimeSpan.FromHours(12)),
+                new("web-identity", "Keyless: the GitHub Actions job's OIDC token assumes an IAM role (AssumeRoleWithWebIdentity); no access key exists.",
+                    [Clear("region", "AWS region, e.g. eu-west-1."), Clear("role_arn", "ARN of the role whose trust policy names GitHub's OIDC provider."), subject,
+                        Clear("audience", "The token's audience the role's trust policy requires.", required: false, defaultValue: "sts.amazonaws.com"), awsEndpoint],
+                    minimumLifetime: TimeSpan.FromMinutes(15), maximumLifetime: TimeSpan.FromHours(12), defaultLifetime: Hour),
                 new("implicit", "The machine's ambient AWS credentials (environment, profile, instance role).",
                     [Clear("region", "AWS region, e.g. eu-west-1."), awsEndpoint], isImplicit: true),
             ],
@@ -196,6 +203,10 @@ public static class ConnectorCatalog
             [
                 new("service-principal", "A service principal's client secret (client credentials flow).",
                     [Clear("tenant_id", "The Microsoft Entra tenant."), Clear("client_id", "The application (client) id."), Secret("client_secret", "The client secret."), .. azureCommon],
+                    minimumLifetime: TimeSpan.FromMinutes(5), maximumLifetime: TimeSpan.FromHours(24), defaultLifetime: Hour),
+                new("federated-identity", "Keyless: the GitHub Actions job's OIDC token is the client assertion of an app or managed identity with a federated credential.",
+                    [Clear("tenant_id", "The Microsoft Entra tenant."), Clear("client_id", "The application (client) id of the app or user-assigned identity."), subject,
+                        Clear("audience", "The token's audience the federated credential requires.", required: false, defaultValue: "api://AzureADTokenExchange"), .. azureCommon],
                     minimumLifetime: TimeSpan.FromMinutes(5), maximumLifetime: TimeSpan.FromHours(24), defaultLifetime: Hour),
                 new("access-token", "An access token, given with its expiry.", [Secret("token", "The access token."), .. azureCommon], expires: true),
                 new("implicit", "The machine's ambient Azure credentials (environment, managed identity, Azure CLI).", azureCommon, isImplicit: true),
@@ -212,6 +223,15 @@ public static class ConnectorCatalog
                 new("service-account", "A service account key (JSON): its private key signs OAuth 2.0 token requests.",
                     [Secret("service_account_json", "The service account key file's content (JSON)."), Clear("project_id", "The project; default the key's project.", required: false)],
                     minimumLifetime: TimeSpan.FromMinutes(5), maximumLifetime: Hour, defaultLifetime: Hour),
+                new("workload-identity", "Keyless: the GitHub Actions job's OIDC token is exchanged at Google's STS (workload identity federation), then impersonates a service account.",
+                    [
+                        Clear("workload_identity_provider", "The provider: projects/NUMBER/locations/global/workloadIdentityPools/POOL/providers/PROVIDER."),
+                        Clear("service_account", "The service account to impersonate (its email); without one, the federated token is used directly.", required: false),
+                        Clear("project_id", "The project."), subject,
+                        Clear("token_url", "Google's STS token endpoint, for private endpoints.", required: false, defaultValue: GoogleStsTokenUrl),
+                        Clear("iam_credentials_url", "The IAM Credentials API, for private endpoints.", required: false, defaultValue: GoogleIamCredentialsUrl),
+                    ],
+                    minimumLifetime: Hour, maximumLifetime: Hour, defaultLifetime: Hour),
                 new("oauth2-token", "An OAuth 2.0 access token, given with its expiry.", [Secret("token", "The access token."), Clear("project_id", "The project.")], expires: true),
                 new("implicit", "The machine's application default credentials.", [Clear("project_id", "The project.")], isImplicit: true),
             ],

@@ -99,8 +99,10 @@ public sealed class ConnectorSession
     /// <summary>The lifetime of the temporary credentials to issue: the connector's, else the method's default.</summary>
     public TimeSpan Lifetime => Connector.ExpirationSeconds is { } seconds ? TimeSpan.FromSeconds(seconds) : Method.DefaultLifetime ?? TimeSpan.FromHours(1);
 
+    /// <summary>A setting as configured, else its field's default; null when neither is given.</summary>
     public string? Setting(string name) =>
-        _settings.FirstOrDefault(p => string.Equals(p.Key, name, StringComparison.OrdinalIgnoreCase)).Value is { } value
+        (_settings.FirstOrDefault(p => string.Equals(p.Key, name, StringComparison.OrdinalIgnoreCase)).Value
+         ?? Method.Fields.FirstOrDefault(f => string.Equals(f.Name, name, StringComparison.OrdinalIgnoreCase))?.Default) is { } value
             ? Convert.ToString(value, System.Globalization.CultureInfo.InvariantCulture) : null;
 
     public string Required(string name) => Setting(name) ?? throw new StackOpsException("MissingConfigurationKey", ErrorKind.InvalidArgument,

@@ -74,17 +74,27 @@ internal sealed class AwsProvider : IConnectorProvider
         {
             "implicit" => Amazon.Runtime.Credentials.DefaultAWSCredentialsIdentityResolver.GetCredentials(),
             "sts-token" => new SessionAWSCredentials(session.Required("aws_access_key_id"), session.Required("aws_secret_access_key"), session.Required("aws_session_token")),
+            "web-identity" => new AnonymousAWSCredentials(),
             _ => new BasicAWSCredentials(session.Required("aws_access_key_id"), session.Required("aws_secret_access_key")),
         };
         DateTimeOffset? expires = null;
         using (var sts = new AmazonSecurityTokenServiceClient(credentials, StsConfiguration(session)))
         {
             var seconds = (int)session.Lifetime.TotalSeconds;
-            if (session.Method.Name == "iam-role")
+            if (session.Method.Name == "web-identity")
+            {
+                var token = await Connectors.FederatedToken.ForAsync(session, session.Required("audience"), "AWS", Domains, [session.Setting("endpoint_url")], cancellation);
+                var assumed = await sts.AssumeRoleWithWebIdentityAsync(new AssumeRoleWithWebIdentityRequest
+                {
+                    RoleArn = session.Required("role_arn"), RoleSessionName = SessionName(session), WebIdentityToken = token, DurationSeconds = seconds,
+                }, cancellation);
+                (credentials, expires) = Temporary(assumed.Credentials);
+            }
+            else if (session.Method.Name == "iam-role")
             {
                 var assumed = await sts.AssumeRoleAsync(new AssumeRoleRequest
                 {
-                    RoleArn = session.Required("role_arn"), RoleSessionName = $"stackops-{session.Connector.Name}"[..Math.Min(64, 9 + session.Connector.Name.Length)],
+                    RoleArn = session.Required("role_arn"), RoleSessionName = SessionName(session),
                     DurationSeconds = seconds, ExternalId = session.Setting("external_id"),
                 }, cancellation);
                 (credentials, expires) = Temporary(assumed.Credentials);
@@ -99,6 +109,11 @@ internal sealed class AwsProvider : IConnectorProvider
         var identity = await checker.GetCallerIdentityAsync(new GetCallerIdentityRequest(), cancellation);
         return (credentials, identity.Account, expires ?? session.Connector.ExpiresAt);
     }
+
+    /// <summary>The domains of AWS's own endpoints, where a job's identity token may be sent.</summary>
+    private static readonly string[] Domains = ["amazonaws.com", "amazonaws.com.cn"];
+
+    private static string SessionName(ConnectorSession session) => $"stackops-{session.Connector.Name}"[..Math.Min(64, 9 + session.Connector.Name.Length)];
 
     private static (AWSCredentials, DateTimeOffset?) Temporary(Credentials issued)
     {

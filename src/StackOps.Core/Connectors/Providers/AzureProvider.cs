@@ -71,17 +71,32 @@ internal sealed class AzureProvider : IConnectorProvider
         }
     }
 
+    /// <summary>The domains of Microsoft Entra ID's authorities (public and sovereign clouds), where a job's identity token may be sent.</summary>
+    private static readonly string[] Domains = ["microsoftonline.com", "microsoftonline.us", "chinacloudapi.cn"];
+
     private static async Task<AccessToken> TokenAsync(ConnectorSession session, string scope, CancellationToken cancellation)
     {
         if (session.Method.Name == "access-token")
             return new AccessToken(session.Required("token"), session.Connector.ExpiresAt ?? DateTimeOffset.MaxValue);
-        TokenCredential credential = session.Method.Name == "implicit"
-            ? new DefaultAzureCredential(Configure(new DefaultAzureCredentialOptions(), session))
-            : new ClientSecretCredential(session.Required("tenant_id"), session.Required("client_id"), session.Required("client_secret"),
-                Configure(new ClientSecretCredentialOptions(), session));
-        var token = await credential.GetTokenAsync(new TokenRequestContext([scope]), cancellation);
-        Secrets.SecretMasker.Shared.Register(token.Token);
-        return token;
+        TokenCredential credential = session.Method.Name switch
+        {
+            "implicit" => new DefaultAzureCredential(Configure(new DefaultAzureCredentialOptions(), session)),
+            "federated-identity" => new ClientAssertionCredential(session.Required("tenant_id"), session.Required("client_id"),
+                assertion => Connectors.FederatedToken.ForAsync(session, session.Required("audience"), "Microsoft Entra ID", Domains, [session.Setting("authority_host")], assertion),
+                Configure(new ClientAssertionCredentialOptions(), session)),
+            _ => new ClientSecretCredential(session.Required("tenant_id"), session.Required("client_id"), session.Required("client_secret"),
+                Configure(new ClientSecretCredentialOptions(), session)),
+        };
+        try
+        {
+            var token = await credential.GetTokenAsync(new TokenRequestContext([scope]), cancellation);
+            Secrets.SecretMasker.Shared.Register(token.Token);
+            return token;
+        }
+        catch (AuthenticationFailedException e) when (e.InnerException is Errors.StackOpsException own)
+        {
+            throw own;
+        }
     }
 
     private static T Configure<T>(T options, ConnectorSession session) where T : TokenCredentialOptions
@@ -90,7 +105,9 @@ internal sealed class AzureProvider : IConnectorProvider
         options.Transport = new HttpClientTransport(session.CreateHandler());
         options.Retry.MaxRetries = 0;
         options.Retry.NetworkTimeout = session.Timeout;
-        if (options is ClientSecretCredentialOptions secretOptions) secretOptions.DisableInstanceDiscovery = session.Setting("authority_host") is not null;
+        var customAuthority = session.Setting("authority_host") is not null;
+        if (options is ClientSecretCredentialOptions secretOptions) secretOptions.DisableInstanceDiscovery = customAuthority;
+        if (options is ClientAssertionCredentialOptions assertionOptions) assertionOptions.DisableInstanceDiscovery = customAuthority;
         return options;
     }
 
@@ -117,5 +134,7 @@ internal sealed class AzureProvider : IConnectorProvider
         _ => session.Describe(e, session.Setting("authority_host") ?? "Microsoft Entra ID"),
     };
 
-    private static string FirstLine(string text) => text.Split('\n')[0].Trim();
+    /// <summary>The first line of Entra's answer, from its AADSTS code when MSAL put its own words before it.</summary>
+    private static string FirstLine(string text) =>
+        (text.IndexOf("AADSTS", StringComparison.Ordinal) is var code and > 0 ? text[code..] : text).Split('\n')[0].Trim();
 }

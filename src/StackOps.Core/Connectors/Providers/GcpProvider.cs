@@ -62,6 +62,8 @@ internal sealed class GcpProvider : IConnectorProvider
         string? project = session.Setting("project_id");
         if (session.Method.Name == "implicit")
             credential = await GoogleCredential.GetApplicationDefaultAsync(cancellation);
+        else if (session.Method.Name == "workload-identity")
+            credential = Federated(session);
         else
         {
             var account = CredentialFactory.FromJson<ServiceAccountCredential>(session.Required("service_account_json"));
@@ -69,15 +71,49 @@ internal sealed class GcpProvider : IConnectorProvider
             credential = account.ToGoogleCredential();
         }
         var scoped = credential.CreateScoped(Scope).CreateWithHttpClientFactory(new Handlers(session));
-        var access = await ((ITokenAccess)scoped).GetAccessTokenForRequestAsync(cancellationToken: cancellation);
+        string access;
+        try
+        {
+            access = await ((ITokenAccess)scoped).GetAccessTokenForRequestAsync(cancellationToken: cancellation);
+        }
+        catch (SubjectTokenException e) when (e.InnerException is Errors.StackOpsException own)
+        {
+            throw own;
+        }
         Secrets.SecretMasker.Shared.Register(access);
         var issued = (scoped.UnderlyingCredential as ServiceCredential)?.Token;
         DateTimeOffset? expires = issued?.ExpiresInSeconds is { } seconds ? new DateTimeOffset(DateTime.SpecifyKind(issued.IssuedUtc, DateTimeKind.Utc)).AddSeconds(seconds) : null;
         return (access, project ?? session.Required("project_id"), expires);
     }
 
+    /// <summary>
+    /// Workload identity federation: the job's token for the provider's audience is exchanged at Google's
+    /// STS for a federated token, which impersonates the service account (generateAccessToken) when one is named.
+    /// </summary>
+    private static GoogleCredential Federated(ConnectorSession session)
+    {
+        var provider = session.Required("workload_identity_provider").Trim().TrimStart('/');
+        var (tokenUrl, iamUrl) = (session.Required("token_url"), session.Required("iam_credentials_url"));
+        var initializer = new ProgrammaticExternalAccountCredential.Initializer(tokenUrl, $"//iam.googleapis.com/{provider}", "urn:ietf:params:oauth:token-type:jwt",
+            new JobToken(session, $"https://iam.googleapis.com/{provider}", [tokenUrl, iamUrl]));
+        if (session.Setting("service_account") is { } account)
+            initializer.ServiceAccountImpersonationUrl = new Uri(new Uri(iamUrl), $"v1/projects/-/serviceAccounts/{Uri.EscapeDataString(account)}:generateAccessToken").AbsoluteUri;
+        return GoogleCredential.FromProgrammaticExternalAccountCredential(new ProgrammaticExternalAccountCredential(initializer));
+    }
+
+    /// <summary>The domain of Google's own endpoints, where a job's identity token may be sent.</summary>
+    private static readonly string[] Domains = ["googleapis.com"];
+
+    private sealed class JobToken(ConnectorSession session, string audience, IReadOnlyList<string> endpoints) : ProgrammaticExternalAccountCredential.ISubjectTokenProvider
+    {
+        public Task<string> GetSubjectTokenAsync(ProgrammaticExternalAccountCredential caller, CancellationToken cancellation) =>
+            Connectors.FederatedToken.ForAsync(session, audience, "Google Cloud", Domains, endpoints, cancellation);
+    }
+
     private static string Reason(ConnectorSession session, Exception e) => e switch
     {
+        TokenResponseException token when session.Method.Name == "workload-identity" =>
+            $"Google refused the federated sign-in{(token.StatusCode is { } status ? $" ({(int)status} {status})" : "")}: {token.Error?.ErrorDescription ?? token.Error?.Error}; check that the pool's provider accepts this subject and that the service account grants it roles/iam.workloadIdentityUser",
         TokenResponseException token => $"the token endpoint refused the service account: {token.Error?.Error} ({token.Error?.ErrorDescription})",
         InvalidOperationException or ArgumentException => $"the service account key is not usable: {e.Message.Split('\n')[0]}",
         _ => session.Describe(e, "the token endpoint"),
