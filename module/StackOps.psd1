@@ -60,6 +60,8 @@
         'Publish-StackPipeline'
         'Get-StackLifecycle'
         'Set-StackLifecycle'
+        'Sync-StackEnvironment'
+        'Test-StackEnvironment'
         'Invoke-StackPromotion'
         'Request-StackPromotion'
         'Approve-StackPromotion'

@@ -77,6 +77,9 @@ public sealed class StackOpsEngine
     /// <summary>Reviews of workflow runs waiting for a GitHub environment's approval.</summary>
     public GitHub.GitHubReviews GitHubReviews(GitHub.GitHubApi api) => new(api, Messages.Verbose);
 
+    /// <summary>The GitHub environments of a repository, made to match the lifecycle's stages.</summary>
+    public GitHub.EnvironmentSync EnvironmentSync(GitHub.GitHubApi api, GitHub.GitHubRepository repository) => new(this, api, repository);
+
     /// <summary>Runs a change under the store's lock, committing it only if the body returns.</summary>
     internal T Change<T>(Func<IStoreTransaction, DocumentView, T> body)
     {

@@ -41,6 +41,16 @@ internal sealed class DependencyLoadContext : AssemblyLoadContext
         return File.Exists(path) ? LoadFromAssemblyPath(path) : null;
     }
 
+    /// <summary>A native library a dependency imports (libsodium), from dependencies/runtimes/RID/native/.</summary>
+    protected override IntPtr LoadUnmanagedDll(string name)
+    {
+        var folder = Path.Combine(DependencyFolder, "runtimes", System.Runtime.InteropServices.RuntimeInformation.RuntimeIdentifier, "native");
+        var (prefix, extension) = OperatingSystem.IsWindows() ? ("", ".dll") : OperatingSystem.IsMacOS() ? ("lib", ".dylib") : ("lib", ".so");
+        foreach (var file in new[] { name + extension, prefix + name + extension })
+            if (File.Exists(Path.Combine(folder, file))) return LoadUnmanagedDllFromPath(Path.Combine(folder, file));
+        return IntPtr.Zero;
+    }
+
     /// <summary>The host's trusted platform assemblies, by name (their versions are read only when asked).</summary>
     private static readonly Lazy<Dictionary<string, string>> HostPaths = new(() =>
         ((AppContext.GetData("TRUSTED_PLATFORM_ASSEMBLIES") as string) ?? "").Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries)

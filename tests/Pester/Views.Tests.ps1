@@ -69,6 +69,10 @@ BeforeAll {
             (T 'Pipelines.PromotionRecord')::new('20260512T100000000Z-training-1.4.0-production-d4e5f6', 'training', '1.4.0', 'staging', 'production', 'Succeeded', 'carol@example.com', $at, $decisions, $null, $at, $digest, "registry.example.com:5000/production/ml/training@$digest", $false, 'new features', $null),
             (T 'Pipelines.PromotionRecord')::new('20260512T110000000Z-training-1.3.2-production-0a0b0c', 'training', '1.3.2', 'staging', 'production', 'Pending', 'carol@example.com', $at, $decisions, $null, $null, $null, $null, $false, 'rollback', $null))
         $s.PromotionStep = $steps
+        $s.EnvironmentDrift = @(
+            (T 'GitHub.EnvironmentDrift')::new('production', 'production', 'EnvironmentReviewersDiffer', 'required reviewers', 'alice, octo-org/platform', 'bob')
+            (T 'GitHub.EnvironmentDrift')::new('production', 'production', 'EnvironmentSecretMissing', 'secret', 'STACKOPS_SECRET_MLFLOW__PASSWORD', 'missing')
+            (T 'GitHub.EnvironmentDrift')::new('', 'CODEOWNERS', 'CodeOwnersOutdated', 'the StackOps block of /home/me/src/ml/.github/CODEOWNERS', '9 rules for @octo-org/platform', 'missing'))
         $s.PendingRun = @((T 'GitHub.PendingRun')::new('octo-org/ml', 12345678901, 'promote training 1.4.0', 'carol', 'production', 42, $at, $true, 'https://github.com/octo-org/ml/actions/runs/12345678901'))
         $grants = Typed 'Store.Remote.GrantBody' @((T 'Store.Remote.GrantBody')::new('g-7f3a9c21', 'alice', 'editor', 'stacks', 'staging-eu-west'),
             (T 'Store.Remote.GrantBody')::new('g-0b1c2d3e', 'alice', 'viewer', $null, $null))
@@ -108,7 +112,7 @@ Describe 'The format views' {
 
     It '<_> fits 80 columns with every column and whole headers' -ForEach @(
         'ActionResult', 'ClientLogin', 'ConfigurationField', 'ConnectorAuthMethod', 'ConnectorResources', 'ConnectorType', 'Flavor', 'LifecycleStage',
-        'PendingRun', 'Pipeline', 'PipelineVersion', 'PromotionRecord', 'PromotionStep', 'SecretBackendDefinition', 'ServiceConnector',
+        'EnvironmentDrift', 'PendingRun', 'Pipeline', 'PipelineVersion', 'PromotionRecord', 'PromotionStep', 'SecretBackendDefinition', 'ServiceConnector',
         'ServiceConnectorCredential', 'Stack', 'StackComponent', 'StackComponentConfiguration', 'StackSecretInfo', 'StackValidationFinding',
         'StackValidationResult', 'StageStatus', 'StoreLocation', 'ServerStatus', 'PrincipalBody', 'CreatedApiKey', 'ApiKeyBody', 'RoleBody', 'GrantBody',
         'TrustPolicyBody', 'AuditEntryBody') {

@@ -80,14 +80,17 @@ public sealed class FakeGitHub : IDisposable
             ? Results.Json(new
             {
                 id = environment.Id, name,
-                protection_rules = environment.Reviewers.Length == 0 ? [] : new object[]
+                protection_rules = (environment.Reviewers.Length == 0 ? [] : new object[]
                 {
                     new { id = 1, type = "required_reviewers", prevent_self_review = environment.PreventSelfReview,
-                        reviewers = environment.Reviewers.Select(r => new { type = "User", reviewer = new { login = r, id = r.Length } }).ToArray() },
-                },
-                deployment_branch_policy = (object?)null,
+                        reviewers = environment.Reviewers.Select(r => r.StartsWith("team:", StringComparison.Ordinal)
+                            ? (object)new { type = "Team", reviewer = new { slug = r[5..], id = IdOf(r) } }
+                            : new { type = "User", reviewer = new { login = r, id = IdOf(r) } }).ToArray() },
+                }).Concat(WaitTimers.GetValueOrDefault(name) is var minutes and > 0 ? [new { id = 2, type = "wait_timer", wait_timer = minutes }] : []).ToArray(),
+                deployment_branch_policy = BranchPolicies.ContainsKey(name) ? new { protected_branches = false, custom_branch_policies = true } : null,
             })
             : Results.Json(new { message = "Not Found" }, statusCode: 404));
+        MapEnvironmentAdministration(repository, api);
         repository.MapGet("/deployments", (HttpRequest r) =>
         {
             lock (Deployments)
@@ -149,6 +152,92 @@ public sealed class FakeGitHub : IDisposable
             return Results.Json(ids.Select((e, i) => new { id = 9000 + i, environment = WaitingRuns.Single(w => w.Id == id).Environments.Single(p => p.Value == e).Key }).ToArray());
         });
     }
+    // ---- Environment administration, for Sync-StackEnvironment ------------------------------------
+
+    /// <summary>Users (logins) and teams (ORG/SLUG) that exist, by id.</summary>
+    public Dictionary<string, long> Accounts { get; } = new(StringComparer.OrdinalIgnoreCase)
+    {
+        ["alice"] = 1001, ["bob"] = 1002, ["carol"] = 1003, [Login] = 1, ["team:platform"] = 2001, ["team:ml-leads"] = 2002,
+    };
+
+    /// <summary>Wait timers in minutes, by environment.</summary>
+    public Dictionary<string, int> WaitTimers { get; } = new(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>The custom deployment branch and tag policies of the environments that have them on.</summary>
+    public Dictionary<string, List<(long Id, string Name, string Type)>> BranchPolicies { get; } = new(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>Environment secrets as set: name → the sealed value as sent (base64).</summary>
+    public Dictionary<string, Dictionary<string, string>> EnvironmentSecrets { get; } = new(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>Every request that changed an environment: method and path.</summary>
+    public List<string> EnvironmentWrites { get; } = [];
+
+    /// <summary>The key pair of the environments' secrets: GitHub publishes the public key, keeps the private one.</summary>
+    public Sodium.KeyPair SecretsKey { get; } = Sodium.PublicKeyBox.GenerateKeyPair();
+
+    /// <summary>A sealed secret opened with the private key, as GitHub opens it for a job.</summary>
+    public string Open(string sealedValue) =>
+        Encoding.UTF8.GetString(Sodium.SealedPublicKeyBox.Open(Convert.FromBase64String(sealedValue), SecretsKey.PrivateKey, SecretsKey.PublicKey));
+
+    private long IdOf(string account) => Accounts.TryGetValue(account, out var id) ? id : 0;
+
+    private void MapEnvironmentAdministration(Microsoft.AspNetCore.Routing.RouteGroupBuilder repository, Microsoft.AspNetCore.Routing.RouteGroupBuilder api)
+    {
+        var notFound = Results.Json(new { message = "Not Found" }, statusCode: 404);
+        api.MapGet("/users/{login}", (string login) => Accounts.TryGetValue(login, out var id) && !login.StartsWith("team:") ? Results.Json(new { login, id }) : notFound);
+        api.MapGet("/orgs/{org}/teams/{slug}", (string org, string slug) =>
+            org == Repository.Split('/')[0] && Accounts.TryGetValue($"team:{slug}", out var id) ? Results.Json(new { slug, id }) : notFound);
+        repository.MapPut("/environments/{name}", async (string name, HttpRequest r, CancellationToken _) =>
+        {
+            lock (EnvironmentWrites) EnvironmentWrites.Add($"PUT {r.Path}");
+            var body = JsonDocument.Parse(await new StreamReader(r.Body).ReadToEndAsync()).RootElement;
+            var reviewers = body.GetProperty("reviewers").EnumerateArray()
+                .Select(v => Accounts.First(a => a.Value == v.GetProperty("id").GetInt64() && a.Key.StartsWith("team:") == (v.GetProperty("type").GetString() == "Team")).Key).ToArray();
+            var id = Environments.TryGetValue(name, out var existing) ? existing.Id : 9000 + Environments.Count;
+            Environments[name] = (id, reviewers, body.GetProperty("prevent_self_review").GetBoolean());
+            WaitTimers[name] = body.GetProperty("wait_timer").GetInt32();
+            if (body.GetProperty("deployment_branch_policy").ValueKind == JsonValueKind.Null) BranchPolicies.Remove(name);
+            else BranchPolicies.TryAdd(name, []);
+            return Results.Json(new { id, name });
+        });
+        repository.MapGet("/environments/{name}/deployment-branch-policies", (string name) => BranchPolicies.TryGetValue(name, out var policies)
+            ? Results.Json(new { total_count = policies.Count, branch_policies = policies.Select(p => new { id = p.Id, name = p.Name, type = p.Type }) })
+            : notFound);
+        repository.MapPost("/environments/{name}/deployment-branch-policies", async (string name, HttpRequest r, CancellationToken _) =>
+        {
+            if (!BranchPolicies.TryGetValue(name, out var policies)) return notFound;
+            lock (EnvironmentWrites) EnvironmentWrites.Add($"POST {r.Path}");
+            var body = JsonDocument.Parse(await new StreamReader(r.Body).ReadToEndAsync()).RootElement;
+            var policy = (Id: 300L + policies.Count, Name: body.GetProperty("name").GetString()!, Type: body.GetProperty("type").GetString()!);
+            policies.Add(policy);
+            return Results.Json(new { id = policy.Id, name = policy.Name, type = policy.Type });
+        });
+        repository.MapDelete("/environments/{name}/deployment-branch-policies/{id:long}", (string name, long id, HttpRequest r) =>
+        {
+            if (!BranchPolicies.TryGetValue(name, out var policies) || policies.RemoveAll(p => p.Id == id) == 0) return notFound;
+            lock (EnvironmentWrites) EnvironmentWrites.Add($"DELETE {r.Path}");
+            return Results.NoContent();
+        });
+        repository.MapGet("/environments/{name}/secrets", (string name) => Environments.ContainsKey(name)
+            ? Results.Json(new
+            {
+                total_count = EnvironmentSecrets.GetValueOrDefault(name)?.Count ?? 0,
+                secrets = (EnvironmentSecrets.GetValueOrDefault(name) ?? []).Keys.Select(k => new { name = k, created_at = "2026-01-01T00:00:00Z", updated_at = "2026-01-01T00:00:00Z" }),
+            })
+            : notFound);
+        repository.MapGet("/environments/{name}/secrets/public-key", (string name) => Environments.ContainsKey(name)
+            ? Results.Json(new { key_id = "568250167242549743", key = Convert.ToBase64String(SecretsKey.PublicKey) }) : notFound);
+        repository.MapPut("/environments/{name}/secrets/{secret}", async (string name, string secret, HttpRequest r, CancellationToken _) =>
+        {
+            if (!Environments.ContainsKey(name)) return notFound;
+            lock (EnvironmentWrites) EnvironmentWrites.Add($"PUT {r.Path}");
+            var body = JsonDocument.Parse(await new StreamReader(r.Body).ReadToEndAsync()).RootElement;
+            if (body.GetProperty("key_id").GetString() != "568250167242549743") return Results.Json(new { message = "Bad key id" }, statusCode: 422);
+            (EnvironmentSecrets.TryGetValue(name, out var secrets) ? secrets : EnvironmentSecrets[name] = [])[secret] = body.GetProperty("encrypted_value").GetString()!;
+            return Results.StatusCode(201);
+        });
+    }
+
     /// <summary>The API's address exactly as a runner on GitHub Enterprise Server sets GITHUB_API_URL: https://HOST/api/v3, no trailing slash.</summary>
     public string ApiUrl => new Uri(Server.BaseAddress, "api/v3").ToString();
     public string AppPrivateKeyPem { get; }

@@ -38,7 +38,7 @@ public sealed class ConnectorTests : IDisposable, IClassFixture<RegistryFixture>
     {
         Assert.Equal(["docker", "kubernetes", "github", "aws", "azure", "gcp"], ConnectorCatalog.All.Select(t => t.Name));
         var aws = Connectors.Type("aws");
-        Assert.Equal(["secret-key", "sts-token", "iam-role", "session-token", "implicit"], aws.AuthMethods.Select(m => m.Name));
+        Assert.Equal(["secret-key", "sts-token", "iam-role", "session-token", "web-identity", "implicit"], aws.AuthMethods.Select(m => m.Name));
         Assert.Equal(["aws-generic", "s3-bucket", "docker-registry", "kubernetes-cluster"], aws.ResourceTypes.Select(r => r.Name));
         var role = aws.AuthMethod("iam-role")!;
         Assert.Equal((TimeSpan.FromMinutes(15), TimeSpan.FromHours(12), TimeSpan.FromHours(1)), (role.MinimumLifetime!.Value, role.MaximumLifetime!.Value, role.DefaultLifetime!.Value));

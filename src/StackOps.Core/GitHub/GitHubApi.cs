@@ -21,8 +21,12 @@ public sealed record GitHubRepository(string Owner, string Name)
     public override string ToString() => $"{Owner}/{Name}";
 }
 
-/// <summary>How a GitHub environment is protected, as its protection rules say.</summary>
-public sealed record EnvironmentProtection(string Environment, long Id, IReadOnlyList<string> Reviewers, bool PreventSelfReview, int WaitTimerMinutes, bool HasBranchPolicy)
+/// <summary>
+/// How a GitHub environment is protected, as its protection rules say: reviewers as logins (teams as
+/// team:SLUG), and the deployment branch policy (none, protected branches, or custom policies).
+/// </summary>
+public sealed record EnvironmentProtection(string Environment, long Id, IReadOnlyList<string> Reviewers, bool PreventSelfReview, int WaitTimerMinutes, bool HasBranchPolicy,
+    bool CustomBranchPolicies = false)
 {
     public bool RequiresReviewers => Reviewers.Count > 0;
 }
@@ -109,6 +113,7 @@ public sealed class GitHubApi
         catch (NotFoundException) { return null; }
         var reviewers = new List<string>();
         var (preventSelfReview, waitTimer, branchPolicy) = (false, 0, body.TryGetProperty("deployment_branch_policy", out var policy) && policy.ValueKind == JsonValueKind.Object);
+        var custom = branchPolicy && policy.TryGetProperty("custom_branch_policies", out var customPolicies) && customPolicies.ValueKind == JsonValueKind.True;
         foreach (var rule in body.TryGetProperty("protection_rules", out var rules) ? rules.EnumerateArray() : default)
         {
             switch (rule.GetProperty("type").GetString())
@@ -124,7 +129,71 @@ public sealed class GitHubApi
                     break;
             }
         }
-        return new EnvironmentProtection(environment, body.GetProperty("id").GetInt64(), reviewers, preventSelfReview, waitTimer, branchPolicy);
+        return new EnvironmentProtection(environment, body.GetProperty("id").GetInt64(), reviewers, preventSelfReview, waitTimer, branchPolicy, custom);
+    }
+
+    public async Task<JsonElement> PutAsync(string path, object body)
+    {
+        var response = await Client.Connection.Put<object>(new Uri(path, UriKind.Relative), body);
+        return response.HttpResponse.Body is null or "" ? default : Parse(response.HttpResponse);
+    }
+
+    public Task DeleteAsync(string path) => Client.Connection.Delete(new Uri(path, UriKind.Relative));
+
+    private static string EnvironmentPath(GitHubRepository repository, string environment) => $"repos/{repository}/environments/{Uri.EscapeDataString(environment)}";
+
+    /// <summary>Creates or updates an environment's protection (PUT /repos/{owner}/{repo}/environments/{name}): reviewers by type and id, custom branch policies or none.</summary>
+    public Task PutEnvironmentAsync(GitHubRepository repository, string environment, int waitTimer, bool preventSelfReview,
+        IReadOnlyList<(string Type, long Id)> reviewers, bool customBranchPolicies) =>
+        // Serialized here: Octokit's serializer leaves out nulls, and a null deployment_branch_policy is how GitHub is told "any ref".
+        PutAsync(EnvironmentPath(repository, environment), JsonSerializer.Serialize(new
+        {
+            wait_timer = waitTimer, prevent_self_review = preventSelfReview,
+            reviewers = reviewers.Select(r => new { type = r.Type, id = r.Id }).ToArray(),
+            deployment_branch_policy = customBranchPolicies ? new { protected_branches = false, custom_branch_policies = true } : null,
+        }));
+
+    /// <summary>An environment's custom deployment branch and tag policies: id, name pattern, type (branch or tag).</summary>
+    public async Task<IReadOnlyList<(long Id, string Name, string Type)>> BranchPoliciesAsync(GitHubRepository repository, string environment)
+    {
+        var body = await GetAsync($"{EnvironmentPath(repository, environment)}/deployment-branch-policies", new Dictionary<string, string> { ["per_page"] = "100" });
+        return body.GetProperty("branch_policies").EnumerateArray()
+            .Select(p => (p.GetProperty("id").GetInt64(), p.GetProperty("name").GetString()!, p.TryGetProperty("type", out var type) ? type.GetString()! : "branch")).ToList();
+    }
+
+    public Task AddBranchPolicyAsync(GitHubRepository repository, string environment, string name, string type) =>
+        PostAsync($"{EnvironmentPath(repository, environment)}/deployment-branch-policies", new { name, type });
+
+    public Task DeleteBranchPolicyAsync(GitHubRepository repository, string environment, long id) =>
+        DeleteAsync($"{EnvironmentPath(repository, environment)}/deployment-branch-policies/{id}");
+
+    /// <summary>The names of an environment's secrets (GitHub never gives their values).</summary>
+    public async Task<IReadOnlyList<string>> EnvironmentSecretsAsync(GitHubRepository repository, string environment)
+    {
+        var body = await GetAsync($"{EnvironmentPath(repository, environment)}/secrets", new Dictionary<string, string> { ["per_page"] = "100" });
+        return body.GetProperty("secrets").EnumerateArray().Select(s => s.GetProperty("name").GetString()!).ToList();
+    }
+
+    /// <summary>
+    /// Sets an environment secret: the value sealed (libsodium's sealed box, through Sodium.Core) with the
+    /// environment's public key, which only GitHub can open; the value itself is never sent or kept.
+    /// </summary>
+    public async Task PutEnvironmentSecretAsync(GitHubRepository repository, string environment, string name, string value)
+    {
+        var key = await GetAsync($"{EnvironmentPath(repository, environment)}/secrets/public-key");
+        var sealedValue = Sodium.SealedPublicKeyBox.Create(System.Text.Encoding.UTF8.GetBytes(value), Convert.FromBase64String(key.GetProperty("key").GetString()!));
+        await PutAsync($"{EnvironmentPath(repository, environment)}/secrets/{Uri.EscapeDataString(name)}",
+            new { encrypted_value = Convert.ToBase64String(sealedValue), key_id = key.GetProperty("key_id").GetString() });
+    }
+
+    /// <summary>A reviewer's type and id: a user by login, a team by ORG/SLUG.</summary>
+    public async Task<(string Type, long Id)> ReviewerAsync(string reviewer)
+    {
+        var team = reviewer.Split('/');
+        var body = team.Length == 2
+            ? await GetAsync($"orgs/{Uri.EscapeDataString(team[0])}/teams/{Uri.EscapeDataString(team[1])}")
+            : await GetAsync($"users/{Uri.EscapeDataString(reviewer)}");
+        return (team.Length == 2 ? "Team" : "User", body.GetProperty("id").GetInt64());
     }
 
     /// <summary>Who approved (or rejected) a run, per environment (GET /repos/{owner}/{repo}/actions/runs/{id}/approvals).</summary>
