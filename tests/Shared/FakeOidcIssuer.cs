@@ -43,16 +43,20 @@ public sealed class FakeOidcIssuer : IDisposable
     /// <summary>ACTIONS_ID_TOKEN_REQUEST_URL for a job of this issuer.</summary>
     public string RequestUrl => $"{Issuer}/runner/token?api-version=2.0";
 
-    /// <summary>A job's token, with the claims GitHub Actions gives.</summary>
-    public string Token(string audience, RSA? signer = null)
+    /// <summary>
+    /// A job's token, with the claims GitHub Actions gives: of the issuer's environment and lifetime unless
+    /// given, from refs/tags/v1.2.0 unless another ref is given; another signer or issuer makes a forged one.
+    /// </summary>
+    public string Token(string audience, RSA? signer = null, string? environment = null, string reference = "refs/tags/v1.2.0", TimeSpan? lifetime = null, string? issuer = null)
     {
         var now = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
+        environment ??= Environment;
         var header = Encode(JsonSerializer.SerializeToUtf8Bytes(new { alg = "RS256", typ = "JWT", kid = "test-key" }));
         var payload = Encode(JsonSerializer.SerializeToUtf8Bytes(new Dictionary<string, object>
         {
-            ["iss"] = Issuer, ["aud"] = audience, ["sub"] = Subject, ["repository"] = Repository, ["environment"] = Environment,
-            ["ref"] = "refs/tags/v1.2.0", ["job_workflow_ref"] = $"{Repository}/.github/workflows/promote.yml@refs/tags/v1.2.0",
-            ["iat"] = now - 60, ["nbf"] = now - 60, ["exp"] = now + (long)Lifetime.TotalSeconds,
+            ["iss"] = issuer ?? Issuer, ["aud"] = audience, ["sub"] = $"repo:{Repository}:environment:{environment}", ["repository"] = Repository, ["environment"] = environment,
+            ["ref"] = reference, ["job_workflow_ref"] = $"{Repository}/.github/workflows/promote.yml@{reference}",
+            ["iat"] = now - 600, ["nbf"] = now - 600, ["exp"] = now + (long)(lifetime ?? Lifetime).TotalSeconds,
         }));
         var signature = (signer ?? _key).SignData(Encoding.ASCII.GetBytes($"{header}.{payload}"), HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
         return $"{header}.{payload}.{Encode(signature)}";

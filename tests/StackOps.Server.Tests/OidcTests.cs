@@ -1,10 +1,5 @@
-using System.Security.Claims;
 using System.Security.Cryptography;
-using System.Text.Json;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Http;
 using Microsoft.IdentityModel.JsonWebTokens;
-using Microsoft.IdentityModel.Tokens;
 using StackOps.Core.Access;
 using StackOps.Core.Errors;
 using StackOps.Core.Store.Remote;
@@ -19,27 +14,13 @@ namespace StackOps.Server.Tests;
 /// </summary>
 public sealed class OidcTests : IDisposable
 {
-    private const string Repository = "octo-org/ml";
-    private readonly RSA _key = RSA.Create(2048);
-    private readonly LoopbackServer _issuer;
+    private const string Repository = FakeOidcIssuer.Repository;
+    private readonly FakeOidcIssuer _issuer = new();
     private readonly SqliteFolder _sqlite = new();
     private readonly ServerHost _server;
 
     public OidcTests()
     {
-        var jwk = JsonWebKeyConverter.ConvertFromRSASecurityKey(new RsaSecurityKey(_key.ExportParameters(false)) { KeyId = "test-key" });
-        _issuer = new LoopbackServer(app =>
-        {
-            app.MapGet("/.well-known/openid-configuration", (HttpContext context) =>
-                Results.Json(new { issuer = Issuer, jwks_uri = $"{Issuer}/jwks" }));
-            app.MapGet("/jwks", () => Results.Text(JsonSerializer.Serialize(new { keys = new[] { new { kty = jwk.Kty, kid = jwk.Kid, n = jwk.N, e = jwk.E, use = "sig", alg = "RS256" } } }),
-                "application/json"));
-            // A runner's token service: ACTIONS_ID_TOKEN_REQUEST_URL answers the job's token for an audience.
-            app.MapGet("/runner/token", (HttpContext context, string audience) =>
-                context.Request.Headers.Authorization == "Bearer runner-request-token"
-                    ? Results.Json(new { value = Token(audience: audience) })
-                    : Results.Unauthorized());
-        });
         _server = new ServerHost(_sqlite.Database(), builder => builder.Configuration["OidcIssuers"] = Issuer);
         var admin = _server.Admin;
         admin.CreatePrincipal("production-promoter", "service-account", "promotes into production from CI");
@@ -47,29 +28,18 @@ public sealed class OidcTests : IDisposable
         admin.CreateTrustPolicy(new TrustPolicyBody("production", Issuer, "production-promoter", Repository, "production", ["refs/tags/v*"], null));
     }
 
-    private string Issuer => _issuer.BaseAddress.AbsoluteUri.TrimEnd('/');
+    private string Issuer => _issuer.Issuer;
 
     public void Dispose()
     {
         _server.Dispose();
         _sqlite.Dispose();
         _issuer.Dispose();
-        _key.Dispose();
     }
 
     private string Token(string audience = "stackops", string environment = "production", string reference = "refs/tags/v1.2.0", DateTime? expires = null,
         RSA? signer = null, string? issuer = null) =>
-        new JsonWebTokenHandler().CreateToken(new SecurityTokenDescriptor
-        {
-            Issuer = issuer ?? Issuer,
-            Audience = audience,
-            IssuedAt = DateTime.UtcNow.AddMinutes(-10),
-            NotBefore = DateTime.UtcNow.AddMinutes(-10),
-            Expires = expires ?? DateTime.UtcNow.AddMinutes(5),
-            Subject = new ClaimsIdentity([new Claim("repository", Repository), new Claim("environment", environment), new Claim("ref", reference),
-                new Claim("job_workflow_ref", $"{Repository}/.github/workflows/promote.yml@{reference}"), new Claim("sub", $"repo:{Repository}:environment:{environment}")]),
-            SigningCredentials = new SigningCredentials(new RsaSecurityKey(signer ?? _key) { KeyId = "test-key" }, SecurityAlgorithms.RsaSha256),
-        });
+        _issuer.Token(audience, signer, environment, reference, expires is { } at ? at - DateTime.UtcNow : null, issuer);
 
     private string Me(string token) => new ServerAdministration(_server.Client(token)).Me().Principal;
 
@@ -114,8 +84,8 @@ public sealed class OidcTests : IDisposable
             .ToDictionary(v => v, Environment.GetEnvironmentVariable);
         try
         {
-            Environment.SetEnvironmentVariable("ACTIONS_ID_TOKEN_REQUEST_URL", $"{Issuer}/runner/token?api-version=2.0");
-            Environment.SetEnvironmentVariable("ACTIONS_ID_TOKEN_REQUEST_TOKEN", "runner-request-token");
+            Environment.SetEnvironmentVariable("ACTIONS_ID_TOKEN_REQUEST_URL", _issuer.RequestUrl);
+            Environment.SetEnvironmentVariable("ACTIONS_ID_TOKEN_REQUEST_TOKEN", FakeOidcIssuer.RequestToken);
             Environment.SetEnvironmentVariable(ServerConnection.ServerVariable, "http://127.0.0.1:1/");
             Environment.SetEnvironmentVariable(ServerConnection.ApiKeyVariable, null);
 
