@@ -113,6 +113,8 @@ public sealed class EnvironmentSyncTests : IDisposable
         Assert.Empty(Sync().Apply(null, (_, _) => false));
         Assert.Empty(_github.EnvironmentWrites);
 
+        Assert.Equal("StageWithoutEnvironment", Assert.Throws<StackOpsException>(() => Sync().Test("dev")).ErrorId);
+
         _github.Accounts.Remove("alice");
         var unknown = Assert.Throws<StackOpsException>(() => Sync().Apply("production", (_, _) => true));
         Assert.Equal("GitHubReviewerUnknown", unknown.ErrorId);

@@ -98,6 +98,9 @@ public sealed class EnvironmentSync(StackOpsEngine engine, GitHubApi api, GitHub
     {
         var lifecycle = engine.Pipelines.Lifecycle();
         var stages = stage is null ? lifecycle.Stages : [engine.Pipelines.Stage(lifecycle, stage)];
+        if (stage is not null && stages is [{ Environment: null } alone])
+            throw new StackOpsException("StageWithoutEnvironment", ErrorKind.InvalidArgument,
+                $"The stage '{alone.Name}' names no GitHub environment: give it one (environment: NAME) with Set-StackLifecycle, or leave out -Stage.", alone.Name);
         foreach (var each in stages.Where(s => s.Environment is not null))
         {
             var gates = each.Gates;
