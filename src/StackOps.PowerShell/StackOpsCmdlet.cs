@@ -184,6 +184,9 @@ public abstract class StackOpsCmdlet : PSCmdlet
         public void Warning(string message) => cmdlet.WriteWarning(message);
         public void Verbose(string message) => cmdlet.WriteVerbose(message);
         public void Debug(string message) => cmdlet.WriteDebug(message);
+        public bool WantsDebug => _wantsDebug ??= cmdlet.MyInvocation.BoundParameters.ContainsKey("Debug")
+            || cmdlet.GetVariableValue("DebugPreference") is not (ActionPreference.SilentlyContinue or ActionPreference.Ignore);
+        private bool? _wantsDebug;
         public void Progress(string activity, string status, int percent) =>
             cmdlet.WriteProgress(new ProgressRecord(1, activity, status) { PercentComplete = percent, RecordType = percent >= 100 ? ProgressRecordType.Completed : ProgressRecordType.Processing });
     }
