@@ -32,8 +32,11 @@ public sealed class EnvironmentSync(StackOpsEngine engine, GitHubApi api, GitHub
     private sealed record Wanted(LifecycleStage Stage, string Environment, IReadOnlyList<string>? Reviewers, bool PreventSelfReview, int WaitTimer,
         IReadOnlyList<(string Name, string Type)> BranchPolicies, IReadOnlyDictionary<string, (string Secret, string Key)> Secrets);
 
+    /// <summary>What GitHub has: the protection (null when the environment is missing), its custom policies, its secrets' names.</summary>
+    private sealed record Current(EnvironmentProtection? Protection, IReadOnlyList<(long Id, string Name, string Type)> Policies, IReadOnlyList<string> Secrets);
+
     /// <summary>Every drift of the stages' environments (all, or the one named).</summary>
-    public IReadOnlyList<EnvironmentDrift> Test(string? stage = null) => Wants(stage).SelectMany(Drifts).ToList();
+    public IReadOnlyList<EnvironmentDrift> Test(string? stage = null) => Wants(stage).SelectMany(w => Drifts(w, Read(w))).ToList();
 
     /// <summary>
     /// Changes GitHub where it differs, one environment at a time, each only if <paramref name="shouldChange"/>
@@ -44,23 +47,23 @@ public sealed class EnvironmentSync(StackOpsEngine engine, GitHubApi api, GitHub
         var applied = new List<EnvironmentDrift>();
         foreach (var wanted in Wants(stage))
         {
-            var drifts = Drifts(wanted).ToList();
+            var current = Read(wanted);
+            var drifts = Drifts(wanted, current).ToList();
             if (drifts.Count == 0 || !shouldChange(wanted.Environment, string.Join("; ", drifts.Select(d => $"{d.Setting}: {d.Actual} → {d.Expected}")))) continue;
             var doing = $"updating the environment '{wanted.Environment}' of {repository}";
             if (drifts.Any(d => d.Id != "EnvironmentSecretMissing"))
             {
-                var current = Read(wanted);
-                var reviewers = (wanted.Reviewers ?? current.Protection?.Reviewers.Select(r => r.StartsWith("team:", StringComparison.Ordinal) ? $"{repository.Owner}/{r[5..]}" : r).ToList() ?? [])
-                    .Select(r => Reviewer(wanted, r)).ToList();
-                GitHubApi.Wait(Done(api.PutEnvironmentAsync(repository, wanted.Environment, wanted.WaitTimer, wanted.PreventSelfReview, reviewers, wanted.BranchPolicies.Count > 0)), doing);
+                var reviewers = (wanted.Reviewers ?? current.Protection?.Reviewers.Select(FromGitHub).ToList() ?? []).Select(r => Reviewer(wanted, r)).ToList();
+                GitHubApi.Wait(api.PutEnvironmentAsync(repository, wanted.Environment, wanted.WaitTimer, wanted.PreventSelfReview, reviewers, wanted.BranchPolicies.Count > 0), doing);
             }
-            if (wanted.BranchPolicies.Count > 0)
+            if (wanted.BranchPolicies.Count > 0 && drifts.Any(d => d.Id is "EnvironmentBranchPolicyDiffers" or "EnvironmentMissing"))
             {
-                var policies = GitHubApi.Wait(api.BranchPoliciesAsync(repository, wanted.Environment), doing);
+                // Policies were read only if custom ones were on; ones kept from before they were turned on are read now.
+                var policies = current.Protection is { CustomBranchPolicies: true } ? current.Policies : GitHubApi.Wait(api.BranchPoliciesAsync(repository, wanted.Environment), doing);
                 foreach (var extra in policies.Where(p => !wanted.BranchPolicies.Contains((p.Name, p.Type))))
-                    GitHubApi.Wait(Done(api.DeleteBranchPolicyAsync(repository, wanted.Environment, extra.Id)), doing);
+                    GitHubApi.Wait(api.DeleteBranchPolicyAsync(repository, wanted.Environment, extra.Id), doing);
                 foreach (var missing in wanted.BranchPolicies.Where(w => !policies.Any(p => (p.Name, p.Type) == w)))
-                    GitHubApi.Wait(Done(api.AddBranchPolicyAsync(repository, wanted.Environment, missing.Name, missing.Type)), doing);
+                    GitHubApi.Wait(api.AddBranchPolicyAsync(repository, wanted.Environment, missing.Name, missing.Type), doing);
             }
             foreach (var drift in drifts.Where(d => d.Id == "EnvironmentSecretMissing"))
             {
@@ -68,7 +71,7 @@ public sealed class EnvironmentSync(StackOpsEngine engine, GitHubApi api, GitHub
                 var stored = engine.Secrets.Get(secret);
                 var value = SecretService.KeyOf(stored, key) is { } found ? stored.Values[found] : throw new StackOpsException("SecretKeyMissing", ErrorKind.NotFound,
                     $"The secret '{secret}' has no key '{key}', which the stack '{wanted.Stage.Stack}' refers to: add it with Set-StackSecret {secret} before syncing the environment '{wanted.Environment}'.", secret);
-                GitHubApi.Wait(Done(api.PutEnvironmentSecretAsync(repository, wanted.Environment, drift.Expected, value)), $"setting the secret {drift.Expected} of the environment '{wanted.Environment}'");
+                GitHubApi.Wait(api.PutEnvironmentSecretAsync(repository, wanted.Environment, drift.Expected, value), $"setting the secret {drift.Expected} of the environment '{wanted.Environment}'");
             }
             engine.Messages.Verbose($"The environment '{wanted.Environment}' of {repository} now matches the stage '{wanted.Stage.Name}'.");
             applied.AddRange(drifts);
@@ -88,11 +91,11 @@ public sealed class EnvironmentSync(StackOpsEngine engine, GitHubApi api, GitHub
             $"The approver '{Fail.Printable(reviewer)}' of the stage '{wanted.Stage.Name}' is not a GitHub user or team of {repository.Owner}: list GitHub logins and teams (ORG/SLUG) in its approvals gate's 'from' (Set-StackLifecycle).", reviewer);
     }
 
-    private static async Task<bool> Done(Task call)
-    {
-        await call;
-        return true;
-    }
+    /// <summary>An approver as GitHub lists a reviewer: a login, or team:SLUG for ORG/SLUG.</summary>
+    private static string ToGitHub(string approver) => approver.Split('/') is [_, var slug] ? $"team:{slug}" : approver;
+
+    /// <summary>A reviewer GitHub lists, as an approver: a login, or ORG/SLUG (teams belong to the repository's owner).</summary>
+    private string FromGitHub(string reviewer) => reviewer.StartsWith("team:", StringComparison.Ordinal) ? $"{repository.Owner}/{reviewer[5..]}" : reviewer;
 
     private IEnumerable<Wanted> Wants(string? stage)
     {
@@ -128,21 +131,21 @@ public sealed class EnvironmentSync(StackOpsEngine engine, GitHubApi api, GitHub
         return policies;
     }
 
-    private (EnvironmentProtection? Protection, IReadOnlyList<(long Id, string Name, string Type)> Policies, IReadOnlyList<string> Secrets) Read(Wanted wanted)
+    private Current Read(Wanted wanted)
     {
         var doing = $"reading the environment '{wanted.Environment}' of {repository}";
         var protection = GitHubApi.Wait(api.ProtectionAsync(repository, wanted.Environment), doing);
-        if (protection is null) return (null, [], []);
+        if (protection is null) return new Current(null, [], []);
         var policies = protection.CustomBranchPolicies ? GitHubApi.Wait(api.BranchPoliciesAsync(repository, wanted.Environment), doing) : [];
         var secrets = wanted.Secrets.Count > 0 ? GitHubApi.Wait(api.EnvironmentSecretsAsync(repository, wanted.Environment), doing) : [];
-        return (protection, policies, secrets);
+        return new Current(protection, policies, secrets);
     }
 
-    private IEnumerable<EnvironmentDrift> Drifts(Wanted wanted)
+    private IEnumerable<EnvironmentDrift> Drifts(Wanted wanted, Current current)
     {
         EnvironmentDrift Drift(string id, string setting, string expected, string actual) => new(wanted.Stage.Name, wanted.Environment, id, setting, expected, actual);
         static string List(IEnumerable<string> items) => items.Any() ? string.Join(", ", items) : "none";
-        var (protection, policies, secrets) = Read(wanted);
+        var (protection, policies, secrets) = current;
         if (protection is null)
         {
             yield return Drift("EnvironmentMissing", "environment", "present", "missing");
@@ -151,7 +154,7 @@ public sealed class EnvironmentSync(StackOpsEngine engine, GitHubApi api, GitHub
         }
         if (wanted.Reviewers is { } reviewers)
         {
-            var expected = reviewers.Select(r => r.Split('/') is [_, var slug] ? $"team:{slug}" : r).Order(StringComparer.OrdinalIgnoreCase).ToList();
+            var expected = reviewers.Select(ToGitHub).Order(StringComparer.OrdinalIgnoreCase).ToList();
             var actual = protection.Reviewers.Order(StringComparer.OrdinalIgnoreCase).ToList();
             if (!expected.SequenceEqual(actual, StringComparer.OrdinalIgnoreCase))
                 yield return Drift("EnvironmentReviewersDiffer", "required reviewers", List(reviewers), List(protection.Reviewers));

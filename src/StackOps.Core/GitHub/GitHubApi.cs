@@ -90,6 +90,15 @@ public sealed class GitHubApi
         }
     }
 
+    /// <summary>Waits for a GitHub call that answers nothing to keep, as <see cref="Wait{T}"/> does.</summary>
+    public static void Wait(Task call, string doing) => Wait(Completed(call), doing);
+
+    private static async Task<bool> Completed(Task call)
+    {
+        await call;
+        return true;
+    }
+
     public async Task<JsonElement> GetAsync(string path, IDictionary<string, string>? parameters = null)
     {
         var response = await Client.Connection.Get<object>(new Uri(path, UriKind.Relative), parameters ?? new Dictionary<string, string>(), Accept);
