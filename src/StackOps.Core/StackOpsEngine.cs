@@ -32,6 +32,7 @@ public sealed class StackOpsEngine
         Connectors = new ConnectorService(this);
         Pipelines = new PipelineService(this);
         Promotions = new PromotionService(this);
+        CloudStacks = new Cloud.CloudStackService(this);
         Messages = new MaskedLog(() => Log);
     }
 
@@ -63,6 +64,7 @@ public sealed class StackOpsEngine
     public ConnectorService Connectors { get; }
     public PipelineService Pipelines { get; }
     public PromotionService Promotions { get; }
+    public Cloud.CloudStackService CloudStacks { get; }
 
     /// <summary>The engine's clock (soak times, freeze windows, records); tests set their own.</summary>
     public TimeProvider Clock { get; set; } = TimeProvider.System;

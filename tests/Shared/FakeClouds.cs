@@ -44,12 +44,13 @@ public sealed class FakeKubernetes : IDisposable
 }
 
 /// <summary>
-/// AWS's STS query API (GetCallerIdentity, AssumeRole, GetSessionToken) and S3's ListBuckets, on one
-/// loopback endpoint, answering only requests whose Signature Version 4 verifies with a known key;
-/// and AssumeRoleWithWebIdentity (unsigned, as AWS takes it) for tokens of the trusted OIDC issuer
-/// whose subject the role's trust condition (<see cref="TrustedSubject"/>) allows.
+/// One AWS account on one loopback endpoint, answering only requests whose Signature Version 4
+/// verifies with a known key: STS's query API (GetCallerIdentity, AssumeRole, GetSessionToken), and
+/// AssumeRoleWithWebIdentity (unsigned, as AWS takes it) for tokens of the trusted OIDC issuer whose
+/// subject the role's trust condition (<see cref="TrustedSubject"/>) allows; and the S3, IAM and ECR
+/// calls Terraform's AWS provider makes for buckets, roles and repositories (FakeAwsResources.cs).
 /// </summary>
-public sealed class FakeAws : IDisposable
+public sealed partial class FakeAws : IDisposable
 {
     public const string AccessKeyId = "AKIAFAKETEST00000001";
     public const string SecretAccessKey = "fake/secret+access+key/0000000000000001";
@@ -67,9 +68,8 @@ public sealed class FakeAws : IDisposable
         Server = new LoopbackServer(app =>
         {
             // (HttpContext, CancellationToken) keeps the handler a Delegate: a lone HttpContext lambda would bind as a RequestDelegate and drop its result.
-            app.MapPost("/", async (HttpContext c, CancellationToken _) => await Sts(c));
-            app.MapGet("/", (HttpContext c) => Verify(c, "") is { } problem ? Xml(Error(problem.Message, "s3", problem.Code), 403)
-                : Xml($"""<?xml version="1.0" encoding="UTF-8"?><ListAllMyBucketsResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Owner><ID>ci</ID><DisplayName>ci</DisplayName></Owner><Buckets><Bucket><Name>ml-staging</Name><CreationDate>2026-01-01T00:00:00.000Z</CreationDate></Bucket><Bucket><Name>ml-production</Name><CreationDate>2026-01-01T00:00:00.000Z</CreationDate></Bucket></Buckets></ListAllMyBucketsResult>""", 200));
+            app.MapPost("/", async (HttpContext c, CancellationToken _) => await Query(c));
+            app.Map("/{**path}", async (HttpContext c, CancellationToken _) => await S3(c));
         });
     }
 
@@ -79,12 +79,17 @@ public sealed class FakeAws : IDisposable
     /// <summary>The role's trust condition on the token's sub (StringLike).</summary>
     public string TrustedSubject { get; set; } = $"repo:{FakeOidcIssuer.Repository}:environment:production";
 
-    private async Task<IResult> Sts(HttpContext context)
+    /// <summary>POST /: ECR's JSON API (X-Amz-Target), else the query APIs of IAM or STS, told apart by the signature's scope.</summary>
+    private async Task<IResult> Query(HttpContext context)
     {
         var body = await new StreamReader(context.Request.Body).ReadToEndAsync();
+        if (context.Request.Headers["X-Amz-Target"].ToString() is { Length: > 0 } target)
+            return Verify(context, body) is { } refused ? Json(refused.Code, refused.Message, 403) : Ecr(target[(target.IndexOf('.') + 1)..], body);
         var form = body.Split('&', StringSplitOptions.RemoveEmptyEntries).Select(p => p.Split('=', 2))
-            .ToDictionary(p => Uri.UnescapeDataString(p[0]), p => Uri.UnescapeDataString(p.Length > 1 ? p[1].Replace('+', ' ') : ""));
+            .ToDictionary(p => Uri.UnescapeDataString(p[0].Replace('+', ' ')), p => Uri.UnescapeDataString(p.Length > 1 ? p[1].Replace('+', ' ') : ""));
         var action = form.GetValueOrDefault("Action", "");
+        if (context.Request.Headers.Authorization.ToString().Contains("/iam/aws4_request", StringComparison.Ordinal))
+            return Verify(context, body) is { } refused ? Xml(Error(refused.Message, "iam", refused.Code), 403) : Iam(action, form);
         if (action == "AssumeRoleWithWebIdentity")
         {
             lock (Actions) Actions.Add(action);
