@@ -33,6 +33,7 @@ public sealed class StackOpsEngine
         Pipelines = new PipelineService(this);
         Promotions = new PromotionService(this);
         CloudStacks = new Cloud.CloudStackService(this);
+        CloudRegistrar = new Cloud.CloudStackRegistrar(this);
         Messages = new MaskedLog(() => Log);
     }
 
@@ -65,6 +66,7 @@ public sealed class StackOpsEngine
     public PipelineService Pipelines { get; }
     public PromotionService Promotions { get; }
     public Cloud.CloudStackService CloudStacks { get; }
+    public Cloud.CloudStackRegistrar CloudRegistrar { get; }
 
     /// <summary>The engine's clock (soak times, freeze windows, records); tests set their own.</summary>
     public TimeProvider Clock { get; set; } = TimeProvider.System;

@@ -184,6 +184,9 @@ public sealed partial class FakeAws
     /// <summary>The ECR registry's password a GetAuthorizationToken hands out (user AWS).</summary>
     public const string RegistryPassword = "ecr-test-password-0123456789";
 
+    /// <summary>The login GetAuthorizationToken hands out: ECR's (AWS and a password), or a test registry's.</summary>
+    public (string User, string Password) RegistryLogin { get; set; } = ("AWS", RegistryPassword);
+
     /// <summary>An ECR operation that fails once, as a refused request (InvalidParameterException), the next time it is called.</summary>
     public string? FailNextEcr { get; set; }
 
@@ -246,7 +249,7 @@ public sealed partial class FakeAws
                     {
                         ["authorizationData"] = new JsonArray(new JsonObject
                         {
-                            ["authorizationToken"] = Convert.ToBase64String(Encoding.UTF8.GetBytes("AWS:" + RegistryPassword)),
+                            ["authorizationToken"] = Convert.ToBase64String(Encoding.UTF8.GetBytes($"{RegistryLogin.User}:{RegistryLogin.Password}")),
                             ["expiresAt"] = DateTimeOffset.UtcNow.AddHours(12).ToUnixTimeSeconds(), ["proxyEndpoint"] = $"https://{RegistryHost}",
                         }),
                     }, contentType: "application/x-amz-json-1.1");

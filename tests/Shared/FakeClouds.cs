@@ -132,10 +132,24 @@ public sealed partial class FakeAws : IDisposable
         var (claims, problem) = _issuer.Verify(form.GetValueOrDefault("WebIdentityToken", ""), "sts.amazonaws.com");
         if (problem is not null) return Xml(Error($"Couldn't retrieve verification key from your identity provider, or {problem}", "sts", problem.Contains("expired") ? "ExpiredTokenException" : "InvalidIdentityToken"), 400);
         var subject = claims.GetProperty("sub").GetString()!;
-        if (form.GetValueOrDefault("RoleArn") != RoleArn
-            || !System.Text.RegularExpressions.Regex.IsMatch(subject, "^" + System.Text.RegularExpressions.Regex.Escape(TrustedSubject).Replace(@"\*", ".*") + "$"))
+        if (!Trusts(form.GetValueOrDefault("RoleArn", ""), subject))
             return Xml(Error("Not authorized to perform sts:AssumeRoleWithWebIdentity", "sts", "AccessDenied"), 403);
         return Xml($"""<AssumeRoleWithWebIdentityResponse xmlns="{StsNamespace}"><AssumeRoleWithWebIdentityResult>{Issue(form)}<SubjectFromWebIdentityToken>{subject}</SubjectFromWebIdentityToken><AssumedRoleUser><Arn>{RoleArn}/stackops</Arn><AssumedRoleId>AROAFAKE:stackops</AssumedRoleId></AssumedRoleUser><Provider>{_issuer.Issuer}</Provider><Audience>sts.amazonaws.com</Audience></AssumeRoleWithWebIdentityResult><ResponseMetadata><RequestId>5</RequestId></ResponseMetadata></AssumeRoleWithWebIdentityResponse>""", 200);
+    }
+
+    /// <summary>
+    /// Whether a role's trust lets a token's subject assume it: <see cref="RoleArn"/> by <see cref="TrustedSubject"/>,
+    /// a role created through IAM by the subject its trust policy's StringEquals condition names.
+    /// </summary>
+    private bool Trusts(string roleArn, string subject)
+    {
+        if (roleArn == RoleArn)
+            return System.Text.RegularExpressions.Regex.IsMatch(subject, "^" + System.Text.RegularExpressions.Regex.Escape(TrustedSubject).Replace(@"\*", ".*") + "$");
+        lock (_state)
+            return _roles.TryGetValue(roleArn.Split('/').Last(), out var role)
+                && JsonDocument.Parse(role.TrustPolicy).RootElement.GetProperty("Statement").EnumerateArray().Any(statement =>
+                    statement.GetProperty("Action").ToString() == "sts:AssumeRoleWithWebIdentity"
+                    && statement.GetProperty("Condition").GetProperty("StringEquals").GetProperty("token.actions.githubusercontent.com:sub").ToString() == subject);
     }
 
     private static string Error(string message, string service, string code) => service == "s3"

@@ -118,6 +118,7 @@ public sealed class CloudStackTests : IDisposable
         Assert.Contains("AES256", aws.BucketSetting("production-artifacts-123456789012", "encryption"));
         Assert.Equal("IMMUTABLE", (string)aws.Repository("production")["imageTagMutability"]!);
         Assert.True((bool)aws.Repository("production")["imageScanningConfiguration"]!["scanOnPush"]!);
+
         var (trust, policies) = aws.Role("production-stackops-connector");
         Assert.Contains("\"token.actions.githubusercontent.com:sub\":\"repo:acme/ml:environment:production\"", trust);
         Assert.Contains("arn:aws:iam::123456789012:user/alice", trust);
@@ -219,5 +220,82 @@ public sealed class CloudStackTests : IDisposable
     {
         _store.Dispose();
         Directory.Delete(_folder, recursive: true);
+    }
+}
+
+/// <summary>
+/// A deployed AWS stack in use: a promotion into it signs in keylessly (the job's token, the role
+/// the module created, whose trust policy the loopback AWS evaluates), logs in to its registry
+/// through ECR's GetAuthorizationToken and copies the image there; while the version is current
+/// there, Remove refuses unless forced.
+/// </summary>
+[Collection(nameof(EnvironmentCollection))]
+public sealed class CloudStackPromotionTests(TwoRegistries registries) : IClassFixture<TwoRegistries>, IDisposable
+{
+    private static readonly string[] Variables = ["ACTIONS_ID_TOKEN_REQUEST_URL", "ACTIONS_ID_TOKEN_REQUEST_TOKEN", Pipelines.Identity.Variable];
+    private readonly Dictionary<string, string?> _saved = Variables.ToDictionary(v => v, Environment.GetEnvironmentVariable);
+    private readonly TestStore _store = new();
+
+    [SkippableFact]
+    public void APromotionIntoADeployedStackSignsInKeylesslyAndRemoveRefusesItUnlessForced()
+    {
+        Skip.If(TerraformMirror.Missing is not null, TerraformMirror.Missing);
+        using var issuer = new FakeOidcIssuer();
+        using var aws = new FakeAws(issuer) { RegistryHost = registries.Production.Host, RegistryLogin = (DockerRegistry.ProductionUser, DockerRegistry.ProductionPassword) };
+        var engine = _store.Engine;
+        var module = Path.Combine(_store.Root, "infrastructure", "production");
+        engine.Pipelines.Create("training", [new Pipelines.PipelineRequirement("container_registry", [])], "ml/trainer");
+        engine.CloudStacks.Write(new CloudStackRequest("aws", "production", "eu-west-1", FakeOidcIssuer.Repository, "production"), module, force: false);
+        TerraformMirror.PointAt(module, aws);
+        var shared = registries.Shared;
+        engine.Connectors.Create("registry-shared", "docker", "password", new Dictionary<string, object?> { ["username"] = shared.UserName },
+            new Dictionary<string, string> { ["password"] = shared.UserPassword }, "docker-registry", shared.Host);
+        engine.Components.Create("container_registry", "dev-registry", "default", new Dictionary<string, object?> { ["uri"] = $"{shared.Host}/cloud/dev" });
+        engine.Connectors.Connect("container_registry", "dev-registry", "registry-shared");
+        engine.Stacks.Create("dev", new Dictionary<string, string> { ["orchestrator"] = "default", ["artifact_store"] = "default", ["container_registry"] = "dev-registry" });
+
+        engine.CloudStacks.Deploy("production", module, _ => { });
+        engine.Connectors.Update("production-aws", new Dictionary<string, object?> { ["endpoint_url"] = aws.Server.BaseAddress.ToString() }, verify: false);
+        engine.Pipelines.SetLifecycle("""
+            apiVersion: stackops.io/v1
+            kind: Lifecycle
+            metadata: { name: ml }
+            spec:
+              stages:
+                - name: dev
+                  stack: dev
+                - name: production
+                  stack: production
+                  environment: production
+            """, "lifecycle");
+        Environment.SetEnvironmentVariable(Pipelines.Identity.Variable, "publisher@example.com");
+        shared.Push("cloud/dev/ml/trainer", "1.0.0", "cloud layer a", "cloud layer b");
+        var version = engine.Pipelines.Publish("training", "1.0.0", sourceRevision: "0123abcd", sourceRef: "refs/heads/main");
+        Environment.SetEnvironmentVariable("ACTIONS_ID_TOKEN_REQUEST_URL", issuer.RequestUrl);
+        Environment.SetEnvironmentVariable("ACTIONS_ID_TOKEN_REQUEST_TOKEN", FakeOidcIssuer.RequestToken);
+
+        var promotion = engine.Promotions.Invoke("training", "1.0.0", "production");
+
+        Assert.True(promotion.Promoted, promotion.Record.FailedStep?.Message);
+        Assert.Equal(version.ImageDigest, DockerRegistry.Digest(registries.Production.Manifest("production/ml/trainer", version.ImageDigest)));
+        Assert.Contains("AssumeRoleWithWebIdentity", aws.Actions);
+        Assert.Contains("ecr:GetAuthorizationToken", aws.Actions);
+        Assert.Equal(["production", "production/ml/trainer"], aws.Repositories);
+
+        var refused = Assert.Throws<StackOpsException>(() => engine.CloudStacks.Remove("production", module, force: false, _ => { }));
+        Assert.Equal("CloudStackInUse", refused.ErrorId);
+        Assert.Contains("training 1.0.0", refused.Message);
+        Assert.Contains("production-stackops-connector", aws.Roles);
+
+        engine.CloudStacks.Remove("production", module, force: true, _ => { });
+
+        Assert.Empty(aws.Roles);
+        Assert.DoesNotContain(engine.Stacks.List().Items, s => s.Name == "production");
+    }
+
+    public void Dispose()
+    {
+        foreach (var (variable, value) in _saved) Environment.SetEnvironmentVariable(variable, value);
+        _store.Dispose();
     }
 }

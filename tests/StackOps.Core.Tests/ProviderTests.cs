@@ -106,7 +106,7 @@ public sealed class ProviderTests : IDisposable
     private static Dictionary<string, string> AwsKeys() => Credentials(("aws_access_key_id", FakeAws.AccessKeyId), ("aws_secret_access_key", FakeAws.SecretAccessKey));
 
     [Fact]
-    public void AwsSecretKeyIsVerifiedWithStsAndListsBucketsAndTheRegistry()
+    public void AwsSecretKeyIsVerifiedWithStsListsBucketsAndTheRegistryAndLogsInToEcr()
     {
         using var aws = new FakeAws();
         Connectors.Create("aws", "aws", "secret-key", AwsSettings(aws), AwsKeys());
@@ -118,7 +118,10 @@ public sealed class ProviderTests : IDisposable
         Assert.Contains("GetCallerIdentity", aws.Actions);
         var credential = Connectors.Credential("aws", "s3-bucket", "s3://ml-staging");
         Assert.Equal((FakeAws.AccessKeyId, "s3://ml-staging"), (credential.Secrets["aws_access_key_id"], credential.ResourceId));
-        Assert.Equal("ConnectorCredentialUnavailable", Throws(() => Connectors.Credential("aws", "docker-registry")).ErrorId);
+        var login = Connectors.Credential("aws", "docker-registry");
+        Assert.Equal(("AWS", FakeAws.RegistryPassword), (login.Settings["username"], login.Secrets["password"]));
+        Assert.Contains("ecr:GetAuthorizationToken", aws.Actions);
+        Assert.Equal("ConnectorCredentialUnavailable", Throws(() => Connectors.Credential("aws", "kubernetes-cluster", "ml")).ErrorId);
 
         var wrong = Throws(() => Connectors.Create("bad", "aws", "secret-key", AwsSettings(aws),
             Credentials(("aws_access_key_id", FakeAws.AccessKeyId), ("aws_secret_access_key", "not-the-secret-key"))));

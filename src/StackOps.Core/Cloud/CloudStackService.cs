@@ -42,12 +42,31 @@ public sealed class CloudStackService
             $"A team server's store has no folder for Terraform modules: give -Path, a folder of your repository (e.g. infrastructure/{stack}).", stack)
         : System.IO.Path.Combine(_engine.Location.Root, "infrastructure", NameRules.Validate("Stack", stack));
 
+    /// <summary>The GitHub environment a stack's jobs run in: the one of the lifecycle stage on the stack, else the stack's name.</summary>
+    public string DefaultEnvironment(string stack) =>
+        _engine.View().Lifecycle()?.Stages.FirstOrDefault(s => string.Equals(s.Stack, stack, StringComparison.OrdinalIgnoreCase) && s.Environment is not null)?.Environment ?? stack;
+
+    /// <summary>OWNER/NAME of the GitHub repository the 'origin' remote of a git folder points at, if any.</summary>
+    public static string? RepositoryOf(string folder)
+    {
+        for (var current = new DirectoryInfo(folder); current is not null; current = current.Parent)
+        {
+            var config = System.IO.Path.Combine(current.FullName, ".git", "config");
+            if (!File.Exists(config)) continue;
+            var origin = System.Text.RegularExpressions.Regex.Match(File.ReadAllText(config),
+                @"\[remote ""origin""\][^\[]*?url\s*=\s*\S*github\.com[:/]([A-Za-z0-9-]+/[A-Za-z0-9._-]+?)(\.git)?\s*$", System.Text.RegularExpressions.RegexOptions.Multiline);
+            return origin.Success ? origin.Groups[1].Value : null;
+        }
+        return null;
+    }
+
     /// <summary>Writes the module of a provider for a stack: its files, the variables and a .gitignore that keeps state and plans out of git.</summary>
     public CloudStackModule Write(CloudStackRequest request, string path, bool force)
     {
         var provider = CloudProviders.Get(request.Provider);
         NameRules.Validate("Stack", request.Stack);
         var variables = Variables(provider, request);
+        variables.TryAdd("image_repositories", _engine.Pipelines.List().Items.Select(p => p.ImageRepository).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList());
         if (Directory.Exists(path) && Directory.EnumerateFileSystemEntries(path).Any() && !force)
             throw new StackOpsException("CloudStackModuleExists", ErrorKind.AlreadyExists,
                 $"'{path}' already holds files. Review them, or pass -Force to rewrite the module's files there (Terraform's state in it is kept).", path);
@@ -104,7 +123,8 @@ public sealed class CloudStackService
     internal static string NamePrefix(string stack)
     {
         var prefix = new string(stack.ToLowerInvariant().Select(c => char.IsAsciiLetterOrDigit(c) ? c : '-').ToArray()).Trim('-');
-        return prefix.Length == 0 ? "stackops" : prefix[..Math.Min(prefix.Length, 32)].Trim('-');
+        prefix = prefix[..Math.Min(prefix.Length, 32)].Trim('-');
+        return prefix.Length < 3 ? $"stackops-{prefix}".Trim('-') : prefix;
     }
 
     private Terraform Open(string path, string stack)

@@ -46,13 +46,19 @@ internal sealed class AwsProvider : IConnectorProvider
 
     public async Task<ConnectorCredential> IssueAsync(ConnectorSession session, ConnectorResourceType resourceType, string? resourceId, CancellationToken cancellation)
     {
-        if (resourceType.Name is ConnectorCatalog.DockerRegistry or ConnectorCatalog.KubernetesCluster)
+        if (resourceType.Name is ConnectorCatalog.KubernetesCluster)
             throw new Errors.StackOpsException("ConnectorCredentialUnavailable", Errors.ErrorKind.InvalidOperation,
-                $"Service connector '{session.Connector.Name}' cannot issue {(resourceType.Name == ConnectorCatalog.DockerRegistry ? "ECR logins" : "EKS tokens")}: this build has no ECR or EKS API client. Get AWS credentials with -ResourceType aws-generic and use the AWS CLI (aws ecr get-login-password, aws eks get-token).", session.Connector);
+                $"Service connector '{session.Connector.Name}' cannot issue EKS tokens: this build has no EKS API client. Get AWS credentials with -ResourceType aws-generic and use the AWS CLI (aws eks get-token).", session.Connector);
         try
         {
             var (credentials, _, expires) = await SignInAsync(session, cancellation);
             var values = await credentials.GetCredentialsAsync();
+            if (resourceType.Name == ConnectorCatalog.DockerRegistry)
+            {
+                var (user, password, until) = await EcrLoginAsync(session, values, cancellation);
+                return session.Credential(resourceType.Name, resourceId, new Dictionary<string, string> { ["username"] = user }, new Dictionary<string, string> { ["password"] = password },
+                    until is { } at && (expires is null || at < expires) ? at : expires);
+            }
             var settings = new Dictionary<string, string> { ["region"] = session.Required("region") };
             if (session.Setting("endpoint_url") is { } endpoint) settings["endpoint_url"] = endpoint;
             if (resourceId is not null) settings["resource_id"] = resourceId;
@@ -145,6 +151,44 @@ internal sealed class AwsProvider : IConnectorProvider
         configuration.MaxErrorRetry = 1;
         configuration.HttpClientFactory = new Handlers(session);
         return configuration;
+    }
+
+    /// <summary>
+    /// ECR's GetAuthorizationToken (what `aws ecr get-login-password` calls): a 12-hour registry login
+    /// for the credentials. The package mirror serves no AWSSDK.ECR, so the one JSON call is made here
+    /// and signed with the SDK's own Signature Version 4 signer.
+    /// </summary>
+    private static async Task<(string User, string Password, DateTimeOffset? Expires)> EcrLoginAsync(ConnectorSession session, ImmutableCredentials credentials, CancellationToken cancellation)
+    {
+        var region = session.Required("region");
+        var endpoint = new Uri(session.Setting("endpoint_url") ?? $"https://api.ecr.{region}.amazonaws.com/");
+        const string body = "{}";
+        var now = DateTime.UtcNow;
+        var headers = new SortedDictionary<string, string>(StringComparer.Ordinal)
+        {
+            ["content-type"] = "application/x-amz-json-1.1", ["host"] = endpoint.Authority, ["x-amz-date"] = now.ToString("yyyyMMddTHHmmssZ", System.Globalization.CultureInfo.InvariantCulture),
+            ["x-amz-target"] = "AmazonEC2ContainerRegistry_V20150921.GetAuthorizationToken",
+        };
+        if (credentials.UseToken) headers["x-amz-security-token"] = credentials.Token;
+        var signedHeaders = string.Join(";", headers.Keys);
+        var payloadHash = Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(body))).ToLowerInvariant();
+        var canonical = $"POST\n{endpoint.AbsolutePath}\n\n{string.Concat(headers.Select(h => $"{h.Key}:{h.Value}\n"))}\n{signedHeaders}\n{payloadHash}";
+        var signature = Amazon.Runtime.Internal.Auth.AWS4Signer.ComputeSignature(credentials, region, now, "ecr", signedHeaders, canonical);
+        using var request = new HttpRequestMessage(HttpMethod.Post, endpoint) { Content = new StringContent(body) };
+        request.Content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/x-amz-json-1.1");
+        foreach (var (name, value) in headers.Where(h => h.Key is not ("host" or "content-type"))) request.Headers.TryAddWithoutValidation(name, value);
+        request.Headers.TryAddWithoutValidation("Authorization", signature.ForAuthorizationHeader);
+        using var client = session.CreateHttpClient();
+        using var response = await client.SendAsync(request, cancellation);
+        using var answer = System.Text.Json.JsonDocument.Parse(await response.Content.ReadAsStringAsync(cancellation));
+        if (!response.IsSuccessStatusCode)
+            throw new Errors.StackOpsException("ConnectorCredentialFailed", Errors.ErrorKind.InvalidOperation,
+                $"Service connector '{session.Connector.Name}' could not log in to ECR: AWS answered {(int)response.StatusCode} {(answer.RootElement.TryGetProperty("__type", out var type) ? type.GetString() : "")}. Check that its identity may call ecr:GetAuthorizationToken.", session.Connector);
+        var data = answer.RootElement.GetProperty("authorizationData")[0];
+        var login = System.Text.Encoding.UTF8.GetString(Convert.FromBase64String(data.GetProperty("authorizationToken").GetString()!)).Split(':', 2);
+        Secrets.SecretMasker.Shared.Register(login[1]);
+        DateTimeOffset? expires = data.TryGetProperty("expiresAt", out var at) && at.ValueKind == System.Text.Json.JsonValueKind.Number ? DateTimeOffset.FromUnixTimeSeconds((long)at.GetDouble()) : null;
+        return (login[0], login[1], expires);
     }
 
     public static string Registry(string account, string region) => $"{account}.dkr.ecr.{region}.amazonaws.com";

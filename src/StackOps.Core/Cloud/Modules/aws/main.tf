@@ -85,6 +85,18 @@ resource "aws_ecr_repository" "images" {
   }
 }
 
+# One repository per pipeline image (NAME/IMAGE), with the same settings.
+resource "aws_ecr_repository" "pipelines" {
+  for_each             = toset(var.image_repositories)
+  name                 = "${var.name_prefix}/${each.value}"
+  image_tag_mutability = "IMMUTABLE"
+  force_delete         = var.force_destroy
+
+  image_scanning_configuration {
+    scan_on_push = true
+  }
+}
+
 # The identity SageMaker's pipeline steps run as.
 data "aws_iam_policy_document" "sagemaker_trust" {
   statement {
@@ -116,7 +128,7 @@ data "aws_iam_policy_document" "sagemaker" {
   statement {
     sid       = "PullImages"
     actions   = ["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"]
-    resources = [aws_ecr_repository.images.arn]
+    resources = [aws_ecr_repository.images.arn, "${aws_ecr_repository.images.arn}/*"]
   }
   statement {
     sid       = "RegistryLogin"
@@ -204,7 +216,7 @@ data "aws_iam_policy_document" "connector" {
       "ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer", "ecr:DescribeImages", "ecr:DescribeRepositories",
       "ecr:InitiateLayerUpload", "ecr:UploadLayerPart", "ecr:CompleteLayerUpload", "ecr:PutImage",
     ]
-    resources = [aws_ecr_repository.images.arn]
+    resources = [aws_ecr_repository.images.arn, "${aws_ecr_repository.images.arn}/*"]
   }
 
   dynamic "statement" {

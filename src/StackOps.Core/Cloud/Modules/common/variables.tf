@@ -36,6 +36,12 @@ variable "principals" {
   default     = []
 }
 
+variable "image_repositories" {
+  description = "The image repositories of the pipelines that run on the stack (each pipeline's -ImageRepository): ECR needs one per image, created under the stack's name; ACR and Artifact Registry create them on push."
+  type        = list(string)
+  default     = []
+}
+
 variable "force_destroy" {
   description = "Whether tearing the stack down also deletes the artifacts and images it holds."
   type        = bool
