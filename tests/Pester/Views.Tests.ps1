@@ -69,6 +69,10 @@ BeforeAll {
             (T 'Pipelines.PromotionRecord')::new('20260512T100000000Z-training-1.4.0-production-d4e5f6', 'training', '1.4.0', 'staging', 'production', 'Succeeded', 'carol@example.com', $at, $decisions, $null, $at, $digest, "registry.example.com:5000/production/ml/training@$digest", $false, 'new features', $null),
             (T 'Pipelines.PromotionRecord')::new('20260512T110000000Z-training-1.3.2-production-0a0b0c', 'training', '1.3.2', 'staging', 'production', 'Pending', 'carol@example.com', $at, $decisions, $null, $null, $null, $null, $false, 'rollback', $null))
         $s.PromotionStep = $steps
+        $s.TerraformChange = @(
+            (T 'Cloud.TerraformChange')::new('aws_s3_bucket_server_side_encryption_configuration.artifacts', 'aws_s3_bucket_server_side_encryption_configuration', 'create')
+            (T 'Cloud.TerraformChange')::new('aws_iam_role.connector', 'aws_iam_role', 'delete'))
+        $s.CloudStackModule = (T 'Cloud.CloudStackModule')::new('production', 'aws', '/home/me/src/ml/.stackops/infrastructure/production', [string[]]@('main.tf'), [System.Collections.Generic.Dictionary[string, object]]::new())
         $s.EnvironmentDrift = @(
             (T 'GitHub.EnvironmentDrift')::new('production', 'production', 'EnvironmentReviewersDiffer', 'required reviewers', 'alice, octo-org/platform', 'bob')
             (T 'GitHub.EnvironmentDrift')::new('production', 'production', 'EnvironmentSecretMissing', 'secret', 'STACKOPS_SECRET_MLFLOW__PASSWORD', 'missing')
@@ -112,7 +116,7 @@ Describe 'The format views' {
 
     It '<_> fits 80 columns with every column and whole headers' -ForEach @(
         'ActionResult', 'ClientLogin', 'ConfigurationField', 'ConnectorAuthMethod', 'ConnectorResources', 'ConnectorType', 'Flavor', 'LifecycleStage',
-        'EnvironmentDrift', 'PendingRun', 'Pipeline', 'PipelineVersion', 'PromotionRecord', 'PromotionStep', 'SecretBackendDefinition', 'ServiceConnector',
+        'EnvironmentDrift', 'TerraformChange', 'CloudStackModule', 'PendingRun', 'Pipeline', 'PipelineVersion', 'PromotionRecord', 'PromotionStep', 'SecretBackendDefinition', 'ServiceConnector',
         'ServiceConnectorCredential', 'Stack', 'StackComponent', 'StackComponentConfiguration', 'StackSecretInfo', 'StackValidationFinding',
         'StackValidationResult', 'StageStatus', 'StoreLocation', 'ServerStatus', 'PrincipalBody', 'CreatedApiKey', 'ApiKeyBody', 'RoleBody', 'GrantBody',
         'TrustPolicyBody', 'AuditEntryBody') {

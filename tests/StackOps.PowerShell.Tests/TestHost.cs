@@ -4,6 +4,7 @@ using System;
 using System.Collections.Generic;
 using System.Collections.ObjectModel;
 using System.Globalization;
+using System.Linq;
 using System.Management.Automation;
 using System.Management.Automation.Host;
 using System.Security;
@@ -20,6 +21,7 @@ public sealed class TestHost : PSHost
 
     public Queue<string> Answers => _ui.Answers;
     public IReadOnlyList<string> Written => _ui.Written;
+    public IReadOnlyList<string> Offered => _ui.Offered;
 
     public override CultureInfo CurrentCulture => CultureInfo.InvariantCulture;
     public override CultureInfo CurrentUICulture => CultureInfo.InvariantCulture;
@@ -58,7 +60,18 @@ public sealed class TestHost : PSHost
         public override void WriteWarningLine(string message) => Written.Add(message);
         public override void WriteProgress(long sourceId, ProgressRecord record) => Written.Add(record.ToString());
         public override Dictionary<string, PSObject> Prompt(string caption, string message, Collection<FieldDescription> descriptions) => throw new NotSupportedException();
-        public override int PromptForChoice(string caption, string message, Collection<ChoiceDescription> choices, int defaultChoice) => throw new NotSupportedException();
+        /// <summary>The labels of every choice offered; the answer queued picks the choice whose label ends with it.</summary>
+        public List<string> Offered { get; } = [];
+
+        public override int PromptForChoice(string caption, string message, Collection<ChoiceDescription> choices, int defaultChoice)
+        {
+            var labels = choices.Select(c => c.Label.Replace("&", "", StringComparison.Ordinal)).ToList();
+            Offered.AddRange(labels);
+            if (Answers.Count == 0) throw new NotSupportedException("The test gave no answer for this choice.");
+            var answer = Answers.Dequeue();
+            var index = labels.FindIndex(l => l.EndsWith(answer, StringComparison.Ordinal));
+            return index >= 0 ? index : throw new InvalidOperationException($"No choice ends with '{answer}': {string.Join(", ", labels)}.");
+        }
         public override PSCredential PromptForCredential(string caption, string message, string userName, string targetName) => throw new NotSupportedException();
         public override PSCredential PromptForCredential(string caption, string message, string userName, string targetName, PSCredentialTypes allowedCredentialTypes, PSCredentialUIOptions options) => throw new NotSupportedException();
     }

@@ -50,6 +50,9 @@ public sealed class StackValidationResult
     public bool IsValid => Findings.All(f => f.Severity != FindingSeverity.Error);
     public IReadOnlyList<StackValidationFinding> Findings { get; }
 
+    public override string ToString() =>
+        $"{Stack}: {(IsValid ? "valid" : "invalid")}{(Findings.Count == 0 ? "" : $" ({string.Join("; ", Findings.Select(f => $"{f.Severity}: {f.Message}"))})")}";
+
     /// <summary>The first error as an exception (its code as the error id, the stack as target), every error in the message.</summary>
     public StackOpsException ToException(Stack target)
     {

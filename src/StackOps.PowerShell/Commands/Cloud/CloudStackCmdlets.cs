@@ -131,19 +131,25 @@ public sealed class DeployCloudStackCommand : CloudStackCmdlet
 /// stack, unless -Force.
 /// </summary>
 [Cmdlet(VerbsCommon.Remove, "CloudStack", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High)]
+[OutputType(typeof(StackOps.Core.Model.Stack))]
 public sealed class RemoveCloudStackCommand : CloudStackCmdlet
 {
     /// <summary>Destroys the stack even while a pipeline version is current on it.</summary>
     [Parameter] public SwitchParameter Force { get; set; }
+
+    /// <summary>Returns the stack as it was registered.</summary>
+    [Parameter] public SwitchParameter PassThru { get; set; }
 
     protected override void Process() => Try(Name, () =>
     {
         var path = ModulePath;
         Engine.CloudStacks.CheckRemove(Name, path, Force);
         if (!ShouldProcess(Name, $"Destroy every resource of the Terraform module in '{path}' and unregister the stack")) return;
+        var registered = Engine.Stacks.List().Items.FirstOrDefault(s => string.Equals(s.Name, Name, StringComparison.OrdinalIgnoreCase));
         var activity = $"Destroying cloud stack {Name}";
         foreach (var removed in Engine.CloudStacks.Remove(Name, path, Force, progress => Report(activity, progress))) WriteVerbose($"Unregistered the {removed}.");
         Completed(activity);
+        if (PassThru && registered is not null) WriteObject(registered);
     });
 }
 
