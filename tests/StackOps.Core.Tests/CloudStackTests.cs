@@ -38,6 +38,7 @@ public sealed class CloudStackTests : IDisposable
         Assert.Equal(("production", "acme/ml", "sagemaker"), (variables.GetProperty("stack_name").GetString(), variables.GetProperty("github_repository").GetString(), variables.GetProperty("orchestrator").GetString()));
         Assert.Contains("*.tfstate", File.ReadAllText(Path.Combine(Module, ".gitignore")));
         Assert.Equal("CloudStackModuleExists", Assert.Throws<StackOpsException>(() => _store.Engine.CloudStacks.Write(Production(), Module, force: false)).ErrorId);
+        Assert.Equal("CloudStackModuleMismatch", Assert.Throws<StackOpsException>(() => _store.Engine.CloudStacks.Deploy("staging", Module, _ => { })).ErrorId);
         _store.Engine.CloudStacks.Write(Production(), Module, force: true);
     }
 

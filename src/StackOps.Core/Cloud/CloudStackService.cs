@@ -140,7 +140,8 @@ public sealed class CloudStackService
     /// <summary>What the module would change (terraform plan), nothing applied or registered.</summary>
     public IReadOnlyList<TerraformChange> Plan(string stack, string path, bool destroy = false)
     {
-        if (!destroy) CheckNames(stack, Provider(path));
+        var provider = Provider(path, stack);
+        if (!destroy) CheckNames(stack, provider);
         var plan = Open(path, stack).Plan(destroy);
         File.Delete(System.IO.Path.Combine(path, Terraform.PlanFile));
         return plan;
@@ -153,7 +154,7 @@ public sealed class CloudStackService
     /// </summary>
     public CloudStackDeployment Deploy(string stack, string path, Action<TerraformProgress> progress)
     {
-        var provider = Provider(path);
+        var provider = Provider(path, stack);
         CheckNames(stack, provider);
         var terraform = Open(path, stack);
         var planned = terraform.Plan();
@@ -165,9 +166,14 @@ public sealed class CloudStackService
         return Register(stack, provider, path, output);
     }
 
-    /// <summary>The cloud of a written module, told by the Terraform provider its main.tf requires.</summary>
-    private static string Provider(string path)
+    /// <summary>The cloud of a written module (told by the Terraform provider its main.tf requires), checked to be the stack's.</summary>
+    private static string Provider(string path, string stack)
     {
+        var variables = System.IO.Path.Combine(path, VariablesFile);
+        var written = File.Exists(variables) && JsonDocument.Parse(File.ReadAllText(variables)).RootElement.TryGetProperty("stack_name", out var name) ? name.GetString() : null;
+        if (written is not null && !string.Equals(written, stack, StringComparison.OrdinalIgnoreCase))
+            throw new StackOpsException("CloudStackModuleMismatch", ErrorKind.InvalidArgument,
+                $"The module in '{path}' was written for stack '{written}', not '{stack}'. Give that name, or the -Path of '{stack}''s module.", stack);
         var main = System.IO.Path.Combine(path, "main.tf");
         var text = File.Exists(main) ? File.ReadAllText(main) : "";
         return CloudProviders.All.FirstOrDefault(p => text.Contains($"\"hashicorp/{p.TerraformProvider}\"", StringComparison.Ordinal))?.Name
@@ -261,7 +267,7 @@ public sealed class CloudStackService
     /// <summary>Checks a tear-down may go on: the module exists and, without force, no pipeline version is current on the stack.</summary>
     public void CheckRemove(string stack, string path, bool force)
     {
-        Provider(path);
+        Provider(path, stack);
         if (Labels("stack", null, stack)?.GetValueOrDefault(Label) == stack) _engine.Stacks.CheckRemove(stack);
         if (!force && Current(stack) is { Count: > 0 } current)
             throw new StackOpsException("CloudStackInUse", ErrorKind.InvalidOperation,
@@ -276,7 +282,7 @@ public sealed class CloudStackService
         var planned = terraform.Plan(destroy: true);
         terraform.Apply(planned.Count(c => c.Action == "delete"), progress);
         var removed = new List<string>();
-        foreach (var (kind, type, name) in Names(stack, Provider(path)))
+        foreach (var (kind, type, name) in Names(stack, Provider(path, stack)))
         {
             if (Labels(kind, type, name)?.GetValueOrDefault(Label) != stack) continue;
             switch (kind)
