@@ -34,6 +34,8 @@ public sealed class StackOpsEngine
         Promotions = new PromotionService(this);
         CloudStacks = new Cloud.CloudStackService(this);
         CloudRegistrar = new Cloud.CloudStackRegistrar(this);
+        Integrations = new Integrations.IntegrationService(location.UserHome);
+        Runs = new PipelineRuns(this);
         Messages = new MaskedLog(() => Log);
     }
 
@@ -67,6 +69,8 @@ public sealed class StackOpsEngine
     public PromotionService Promotions { get; }
     public Cloud.CloudStackService CloudStacks { get; }
     public Cloud.CloudStackRegistrar CloudRegistrar { get; }
+    public Integrations.IntegrationService Integrations { get; }
+    public PipelineRuns Runs { get; }
 
     /// <summary>The engine's clock (soak times, freeze windows, records); tests set their own.</summary>
     public TimeProvider Clock { get; set; } = TimeProvider.System;
@@ -76,7 +80,7 @@ public sealed class StackOpsEngine
     public IEngineLog? Log { get; set; }
     internal MaskedLog Messages { get; }
 
-    internal DocumentView View() => new(Store);
+    internal DocumentView View() => new(Store) { IntegrationFlavors = () => Integrations.Flavors };
 
     /// <summary>Reviews of workflow runs waiting for a GitHub environment's approval.</summary>
     public GitHub.GitHubReviews GitHubReviews(GitHub.GitHubApi api) => new(api, Messages.Verbose);
@@ -88,7 +92,7 @@ public sealed class StackOpsEngine
     internal T Change<T>(Func<IStoreTransaction, DocumentView, T> body)
     {
         using var transaction = Store.Begin();
-        var result = body(transaction, new DocumentView(transaction, Store.Scope));
+        var result = body(transaction, new DocumentView(transaction, Store.Scope) { IntegrationFlavors = () => Integrations.Flavors });
         transaction.Commit();
         return result;
     }

@@ -47,8 +47,10 @@ public sealed class ComponentService
             if (view.FindComponent(type, name) is not null)
                 throw Fail.AlreadyExists("Component", name, $"Change it with Set-StackComponent, or choose another name.");
             var flavor = new FlavorCatalog(view).Get(type, flavorName);
+            // A component of an integration's flavor says which integration it needs, for machines that have not registered it.
+            var required = flavor.Integration is null ? labels : new Dictionary<string, string?>(labels ?? new Dictionary<string, string?>()) { [Integrations.IntegrationService.Label] = flavor.Integration };
             var component = new StackComponent(type, name, flavor.Name, ConfigurationValidator.Validate(flavor, configuration, name, strict, _engine.Messages.Warning),
-                StackOpsEngine.MergeLabels(new Dictionary<string, string>(), labels), scope: _engine.Store.Scope);
+                StackOpsEngine.MergeLabels(new Dictionary<string, string>(), required), scope: _engine.Store.Scope);
             return Effective(flavor, component.With(path: StackOpsEngine.Write(transaction, component)));
         });
     }

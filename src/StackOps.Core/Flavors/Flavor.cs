@@ -34,6 +34,12 @@ public sealed class Flavor
     /// <summary>The service connectors a component of this flavor can be linked to; null when it takes none.</summary>
     public ConnectorRequirement? Connector { get; }
 
+    /// <summary>The registered integration that adds the flavor, when one does.</summary>
+    public string? Integration { get; private init; }
+
+    internal Flavor FromIntegration(string integration) =>
+        new(Name, Type, Description, IsLocal, LocalWhen, Requirements, Configuration, isBuiltIn: false, Path, Connector) { Integration = integration };
+
     public ConfigurationField? Field(string key) => Schema.Field(key);
 
     internal Validation.ConfigurationSchema Schema { get; }

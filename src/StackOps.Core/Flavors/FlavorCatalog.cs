@@ -4,7 +4,7 @@ using StackOps.Core.Yaml;
 
 namespace StackOps.Core.Flavors;
 
-/// <summary>The built-in flavors (an embedded document stream, in the same language as custom flavors) and a store's custom ones.</summary>
+/// <summary>The built-in flavors (an embedded document stream, in the same language as custom flavors), those of registered integrations, and a store's custom ones.</summary>
 public sealed class FlavorCatalog
 {
     private const string ResourceName = "StackOps.Core.Flavors.builtin-flavors.yaml";
@@ -27,8 +27,10 @@ public sealed class FlavorCatalog
     public Listing<Flavor> List(string? type)
     {
         var custom = _view.CustomFlavors(type);
+        var integrations = _view.IntegrationFlavors().Where(f => type is null || f.Type == type).ToList();
         var items = BuiltIn.Where(f => type is null || f.Type == type)
-            .Concat(custom.Items.Where(c => FindBuiltIn(c.Type, c.Name) is null))
+            .Concat(integrations)
+            .Concat(custom.Items.Where(c => FindBuiltIn(c.Type, c.Name) is null && !integrations.Any(i => i.Type == c.Type && string.Equals(i.Name, c.Name, StringComparison.OrdinalIgnoreCase))))
             .OrderBy(f => Model.ComponentTypes.Order(f.Type)).ThenBy(f => f.Name, StringComparer.OrdinalIgnoreCase).ToList();
         return custom with { Items = items };
     }
@@ -37,6 +39,7 @@ public sealed class FlavorCatalog
     {
         var builtIn = FindBuiltIn(type, name);
         if (builtIn is not null) return builtIn;
+        if (_view.IntegrationFlavors().FirstOrDefault(f => f.Type == type && string.Equals(f.Name, name, StringComparison.OrdinalIgnoreCase)) is { } integrated) return integrated;
         var key = (type, name.ToLowerInvariant());
         if (!_custom.TryGetValue(key, out var custom)) _custom[key] = custom = _view.CustomFlavor(type, name);
         return custom;

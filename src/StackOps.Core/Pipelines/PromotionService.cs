@@ -466,7 +466,7 @@ public sealed class PromotionService
         if (run is null) return new PromotionStep("run", StepOutcome.Skipped, "no run step", now);
         try
         {
-            var environment = RunEnvironment(subject, image);
+            var environment = _engine.Runs.Environment(subject.Pipeline, subject.Version, subject.To.Stack, subject.To.Name, image);
             var result = run(new RunContext(subject.To.Stack, image, environment));
             return new PromotionStep("run", result.Succeeded ? StepOutcome.Passed : StepOutcome.Failed, SecretMasker.Shared.Apply(result.Message), _engine.Clock.GetUtcNow());
         }
@@ -475,37 +475,6 @@ public sealed class PromotionService
             return new PromotionStep("run", StepOutcome.Failed, SecretMasker.Shared.Apply(e.Message), _engine.Clock.GetUtcNow());
         }
     }
-
-    /// <summary>
-    /// STACKOPS_STACK, STACKOPS_IMAGE (registry/repository@sha256:…), STACKOPS_PIPELINE, STACKOPS_VERSION,
-    /// one STACKOPS_TYPE_KEY per component setting and STACKOPS_RUN_KEY per run setting, secrets resolved (and masked).
-    /// </summary>
-    private IReadOnlyDictionary<string, string> RunEnvironment((Pipeline Pipeline, PipelineVersion Version, Lifecycle Lifecycle, LifecycleStage From, LifecycleStage To) subject, string image)
-    {
-        var environment = new Dictionary<string, string>(StringComparer.Ordinal)
-        {
-            ["STACKOPS_STACK"] = subject.To.Stack, ["STACKOPS_IMAGE"] = image, ["STACKOPS_PIPELINE"] = subject.Pipeline.Name,
-            ["STACKOPS_VERSION"] = subject.Version.Version, ["STACKOPS_STAGE"] = subject.To.Name,
-        };
-        foreach (var component in _engine.Secrets.Resolve(subject.To.Stack))
-            foreach (var (key, value) in component.Configuration)
-                if (value is not null) environment[Variable(component.Type, key)] = Text(value);
-        foreach (var (key, value) in _engine.Secrets.ResolveValues(subject.Pipeline.RunConfiguration, subject.Pipeline.Name, "pipeline", subject.Pipeline,
-                     $"Create the missing secrets, or change the run configuration of pipeline '{subject.Pipeline.Name}'."))
-            if (value is not null) environment[Variable("run", key)] = Text(value);
-        return environment;
-    }
-
-    private static string Variable(string prefix, string key) =>
-        "STACKOPS_" + Regex.Replace($"{prefix}_{key}".ToUpperInvariant(), "[^A-Z0-9_]", "_");
-
-    private static string Text(object value) => value switch
-    {
-        string text => text,
-        bool flag => flag ? "true" : "false",
-        IFormattable formattable => formattable.ToString(null, System.Globalization.CultureInfo.InvariantCulture),
-        _ => System.Text.Json.JsonSerializer.Serialize(value),
-    };
 
     /// <summary>Progress delivered on the reporting thread, unlike Progress&lt;T&gt;, which posts to a context.</summary>
     private sealed class SynchronousProgress(Action<ImageCopyProgress> report) : IProgress<ImageCopyProgress>

@@ -33,6 +33,9 @@ internal sealed class DocumentView
     private readonly StoreScope _scope;
 
     public DocumentView(IStackStore store) : this(store.Read, store.ReadEach, store.Scope) { }
+
+    /// <summary>Flavors that come from outside the store (registered integrations), asked for only when a flavor is looked up.</summary>
+    public Func<IReadOnlyList<Flavors.Flavor>> IntegrationFlavors { get; init; } = () => [];
     public DocumentView(IStoreTransaction transaction, StoreScope scope) : this(transaction.Read, SortedByName(transaction.ReadAll), scope) { }
 
     private DocumentView(Func<DocumentKey, StoredDocument?> read, Func<string, string?, IEnumerable<StoredDocument>> readEach, StoreScope scope)

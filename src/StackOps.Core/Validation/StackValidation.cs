@@ -99,8 +99,11 @@ internal static class StackValidator
             }
             if (flavor is null)
             {
-                findings.Add(new(FindingSeverity.Error, "FlavorNotFound",
-                    $"The {type} '{name}' uses flavor '{component.Flavor}', which is unknown; register it with Register-StackFlavor.", type, name, "flavor", component.Path));
+                findings.Add(component.Labels.GetValueOrDefault(Integrations.IntegrationService.Label) is { } integration
+                    ? new(FindingSeverity.Error, "IntegrationMissing",
+                        $"The {type} '{name}' uses flavor '{component.Flavor}' of integration '{integration}', which is not registered here; register it with Register-StackIntegration -Path <its build output or package>.", type, name, "flavor", component.Path)
+                    : new(FindingSeverity.Error, "FlavorNotFound",
+                        $"The {type} '{name}' uses flavor '{component.Flavor}', which is unknown; register it with Register-StackFlavor.", type, name, "flavor", component.Path));
                 continue;
             }
             foreach (var problem in ConfigurationValidator.Check(flavor, component.Configuration))

@@ -1,0 +1,28 @@
+namespace StackOps.Abstractions;
+
+/// <summary>
+/// An integration: a named, versioned bundle of flavors (each a configuration schema with the
+/// behaviour behind it) and the requirements it has. StackOps finds the one public, non-abstract
+/// subclass with a parameterless constructor in the integration's assembly.
+/// </summary>
+public abstract class StackIntegration
+{
+    /// <summary>The name it is registered and listed by (letters, digits, '-', '_', '.').</summary>
+    public abstract string Name { get; }
+
+    /// <summary>Its own version, e.g. 1.2.0.</summary>
+    public abstract string Version { get; }
+
+    /// <summary>What it needs that StackOps cannot check for it, shown to users (a CLI on PATH, a cluster version...).</summary>
+    public virtual IReadOnlyList<string> Requirements => [];
+
+    /// <summary>The flavors it adds.</summary>
+    public abstract IReadOnlyList<FlavorDefinition> Flavors { get; }
+}
+
+/// <summary>
+/// A flavor: the component type it is for, its name, and its configuration schema in StackOps's
+/// flavor schema language (the YAML map under a Flavor document's spec.configuration, as
+/// Register-StackFlavor takes it); with, for an orchestrator, the implementation that runs pipelines.
+/// </summary>
+public sealed record FlavorDefinition(string ComponentType, string Name, string Description, string ConfigurationSchema, Func<IOrchestrator>? Orchestrator = null);

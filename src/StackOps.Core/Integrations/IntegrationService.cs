@@ -1,0 +1,289 @@
+using System.Collections.Concurrent;
+using System.IO.Compression;
+using System.Reflection;
+using System.Text;
+using System.Text.Json;
+using StackOps.Abstractions;
+using StackOps.Core.Errors;
+using StackOps.Core.Flavors;
+using StackOps.Core.Model;
+using StackOps.Core.Yaml;
+
+namespace StackOps.Core.Integrations;
+
+/// <summary>A registered integration, as its manifest records it (read without loading its code).</summary>
+public sealed record IntegrationInfo(string Name, string Version, string Assembly, string AbstractionsVersion, IReadOnlyList<string> Requirements,
+    IReadOnlyList<string> Flavors, string Path)
+{
+    public override string ToString() => $"{Name} {Version}";
+}
+
+/// <summary>
+/// Integrations in .NET, registered per user (in STACKOPS_HOME/integrations): Register copies the
+/// build output (a folder, a .dll or a .nupkg) there, loads it once in a collectible context of its
+/// own to read its name, version, requirements and flavors, and records them in a manifest, so that
+/// listing integrations and their flavors never loads their code. Their code is loaded, each in its
+/// own context, only when one of their implementations is used.
+/// </summary>
+public sealed class IntegrationService
+{
+    public const string Label = "stackops.io/integration";
+    private const string ManifestFile = "integration.json";
+    private const string FlavorsFile = "flavors.yaml";
+    private static readonly Version Abstractions = typeof(StackIntegration).Assembly.GetName().Version!;
+
+    /// <summary>
+    /// Loaded integrations, by folder: an assembly loaded into a context stays for the process's life,
+    /// so every engine of the process must reuse the one context instead of loading it again.
+    /// </summary>
+    private static readonly ConcurrentDictionary<string, Lazy<StackIntegration>> Loaded = new(StringComparer.Ordinal);
+
+    private readonly string _root;
+    private Lazy<IReadOnlyList<(IntegrationInfo Info, IReadOnlyList<Flavor> Flavors)>> _registered;
+    private Lazy<IReadOnlyList<Flavor>> _flavors;
+
+    internal IntegrationService(string userHome)
+    {
+        _root = System.IO.Path.Combine(userHome, "integrations");
+        (_registered, _flavors) = Manifests();
+    }
+
+    /// <summary>The registered integrations, read from their manifests when first asked for (again after a change).</summary>
+    private (Lazy<IReadOnlyList<(IntegrationInfo, IReadOnlyList<Flavor>)>>, Lazy<IReadOnlyList<Flavor>>) Manifests()
+    {
+        var registered = new Lazy<IReadOnlyList<(IntegrationInfo Info, IReadOnlyList<Flavor> Flavors)>>(ReadManifests);
+        return (registered, new(() => registered.Value.SelectMany(r => r.Flavors).ToList()));
+    }
+
+    public IReadOnlyList<IntegrationInfo> List() => _registered.Value.Select(r => r.Info).ToList();
+
+    public IntegrationInfo Get(string name) =>
+        List().FirstOrDefault(i => string.Equals(i.Name, name, StringComparison.OrdinalIgnoreCase))
+        ?? throw new StackOpsException("IntegrationNotFound", ErrorKind.NotFound, $"No integration '{name}' is registered. Run Get-StackIntegration to list them, or Register-StackIntegration -Path <build output> to add it.", name);
+
+    /// <summary>The flavors of every registered integration, each knowing its integration.</summary>
+    internal IReadOnlyList<Flavor> Flavors => _flavors.Value;
+
+    /// <summary>Registers (or upgrades) the integration built at a path: a folder, its main .dll, or a .nupkg.</summary>
+    public IntegrationInfo Register(string path)
+    {
+        Directory.CreateDirectory(_root);
+        var staging = Directory.CreateDirectory(System.IO.Path.Combine(_root, $".staging-{Guid.NewGuid():N}")).FullName;
+        try
+        {
+            var main = Stage(path, staging);
+            var context = new IntegrationLoadContext("registration", main, collectible: true);
+            IntegrationInfo info;
+            string flavors;
+            try
+            {
+                (info, flavors) = Describe(Instantiate(context, path), main);
+            }
+            finally
+            {
+                context.Unload();
+            }
+            if (Flavors.FirstOrDefault(f => f.Integration is not null && !string.Equals(f.Integration, info.Name, StringComparison.OrdinalIgnoreCase)
+                                            && info.Flavors.Contains($"{f.Type}/{f.Name}", StringComparer.OrdinalIgnoreCase)) is { } taken)
+                throw new StackOpsException("IntegrationFlavorConflict", ErrorKind.AlreadyExists,
+                    $"Integration '{info.Name}' adds the {taken.Type} flavor '{taken.Name}', which integration '{taken.Integration}' already adds. Unregister that one first, or rename the flavor.", info.Name);
+            var target = System.IO.Path.Combine(_root, info.Name);
+            File.WriteAllText(System.IO.Path.Combine(staging, FlavorsFile), flavors);
+            File.WriteAllText(System.IO.Path.Combine(staging, ManifestFile), JsonSerializer.Serialize(info with { Path = "" }, new JsonSerializerOptions { WriteIndented = true }));
+            var previous = System.IO.Path.Combine(_root, $".previous-{Guid.NewGuid():N}");
+            if (Directory.Exists(target)) Directory.Move(target, previous);
+            Directory.Move(staging, target);
+            if (Directory.Exists(previous)) Directory.Delete(previous, recursive: true);
+            (_registered, _flavors) = Manifests();
+            return info with { Path = target };
+        }
+        finally
+        {
+            if (Directory.Exists(staging)) Directory.Delete(staging, recursive: true);
+        }
+    }
+
+    /// <summary>Removes an integration; refused while a component of the store uses one of its flavors.</summary>
+    public IntegrationInfo Unregister(string name, IEnumerable<StackComponent> components)
+    {
+        var info = Get(name);
+        var users = components.Where(c => info.Flavors.Contains($"{c.Type}/{c.Flavor}", StringComparer.OrdinalIgnoreCase)).ToList();
+        if (users.Count > 0)
+            throw new StackOpsException("IntegrationInUse", ErrorKind.InvalidOperation,
+                $"Integration '{info.Name}' gives the flavors of {string.Join(", ", users.Select(c => $"the {c.Type} '{c.Name}'"))}. Remove those components first (Remove-StackComponent).", info.Name);
+        Directory.Delete(info.Path, recursive: true);
+        (_registered, _flavors) = Manifests();
+        return info;
+    }
+
+    /// <summary>The orchestrator implementation of an integration's flavor, its integration loaded (once per process) if it was not yet.</summary>
+    internal IOrchestrator Orchestrator(Flavor flavor)
+    {
+        var info = Get(flavor.Integration!);
+        var main = System.IO.Path.Combine(info.Path, info.Assembly);
+        var integration = Loaded.GetOrAdd($"{main}|{info.Version}", _ => new Lazy<StackIntegration>(() => Instantiate(new IntegrationLoadContext(info.Name, main, collectible: false), info.Path))).Value;
+        var definition = integration.Flavors.FirstOrDefault(f => string.Equals(f.Name, flavor.Name, StringComparison.OrdinalIgnoreCase) && ComponentTypes.Normalize(f.ComponentType) == flavor.Type);
+        try
+        {
+            return definition?.Orchestrator?.Invoke() ?? throw new StackOpsException("OrchestratorNotRunnable", ErrorKind.InvalidOperation,
+                $"Integration '{info.Name}' {info.Version} gives the orchestrator flavor '{flavor.Name}' no implementation. Register a version of it that does.", flavor.Name);
+        }
+        catch (Exception e) when (e is not StackOpsException)
+        {
+            throw Broken(info.Name, $"its orchestrator '{flavor.Name}' failed to start: {e.GetType().Name}: {e.Message}");
+        }
+    }
+
+    /// <summary>Copies what was built to the staging folder; the main assembly there.</summary>
+    private static string Stage(string path, string staging)
+    {
+        var full = System.IO.Path.GetFullPath(path);
+        if (Directory.Exists(full))
+        {
+            foreach (var file in Directory.EnumerateFiles(full, "*", SearchOption.AllDirectories))
+            {
+                var copy = System.IO.Path.Combine(staging, System.IO.Path.GetRelativePath(full, file));
+                Directory.CreateDirectory(System.IO.Path.GetDirectoryName(copy)!);
+                File.Copy(file, copy);
+            }
+            return MainAssembly(staging, path);
+        }
+        if (full.EndsWith(".nupkg", StringComparison.OrdinalIgnoreCase) && File.Exists(full))
+        {
+            using var package = ZipFile.OpenRead(full);
+            var lib = package.Entries.Where(e => e.FullName.StartsWith("lib/net", StringComparison.OrdinalIgnoreCase) && e.Name.Length > 0)
+                .GroupBy(e => e.FullName.Split('/')[1]).Where(g => Version.TryParse(g.Key[3..], out var v) && v.Major <= Environment.Version.Major)
+                .OrderByDescending(g => Version.Parse(g.Key[3..])).FirstOrDefault()
+                ?? throw Invalid(path, "the package has no lib/netX.Y folder for this .NET");
+            foreach (var entry in lib) entry.ExtractToFile(System.IO.Path.Combine(staging, entry.Name));
+            return MainAssembly(staging, path);
+        }
+        if (full.EndsWith(".dll", StringComparison.OrdinalIgnoreCase) && File.Exists(full))
+        {
+            foreach (var file in Directory.EnumerateFiles(System.IO.Path.GetDirectoryName(full)!))
+                File.Copy(file, System.IO.Path.Combine(staging, System.IO.Path.GetFileName(file)));
+            return System.IO.Path.Combine(staging, System.IO.Path.GetFileName(full));
+        }
+        throw new StackOpsException("IntegrationNotFound", ErrorKind.NotFound,
+            $"'{path}' is not an integration's build output: give its folder (bin/Release/net8.0), its .dll or its .nupkg.", path);
+    }
+
+    /// <summary>The folder's assembly that references StackOps.Abstractions (the integration's own; its dependencies do not).</summary>
+    private static string MainAssembly(string folder, string path)
+    {
+        var candidates = Directory.EnumerateFiles(folder, "*.dll").Where(file =>
+        {
+            if (System.IO.Path.GetFileName(file).Equals("StackOps.Abstractions.dll", StringComparison.OrdinalIgnoreCase)) return false;
+            try { return ReferencedAbstractions(file) is not null; }
+            catch (BadImageFormatException) { return false; }
+        }).ToList();
+        return candidates.Count == 1 ? candidates[0]
+            : throw Invalid(path, candidates.Count == 0 ? "no assembly in it references StackOps.Abstractions" : $"several assemblies reference StackOps.Abstractions ({string.Join(", ", candidates.Select(System.IO.Path.GetFileName))}): give the main one's .dll");
+    }
+
+    private static Version? ReferencedAbstractions(string assembly)
+    {
+        using var stream = File.OpenRead(assembly);
+        using var reader = new System.Reflection.PortableExecutable.PEReader(stream);
+        if (!reader.HasMetadata) return null;
+        var metadata = System.Reflection.Metadata.PEReaderExtensions.GetMetadataReader(reader);
+        return metadata.AssemblyReferences.Select(metadata.GetAssemblyReference)
+            .Where(r => metadata.GetString(r.Name) == "StackOps.Abstractions").Select(r => r.Version).FirstOrDefault();
+    }
+
+    /// <summary>An assembly the integration references that is neither beside it, nor StackOps.Abstractions, nor the .NET runtime's own.</summary>
+    private static string? MissingDependency(string main)
+    {
+        var runtime = System.IO.Path.GetDirectoryName(typeof(object).Assembly.Location)!;
+        var platform = Directory.EnumerateFiles(runtime, "*.dll").Select(System.IO.Path.GetFileNameWithoutExtension).ToHashSet(StringComparer.OrdinalIgnoreCase);
+        using var stream = File.OpenRead(main);
+        using var reader = new System.Reflection.PortableExecutable.PEReader(stream);
+        var metadata = System.Reflection.Metadata.PEReaderExtensions.GetMetadataReader(reader);
+        var folder = System.IO.Path.GetDirectoryName(main)!;
+        return metadata.AssemblyReferences.Select(r => metadata.GetString(metadata.GetAssemblyReference(r).Name))
+            .FirstOrDefault(name => name != "StackOps.Abstractions" && !platform.Contains(name) && !File.Exists(System.IO.Path.Combine(folder, name + ".dll")));
+    }
+
+    /// <summary>The integration's one StackIntegration, constructed; every way that fails is IntegrationBroken or IntegrationIncompatible.</summary>
+    private static StackIntegration Instantiate(IntegrationLoadContext context, string path)
+    {
+        var referenced = ReferencedAbstractions(context.MainAssembly)!;
+        if (referenced.Major != Abstractions.Major || referenced > Abstractions)
+            throw new StackOpsException("IntegrationIncompatible", ErrorKind.InvalidOperation,
+                $"'{path}' was built against StackOps.Abstractions {referenced.ToString(3)}; this StackOps has {Abstractions.ToString(3)}. Rebuild it against {Abstractions.Major}.x (at most {Abstractions.ToString(3)}).", path);
+        if (MissingDependency(context.MainAssembly) is { } absent)
+            throw Broken(path, $"a dependency is missing ({absent}); register the whole build output folder (EnableDynamicLoading copies the dependencies there)");
+        try
+        {
+            var assembly = context.LoadFromAssemblyPath(context.MainAssembly);
+            var types = assembly.GetExportedTypes().Where(t => t.IsSubclassOf(typeof(StackIntegration)) && !t.IsAbstract).ToList();
+            if (types.Count != 1)
+                throw Invalid(path, $"it must export exactly one non-abstract StackIntegration subclass; it exports {types.Count}");
+            return (StackIntegration)Activator.CreateInstance(types[0])!;
+        }
+        catch (Exception e) when (e is not StackOpsException)
+        {
+            var cause = e is TargetInvocationException { InnerException: { } inner } ? inner : e;
+            throw Broken(path, cause is FileNotFoundException missing ? $"a dependency is missing ({missing.FileName}); register the whole build output folder" : $"{cause.GetType().Name}: {cause.Message}");
+        }
+    }
+
+    /// <summary>Its manifest and its flavors as Flavor documents, each checked by the flavor parser.</summary>
+    private static (IntegrationInfo Info, string Flavors) Describe(StackIntegration integration, string main)
+    {
+        string name, version;
+        IReadOnlyList<FlavorDefinition> definitions;
+        IReadOnlyList<string> requirements;
+        try
+        {
+            (name, version, definitions, requirements) = (integration.Name, integration.Version, integration.Flavors, integration.Requirements);
+        }
+        catch (Exception e)
+        {
+            throw Broken(main, $"{e.GetType().Name}: {e.Message}");
+        }
+        NameRules.Validate("Integration", name);
+        var documents = new StringBuilder();
+        foreach (var definition in definitions)
+        {
+            var type = ComponentTypes.Normalize(definition.ComponentType);
+            NameRules.Validate("Flavor", definition.Name);
+            if (FlavorCatalog.FindBuiltIn(type, definition.Name) is not null)
+                throw Invalid(main, $"its {type} flavor '{definition.Name}' has the name of a built-in flavor");
+            if (type == ComponentTypes.Orchestrator && definition.Orchestrator is null)
+                throw Invalid(main, $"its orchestrator flavor '{definition.Name}' has no implementation (FlavorDefinition.Orchestrator)");
+            var schema = string.Join("\n", (definition.ConfigurationSchema ?? "").Replace("\r\n", "\n").Split('\n').Select(line => "    " + line));
+            var document = $"apiVersion: stackops.io/v1\nkind: Flavor\nmetadata:\n  name: {Quote(definition.Name)}\n  type: {type}\nspec:\n  description: {Quote(definition.Description ?? "")}\n  configuration:\n{(schema.Trim().Length == 0 ? "    {}" : schema)}\n";
+            DocumentCodec.ReadAll(document, $"{name}: {type} flavor {definition.Name}");
+            documents.Append("---\n").Append(document);
+        }
+        var info = new IntegrationInfo(name, version, System.IO.Path.GetFileName(main), ReferencedAbstractions(main)!.ToString(3), requirements.ToList(),
+            definitions.Select(d => $"{ComponentTypes.Normalize(d.ComponentType)}/{d.Name}").ToList(), "");
+        return (info, documents.ToString());
+    }
+
+    private IReadOnlyList<(IntegrationInfo, IReadOnlyList<Flavor>)> ReadManifests()
+    {
+        if (!Directory.Exists(_root)) return [];
+        var registered = new List<(IntegrationInfo, IReadOnlyList<Flavor>)>();
+        foreach (var folder in Directory.EnumerateDirectories(_root).Where(f => !System.IO.Path.GetFileName(f).StartsWith('.')).Order(StringComparer.Ordinal))
+        {
+            var manifest = System.IO.Path.Combine(folder, ManifestFile);
+            if (!File.Exists(manifest)) continue;
+            var info = JsonSerializer.Deserialize<IntegrationInfo>(File.ReadAllText(manifest))! with { Path = folder };
+            var flavors = DocumentCodec.ReadAll(File.ReadAllText(System.IO.Path.Combine(folder, FlavorsFile)), System.IO.Path.Combine(folder, FlavorsFile), path: System.IO.Path.Combine(folder, FlavorsFile))
+                .Cast<Flavor>().Select(f => f.FromIntegration(info.Name)).ToList();
+            registered.Add((info, flavors));
+        }
+        return registered;
+    }
+
+    /// <summary>A YAML scalar for any text: a JSON string is a valid double-quoted YAML scalar.</summary>
+    private static string Quote(string text) => JsonSerializer.Serialize(text);
+
+    private static StackOpsException Invalid(string path, string reason) =>
+        new("IntegrationInvalid", ErrorKind.InvalidData, $"'{path}' is not a usable integration: {reason}.", path);
+
+    private static StackOpsException Broken(string what, string reason) =>
+        new("IntegrationBroken", ErrorKind.InvalidOperation, $"Integration '{what}' could not be loaded: {reason}. Everything else keeps working; fix and rebuild it, then register it again.", what);
+}

@@ -1,0 +1,141 @@
+using System.Diagnostics;
+using System.Text.RegularExpressions;
+using StackOps.Abstractions;
+using StackOps.Core.Errors;
+using StackOps.Core.Model;
+using StackOps.Core.Secrets;
+
+namespace StackOps.Core.Pipelines;
+
+/// <summary>
+/// Runs pipeline versions on a stack's orchestrator: the built-in ones StackOps can run itself
+/// (<see cref="BuiltIn"/>) or an integration's, each behind the same IOrchestrator contract.
+/// </summary>
+public sealed class PipelineRuns
+{
+    /// <summary>The built-in orchestrator flavors that run pipelines, by name: one entry per implementation.</summary>
+    private static readonly IReadOnlyDictionary<string, Func<IOrchestrator>> BuiltIn = new Dictionary<string, Func<IOrchestrator>>(StringComparer.OrdinalIgnoreCase)
+    {
+        ["local"] = () => new LocalOrchestrator(),
+    };
+
+    private readonly StackOpsEngine _engine;
+
+    internal PipelineRuns(StackOpsEngine engine) => _engine = engine;
+
+    /// <summary>Runs a published version on a stack's orchestrator with a command, streaming its log; the orchestrator's result.</summary>
+    public PipelineRunResult Run(string pipelineName, string versionName, string stackName, IReadOnlyList<string> command, Action<string> log, CancellationToken cancellation)
+    {
+        if (command.Count == 0 || command.Any(string.IsNullOrEmpty))
+            throw new StackOpsException("EmptyArgument", ErrorKind.InvalidArgument, "Give -Command the program to run and its arguments, e.g. -Command python, train.py.", pipelineName);
+        var pipeline = _engine.Pipelines.Get(pipelineName);
+        var version = _engine.Pipelines.Version(pipelineName, versionName);
+        var stack = _engine.Stacks.Get(stackName);
+        var component = _engine.Components.Get(ComponentTypes.Orchestrator, stack[ComponentTypes.Orchestrator]!);
+        var flavor = _engine.Flavors.Get(ComponentTypes.Orchestrator, component.Flavor);
+        var orchestrator = BuiltIn.TryGetValue(flavor.Name, out var builtIn) && flavor.IsBuiltIn ? builtIn()
+            : flavor.Integration is not null ? _engine.Integrations.Orchestrator(flavor)
+            : throw new StackOpsException("OrchestratorNotRunnable", ErrorKind.InvalidOperation,
+                $"StackOps cannot run pipelines on the orchestrator flavor '{flavor.Name}' of stack '{stack.Name}': it runs {string.Join(", ", BuiltIn.Keys)} and the orchestrators of registered integrations. Run it with -Run in a promotion, or register an integration whose flavor runs it.", stack);
+        var image = stack[ComponentTypes.ContainerRegistry] is null ? "" : Image(stack, pipeline, version);
+        var settings = _engine.Secrets.Resolve(stack.Name).Single(c => c.Type == ComponentTypes.Orchestrator).Configuration
+            .Where(p => p.Value is not null).ToDictionary(p => p.Key, p => Text(p.Value!));
+        var request = new PipelineRunRequest(pipeline.Name, version.Version, stack.Name, image, command, settings,
+            Environment(pipeline, version, stack.Name, null, image), line => log(SecretMasker.Shared.Apply(line)));
+        try
+        {
+            var result = orchestrator.RunAsync(request, cancellation).GetAwaiter().GetResult();
+            return result with { Message = SecretMasker.Shared.Apply(result.Message) };
+        }
+        catch (OperationCanceledException)
+        {
+            return new PipelineRunResult(false, $"The run of {pipeline.Name} {version.Version} on '{stack.Name}' was cancelled.");
+        }
+        catch (Exception e) when (e is not StackOpsException)
+        {
+            throw new StackOpsException("RunFailed", ErrorKind.InvalidOperation,
+                SecretMasker.Shared.Apply($"The {flavor.Name} orchestrator of stack '{stack.Name}' failed: {e.GetType().Name}: {e.Message}"), stack);
+        }
+    }
+
+    private string Image(Model.Stack stack, Pipeline pipeline, PipelineVersion version)
+    {
+        using var registry = _engine.Pipelines.Registry(stack, pipeline);
+        return registry.Reference(version.ImageDigest);
+    }
+
+    /// <summary>
+    /// STACKOPS_STACK, STACKOPS_IMAGE (registry/repository@sha256:…), STACKOPS_PIPELINE, STACKOPS_VERSION, STACKOPS_STAGE (in a
+    /// promotion), one STACKOPS_TYPE_KEY per component setting and STACKOPS_RUN_KEY per run setting, secrets resolved (and masked).
+    /// </summary>
+    internal IReadOnlyDictionary<string, string> Environment(Pipeline pipeline, PipelineVersion version, string stack, string? stage, string image)
+    {
+        var environment = new Dictionary<string, string>(StringComparer.Ordinal)
+        {
+            ["STACKOPS_STACK"] = stack, ["STACKOPS_IMAGE"] = image, ["STACKOPS_PIPELINE"] = pipeline.Name, ["STACKOPS_VERSION"] = version.Version,
+        };
+        if (stage is not null) environment["STACKOPS_STAGE"] = stage;
+        foreach (var component in _engine.Secrets.Resolve(stack))
+            foreach (var (key, value) in component.Configuration)
+                if (value is not null) environment[Variable(component.Type, key)] = Text(value);
+        foreach (var (key, value) in _engine.Secrets.ResolveValues(pipeline.RunConfiguration, pipeline.Name, "pipeline", pipeline,
+                     $"Create the missing secrets, or change the run configuration of pipeline '{pipeline.Name}'."))
+            if (value is not null) environment[Variable("run", key)] = Text(value);
+        return environment;
+    }
+
+    private static string Variable(string prefix, string key) =>
+        "STACKOPS_" + Regex.Replace($"{prefix}_{key}".ToUpperInvariant(), "[^A-Z0-9_]", "_");
+
+    private static string Text(object value) => value switch
+    {
+        string text => text,
+        bool flag => flag ? "true" : "false",
+        IFormattable formattable => formattable.ToString(null, System.Globalization.CultureInfo.InvariantCulture),
+        _ => System.Text.Json.JsonSerializer.Serialize(value),
+    };
+}
+
+/// <summary>
+/// The local orchestrator: runs the command as a process on this machine (the image is not pulled),
+/// with the stack's configuration in its environment, its output lines as the log; cancelling kills
+/// the process and its children.
+/// </summary>
+internal sealed class LocalOrchestrator : IOrchestrator
+{
+    public async Task<PipelineRunResult> RunAsync(PipelineRunRequest request, CancellationToken cancellation)
+    {
+        var start = new ProcessStartInfo(request.Command[0]) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var argument in request.Command.Skip(1)) start.ArgumentList.Add(argument);
+        foreach (var (name, value) in request.Environment) start.Environment[name] = value;
+        Process process;
+        try
+        {
+            process = Process.Start(start)!;
+        }
+        catch (System.ComponentModel.Win32Exception e)
+        {
+            return new PipelineRunResult(false, $"'{request.Command[0]}' could not be started: {e.Message}.");
+        }
+        using (process)
+        {
+            process.OutputDataReceived += (_, line) => { if (line.Data is not null) request.Log(line.Data); };
+            process.ErrorDataReceived += (_, line) => { if (line.Data is not null) request.Log(line.Data); };
+            process.BeginOutputReadLine();
+            process.BeginErrorReadLine();
+            try
+            {
+                await process.WaitForExitAsync(cancellation);
+            }
+            catch (OperationCanceledException)
+            {
+                process.Kill(entireProcessTree: true);
+                throw;
+            }
+            process.WaitForExit();
+            return process.ExitCode == 0
+                ? new PipelineRunResult(true, $"{request.Pipeline} {request.Version} ran on '{request.Stack}' (local process, exit code 0).")
+                : new PipelineRunResult(false, $"{request.Pipeline} {request.Version} failed on '{request.Stack}': '{request.Command[0]}' exited with code {process.ExitCode}.");
+        }
+    }
+}
