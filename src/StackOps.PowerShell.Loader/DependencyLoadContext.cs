@@ -26,8 +26,9 @@ internal sealed class DependencyLoadContext : AssemblyLoadContext
         if (Interlocked.Exchange(ref _registered, 1) == 0) Default.Resolving += ResolveEngine;
     }
 
+    /// <summary>The engine, and the abstractions its integrations share (the cmdlets name their types too).</summary>
     private static Assembly? ResolveEngine(AssemblyLoadContext context, AssemblyName name) =>
-        name.Name == "StackOps.Core" ? Instance.LoadFromAssemblyName(name) : null;
+        name.Name is "StackOps.Core" or "StackOps.Abstractions" ? Instance.LoadFromAssemblyName(name) : null;
 
     /// <summary>
     /// The module's copy of a dependency, unless the host (the .NET runtime or PowerShell) already

@@ -69,6 +69,9 @@ BeforeAll {
             (T 'Pipelines.PromotionRecord')::new('20260512T100000000Z-training-1.4.0-production-d4e5f6', 'training', '1.4.0', 'staging', 'production', 'Succeeded', 'carol@example.com', $at, $decisions, $null, $at, $digest, "registry.example.com:5000/production/ml/training@$digest", $false, 'new features', $null),
             (T 'Pipelines.PromotionRecord')::new('20260512T110000000Z-training-1.3.2-production-0a0b0c', 'training', '1.3.2', 'staging', 'production', 'Pending', 'carol@example.com', $at, $decisions, $null, $null, $null, $null, $false, 'rollback', $null))
         $s.PromotionStep = $steps
+        $s.IntegrationInfo = (T 'Integrations.IntegrationInfo')::new('shell', '1.0.0', 'StackOps.Integrations.Shell.dll', '1.0.0', [string[]]@('a POSIX shell'),
+            [string[]]@('orchestrator/shell', 'experiment_tracker/shell-tracker'), '/home/me/.config/stackops/integrations/shell')
+        $s.PipelineRunResult = (Get-Command Invoke-StackPipeline).OutputType[0].Type::new($true, 'training 1.4.0 ran on ''greeted'' (local process, exit code 0).', 'https://github.com/octo-org/ml/actions/runs/1234567890')
         $s.TerraformChange = @(
             (T 'Cloud.TerraformChange')::new('aws_s3_bucket_server_side_encryption_configuration.artifacts', 'aws_s3_bucket_server_side_encryption_configuration', 'create')
             (T 'Cloud.TerraformChange')::new('aws_iam_role.connector', 'aws_iam_role', 'delete'))
@@ -116,7 +119,7 @@ Describe 'The format views' {
 
     It '<_> fits 80 columns with every column and whole headers' -ForEach @(
         'ActionResult', 'ClientLogin', 'ConfigurationField', 'ConnectorAuthMethod', 'ConnectorResources', 'ConnectorType', 'Flavor', 'LifecycleStage',
-        'EnvironmentDrift', 'TerraformChange', 'CloudStackModule', 'PendingRun', 'Pipeline', 'PipelineVersion', 'PromotionRecord', 'PromotionStep', 'SecretBackendDefinition', 'ServiceConnector',
+        'EnvironmentDrift', 'IntegrationInfo', 'PipelineRunResult', 'TerraformChange', 'CloudStackModule', 'PendingRun', 'Pipeline', 'PipelineVersion', 'PromotionRecord', 'PromotionStep', 'SecretBackendDefinition', 'ServiceConnector',
         'ServiceConnectorCredential', 'Stack', 'StackComponent', 'StackComponentConfiguration', 'StackSecretInfo', 'StackValidationFinding',
         'StackValidationResult', 'StageStatus', 'StoreLocation', 'ServerStatus', 'PrincipalBody', 'CreatedApiKey', 'ApiKeyBody', 'RoleBody', 'GrantBody',
         'TrustPolicyBody', 'AuditEntryBody') {

@@ -65,6 +65,8 @@ public sealed class WhatIfTests : IDisposable, IClassFixture<RegistryFixture>
         ["Approve-StackPromotion"] = "Approve-StackPromotion training 1.0.0 -To wstaging -WhatIf",
         ["Deny-StackPromotion"] = "Deny-StackPromotion training 1.0.0 -To wstaging -WhatIf",
         ["New-CloudStack"] = "New-CloudStack wcloud -Provider aws -Region eu-west-1 -Repository acme/ml -WhatIf",
+        ["Register-StackIntegration"] = $"Register-StackIntegration '{TestIntegrations.Test("Alpha")}' -WhatIf",
+        ["Unregister-StackIntegration"] = "Unregister-StackIntegration shell -WhatIf",
     };
 
     [Fact]
@@ -133,6 +135,7 @@ public sealed class WhatIfTests : IDisposable, IClassFixture<RegistryFixture>
             Publish-StackPipeline training 1.0.0
             New-StackSecret mlflow -Value @{ password = (S 'whatif-mlflow') }
             New-ServiceConnector spare docker password -Configuration @{ username = 'u'; password = (S 'whatif-pw') } -ResourceType docker-registry -ResourceId 127.0.0.1:1 -SkipVerification
-            """, ("user", DockerRegistry.User), ("password", DockerRegistry.Password), ("registryHost", _registry.Host));
+            Register-StackIntegration $shell
+            """, ("user", DockerRegistry.User), ("password", DockerRegistry.Password), ("registryHost", _registry.Host), ("shell", TestIntegrations.Shell));
     }
 }

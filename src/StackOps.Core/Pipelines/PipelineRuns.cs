@@ -24,7 +24,15 @@ public sealed class PipelineRuns
     internal PipelineRuns(StackOpsEngine engine) => _engine = engine;
 
     /// <summary>Runs a published version on a stack's orchestrator with a command, streaming its log; the orchestrator's result.</summary>
-    public PipelineRunResult Run(string pipelineName, string versionName, string stackName, IReadOnlyList<string> command, Action<string> log, CancellationToken cancellation)
+    public PipelineRunResult Run(string pipelineName, string versionName, string stackName, IReadOnlyList<string> command, Action<string> log, CancellationToken cancellation) =>
+        Start(pipelineName, versionName, stackName, command, log, cancellation).GetAwaiter().GetResult();
+
+    /// <summary>
+    /// Prepares the run on the calling thread (everything that reads the store, resolves secrets or
+    /// logs through the engine), then starts it; the task is the orchestrator's run, whose log
+    /// lines may come from any thread.
+    /// </summary>
+    public Task<PipelineRunResult> Start(string pipelineName, string versionName, string stackName, IReadOnlyList<string> command, Action<string> log, CancellationToken cancellation)
     {
         if (command.Count == 0 || command.Any(string.IsNullOrEmpty))
             throw new StackOpsException("EmptyArgument", ErrorKind.InvalidArgument, "Give -Command the program to run and its arguments, e.g. -Command python, train.py.", pipelineName);
@@ -42,19 +50,24 @@ public sealed class PipelineRuns
             .Where(p => p.Value is not null).ToDictionary(p => p.Key, p => Text(p.Value!));
         var request = new PipelineRunRequest(pipeline.Name, version.Version, stack.Name, image, command, settings,
             Environment(pipeline, version, stack.Name, null, image), line => log(SecretMasker.Shared.Apply(line)));
+        return RunAsync(orchestrator, request, flavor.Name, cancellation);
+    }
+
+    private static async Task<PipelineRunResult> RunAsync(IOrchestrator orchestrator, PipelineRunRequest request, string flavor, CancellationToken cancellation)
+    {
         try
         {
-            var result = orchestrator.RunAsync(request, cancellation).GetAwaiter().GetResult();
+            var result = await orchestrator.RunAsync(request, cancellation);
             return result with { Message = SecretMasker.Shared.Apply(result.Message) };
         }
         catch (OperationCanceledException)
         {
-            return new PipelineRunResult(false, $"The run of {pipeline.Name} {version.Version} on '{stack.Name}' was cancelled.");
+            return new PipelineRunResult(false, $"The run of {request.Pipeline} {request.Version} on '{request.Stack}' was cancelled.");
         }
         catch (Exception e) when (e is not StackOpsException)
         {
             throw new StackOpsException("RunFailed", ErrorKind.InvalidOperation,
-                SecretMasker.Shared.Apply($"The {flavor.Name} orchestrator of stack '{stack.Name}' failed: {e.GetType().Name}: {e.Message}"), stack);
+                SecretMasker.Shared.Apply($"The {flavor} orchestrator of stack '{request.Stack}' failed: {e.GetType().Name}: {e.Message}"), request.Stack);
         }
     }
 

@@ -91,11 +91,8 @@ public sealed class InvokeStackPipelineCommand : StoreCmdlet
     {
         // The orchestrator logs from its own threads; lines are written here, on the pipeline's thread.
         using var lines = new BlockingCollection<string>();
-        var run = Task.Run(() =>
-        {
-            try { return Engine.Runs.Run(Name, Version, Stack, Command, lines.Add, _cancel.Token); }
-            finally { lines.CompleteAdding(); }
-        });
+        var run = Engine.Runs.Start(Name, Version, Stack, Command, lines.Add, _cancel.Token);
+        run.ContinueWith(_ => lines.CompleteAdding(), TaskScheduler.Default);
         foreach (var line in lines.GetConsumingEnumerable())
             WriteInformation(new InformationRecord(new HostInformationMessage { Message = line }, "PSHOST"));
         var result = run.GetAwaiter().GetResult();
