@@ -315,6 +315,28 @@ public sealed class PromotionTests(TwoRegistries registries) : IClassFixture<Two
     }
 
     [Fact]
+    public void APipelineThatDeclaresItsCommandRunsOnTheTargetStacksOrchestrator()
+    {
+        using var world = new PromotionWorld(registries);
+        var log = Path.Combine(world.Store.Root, "run.log");
+        world.Engine.Pipelines.Update(PromotionWorld.Pipeline, command: ["/bin/sh", "-c", $"echo \"$STACKOPS_STAGE $STACKOPS_IMAGE\" > '{log}'; test \"$STACKOPS_STAGE\" = staging"]);
+        var v1 = world.Publish("1.0.0");
+
+        var staging = world.Engine.Promotions.Invoke(PromotionWorld.Pipeline, "1.0.0", "staging");
+
+        Assert.True(staging.Promoted, staging.Record.FailedStep?.Message);
+        Assert.Equal(StepOutcome.Passed, staging.Record.Steps.Single(s => s.Name == "run").Outcome);
+        Assert.Equal($"staging {registries.Shared.Host}/{world.Repo("staging")}@{v1.ImageDigest}", File.ReadAllText(log).Trim());
+
+        var production = world.Engine.Promotions.Invoke(PromotionWorld.Pipeline, "1.0.0", "production");
+
+        Assert.Equal("run", production.Record.FailedStep!.Name);
+        Assert.Contains("exited with code 1", production.Record.FailedStep.Message);
+        Assert.Null(world.CurrentOn("production"));
+        Assert.Equal(["/bin/sh", "-c"], world.Engine.Pipelines.Get(PromotionWorld.Pipeline).Command.Take(2));
+    }
+
+    [Fact]
     public void BadInputIsAClearErrorAndChangesNothing()
     {
         using var world = new PromotionWorld(registries);

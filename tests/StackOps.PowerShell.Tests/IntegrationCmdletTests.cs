@@ -52,6 +52,13 @@ public sealed class IntegrationCmdletTests : IClassFixture<RegistryFixture>, IDi
         Assert.True((bool)run.Single().Properties["Succeeded"].Value);
         Assert.Contains(run.AllText, line => line.StartsWith($"image={_registry.Host}/", StringComparison.Ordinal) && line.Contains("/ml/trainer@sha256:", StringComparison.Ordinal));
 
+        _ps.Fails("Invoke-StackPipeline training -Version 1.0.0 -Stack run", $"PipelineCommandMissing,{Commands}.InvokeStackPipelineCommand");
+        _ps.Ok("Set-StackPipeline training -Command 'echo', 'declared', 'by', 'the', 'pipeline'");
+        Assert.Contains("declared by the pipeline", _ps.Run("Invoke-StackPipeline training -Version 1.0.0 -Stack run").AllText);
+        var stored = File.ReadAllText(Path.Combine(_ps.Home, "pipelines", "training.yaml"));
+        Assert.Contains("command:", stored);
+        Assert.Contains("- declared", stored);
+
         var failed = _ps.Run("Invoke-StackPipeline training -Version 1.0.0 -Stack run -Command 'exit', '4'");
         Assert.Equal([$"RunFailed,{Commands}.InvokeStackPipelineCommand"], failed.ErrorIds);
 

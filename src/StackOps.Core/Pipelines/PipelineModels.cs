@@ -14,9 +14,10 @@ public sealed class Pipeline
 {
     public Pipeline(string name, IReadOnlyList<PipelineRequirement> requirements, string imageRepository,
         IReadOnlyDictionary<string, object?>? runConfiguration = null, string? description = null, IReadOnlyDictionary<string, string>? labels = null,
-        StoreScope scope = StoreScope.User, string? path = null)
+        StoreScope scope = StoreScope.User, string? path = null, IReadOnlyList<string>? command = null)
     {
         Name = name;
+        Command = command ?? [];
         Requirements = requirements;
         ImageRepository = imageRepository;
         RunConfiguration = runConfiguration ?? new Dictionary<string, object?>();
@@ -30,6 +31,8 @@ public sealed class Pipeline
     public IReadOnlyList<PipelineRequirement> Requirements { get; }
     /// <summary>The repository, under the stack registry's uri, that holds the pipeline's image (e.g. ml/training).</summary>
     public string ImageRepository { get; }
+    /// <summary>How the pipeline runs: the command and its arguments in its image, run on the stack's orchestrator (empty: it declares none).</summary>
+    public IReadOnlyList<string> Command { get; }
     /// <summary>Settings the run step gets (values may be secret references).</summary>
     public IReadOnlyDictionary<string, object?> RunConfiguration { get; }
     public string? Description { get; }
@@ -37,7 +40,7 @@ public sealed class Pipeline
     public StoreScope Scope { get; }
     public string? Path { get; }
 
-    public Pipeline With(string? path = null) => new(Name, Requirements, ImageRepository, RunConfiguration, Description, Labels, Scope, path ?? Path);
+    public Pipeline With(string? path = null) => new(Name, Requirements, ImageRepository, RunConfiguration, Description, Labels, Scope, path ?? Path, Command);
 
     public override string ToString() => Name;
 }

@@ -23,7 +23,7 @@ public sealed class PipelineRuns
 
     internal PipelineRuns(StackOpsEngine engine) => _engine = engine;
 
-    /// <summary>Runs a published version on a stack's orchestrator with a command, streaming its log; the orchestrator's result.</summary>
+    /// <summary>Runs a published version on a stack's orchestrator with a command (the pipeline's when empty), streaming its log; the orchestrator's result.</summary>
     public PipelineRunResult Run(string pipelineName, string versionName, string stackName, IReadOnlyList<string> command, Action<string> log, CancellationToken cancellation) =>
         Start(pipelineName, versionName, stackName, command, log, cancellation).GetAwaiter().GetResult();
 
@@ -32,11 +32,16 @@ public sealed class PipelineRuns
     /// logs through the engine), then starts it; the task is the orchestrator's run, whose log
     /// lines may come from any thread.
     /// </summary>
-    public Task<PipelineRunResult> Start(string pipelineName, string versionName, string stackName, IReadOnlyList<string> command, Action<string> log, CancellationToken cancellation)
+    public Task<PipelineRunResult> Start(string pipelineName, string versionName, string stackName, IReadOnlyList<string> command, Action<string> log, CancellationToken cancellation,
+        string? stage = null)
     {
-        if (command.Count == 0 || command.Any(string.IsNullOrEmpty))
-            throw new StackOpsException("EmptyArgument", ErrorKind.InvalidArgument, "Give -Command the program to run and its arguments, e.g. -Command python, train.py.", pipelineName);
         var pipeline = _engine.Pipelines.Get(pipelineName);
+        if (command.Count == 0) command = pipeline.Command;
+        if (command.Count == 0)
+            throw new StackOpsException("PipelineCommandMissing", ErrorKind.InvalidArgument,
+                $"Pipeline '{pipeline.Name}' declares no command to run: give -Command (the program and its arguments), or declare it with Set-StackPipeline {pipeline.Name} -Command <program>, <argument>...", pipelineName);
+        if (command.Any(string.IsNullOrEmpty))
+            throw new StackOpsException("EmptyArgument", ErrorKind.InvalidArgument, "-Command has an empty part: give the program and each argument, e.g. -Command python, train.py.", pipelineName);
         var version = _engine.Pipelines.Version(pipelineName, versionName);
         var stack = _engine.Stacks.Get(stackName);
         var component = _engine.Components.Get(ComponentTypes.Orchestrator, stack[ComponentTypes.Orchestrator]!);
@@ -49,7 +54,7 @@ public sealed class PipelineRuns
         var settings = _engine.Secrets.Resolve(stack.Name).Single(c => c.Type == ComponentTypes.Orchestrator).Configuration
             .Where(p => p.Value is not null).ToDictionary(p => p.Key, p => Text(p.Value!));
         var request = new PipelineRunRequest(pipeline.Name, version.Version, stack.Name, image, command, settings,
-            Environment(pipeline, version, stack.Name, null, image), line => log(SecretMasker.Shared.Apply(line)));
+            Environment(pipeline, version, stack.Name, stage, image), line => log(SecretMasker.Shared.Apply(line)));
         return RunAsync(orchestrator, request, flavor.Name, cancellation);
     }
 

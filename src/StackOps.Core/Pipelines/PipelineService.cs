@@ -60,7 +60,8 @@ public sealed class PipelineService
     }
 
     public Pipeline Create(string name, IReadOnlyList<PipelineRequirement> requirements, string imageRepository,
-        IReadOnlyDictionary<string, object?>? runConfiguration = null, string? description = null, IReadOnlyDictionary<string, string?>? labels = null)
+        IReadOnlyDictionary<string, object?>? runConfiguration = null, string? description = null, IReadOnlyDictionary<string, string?>? labels = null,
+        IReadOnlyList<string>? command = null)
     {
         NameRules.Validate("Pipeline", name);
         if (string.IsNullOrWhiteSpace(imageRepository) || imageRepository.Any(char.IsWhiteSpace) || imageRepository.Contains("..") || imageRepository.Contains(':') || imageRepository.Contains('@'))
@@ -71,7 +72,7 @@ public sealed class PipelineService
         {
             if (view.Pipeline(name) is not null) throw Fail.AlreadyExists("Pipeline", name, "Remove it first, or choose another name.");
             var pipeline = new Pipeline(name, checkedRequirements, imageRepository.Trim('/').ToLowerInvariant(), runConfiguration, description,
-                StackOpsEngine.MergeLabels(new Dictionary<string, string>(), labels), _engine.Store.Scope);
+                StackOpsEngine.MergeLabels(new Dictionary<string, string>(), labels), _engine.Store.Scope, command: CheckedCommand(command, name));
             return pipeline.With(path: StackOpsEngine.Write(transaction, pipeline));
         });
     }
@@ -81,17 +82,23 @@ public sealed class PipelineService
     /// value removes a key), description and labels. Its published versions and history stay.
     /// </summary>
     public Pipeline Update(string name, IReadOnlyList<PipelineRequirement>? requirements = null, IReadOnlyDictionary<string, object?>? runConfiguration = null,
-        string? description = null, IReadOnlyDictionary<string, string?>? labels = null) => _engine.Change((transaction, view) =>
+        string? description = null, IReadOnlyDictionary<string, string?>? labels = null, IReadOnlyList<string>? command = null) => _engine.Change((transaction, view) =>
     {
         var existing = view.Pipeline(name) ?? throw PipelineNotFound(name);
         var updated = new Pipeline(existing.Name, requirements is null ? existing.Requirements : Checked(requirements), existing.ImageRepository,
             StackOpsEngine.MergeValues(existing.RunConfiguration, runConfiguration), description ?? existing.Description,
-            StackOpsEngine.MergeLabels(existing.Labels, labels), existing.Scope);
+            StackOpsEngine.MergeLabels(existing.Labels, labels), existing.Scope, command: command is null ? existing.Command : CheckedCommand(command, name));
         return updated.With(path: StackOpsEngine.Write(transaction, updated));
     });
 
     private static StackOpsException PipelineNotFound(string name) =>
         new("PipelineNotFound", ErrorKind.NotFound, $"Pipeline '{name}' was not found. Run Get-StackPipeline to list them, or New-StackPipeline to create it.", name);
+
+    /// <summary>A pipeline's command: a program and its arguments, none of them empty (an empty list declares none).</summary>
+    private static IReadOnlyList<string> CheckedCommand(IReadOnlyList<string>? command, string pipeline) =>
+        command is null || command.Count == 0 ? [] : command.Any(string.IsNullOrWhiteSpace)
+            ? throw new StackOpsException("EmptyArgument", ErrorKind.InvalidArgument, $"-Command of pipeline '{pipeline}' has an empty part: give the program and each argument, e.g. -Command python, train.py.", pipeline)
+            : command.ToList();
 
     private static List<PipelineRequirement> Checked(IReadOnlyList<PipelineRequirement> requirements) =>
         requirements.Select(r => new PipelineRequirement(ComponentTypes.Normalize(r.Type), r.Flavors)).ToList();

@@ -463,6 +463,7 @@ public sealed class PromotionService
     private PromotionStep RunStep((Pipeline Pipeline, PipelineVersion Version, Lifecycle Lifecycle, LifecycleStage From, LifecycleStage To) subject, string image, Func<RunContext, RunResult>? run)
     {
         var now = _engine.Clock.GetUtcNow();
+        if (run is null && subject.Pipeline.Command.Count > 0) return OrchestratorRun(subject);
         if (run is null) return new PromotionStep("run", StepOutcome.Skipped, "no run step", now);
         try
         {
@@ -473,6 +474,25 @@ public sealed class PromotionService
         catch (StackOpsException e)
         {
             return new PromotionStep("run", StepOutcome.Failed, SecretMasker.Shared.Apply(e.Message), _engine.Clock.GetUtcNow());
+        }
+    }
+
+    /// <summary>The run step as the pipeline declares it: its command on the target stack's orchestrator, the log shown once it has finished.</summary>
+    private PromotionStep OrchestratorRun((Pipeline Pipeline, PipelineVersion Version, Lifecycle Lifecycle, LifecycleStage From, LifecycleStage To) subject)
+    {
+        var log = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        try
+        {
+            var result = _engine.Runs.Start(subject.Pipeline.Name, subject.Version.Version, subject.To.Stack, [], log.Enqueue, CancellationToken.None, subject.To.Name).GetAwaiter().GetResult();
+            return new PromotionStep("run", result.Succeeded ? StepOutcome.Passed : StepOutcome.Failed, result.Url is null ? result.Message : $"{result.Message} ({result.Url})", _engine.Clock.GetUtcNow());
+        }
+        catch (StackOpsException e)
+        {
+            return new PromotionStep("run", StepOutcome.Failed, SecretMasker.Shared.Apply(e.Message), _engine.Clock.GetUtcNow());
+        }
+        finally
+        {
+            foreach (var line in log) _engine.Messages.Verbose($"run: {line}");
         }
     }
 

@@ -221,7 +221,7 @@ public static class DocumentCodec
             throw reader.Invalid(requiresNode, "spec.requires", "expected component types, each with the flavors it accepts (empty for any)");
         var repository = reader.String(spec, "imageRepository", "spec", required: true)!;
         return new Pipeline(name, requirements, repository, reader.ValueMap(spec, "run", "spec"), reader.String(metadata, "description", "metadata"),
-            reader.StringMap(metadata, "labels", "metadata"), scope, path);
+            reader.StringMap(metadata, "labels", "metadata"), scope, path, reader.StringList(spec, "command", "spec"));
     }
 
     private static PipelineVersion ReadPipelineVersion(DocumentReader reader, YamlMappingNode metadata, YamlMappingNode spec, string? path)
@@ -351,12 +351,13 @@ public static class DocumentCodec
         Flavor flavor => Envelope(FlavorKind, Metadata(flavor.Name, flavor.Type, null, null), FlavorSpec(flavor)),
         SecretBackendDefinition backend => Envelope(SecretBackendKind, Metadata(backend.Name, null, null, backend.Description), SecretBackendSpec(backend)),
         ServiceConnector connector => Envelope(ConnectorKind, Metadata(connector.Name, null, connector.Labels, connector.Description), ConnectorSpec(connector)),
-        Pipeline pipeline => Envelope(PipelineKind, Metadata(pipeline.Name, null, pipeline.Labels, pipeline.Description), new Dictionary<string, object?>
+        Pipeline pipeline => Envelope(PipelineKind, Metadata(pipeline.Name, null, pipeline.Labels, pipeline.Description), Without(new Dictionary<string, object?>
         {
             ["requires"] = pipeline.Requirements.ToDictionary(r => r.Type, r => (object?)r.Flavors.ToList()),
             ["imageRepository"] = pipeline.ImageRepository,
+            ["command"] = pipeline.Command.Count == 0 ? null : pipeline.Command.ToList(),
             ["run"] = pipeline.RunConfiguration.ToDictionary(p => p.Key, p => p.Value),
-        }),
+        })),
         PipelineVersion version => Envelope(PipelineVersionKind, Metadata(version.Version, null, null, null), Without(new Dictionary<string, object?>
         {
             ["pipeline"] = version.Pipeline, ["imageDigest"] = version.ImageDigest, ["sourceRevision"] = version.SourceRevision, ["sourceRef"] = version.SourceRef,

@@ -81,8 +81,8 @@ public sealed class InvokeStackPipelineCommand : StoreCmdlet
     [Parameter(Mandatory = true), ArgumentCompleter(typeof(StackNameCompleter))]
     public string Stack { get; set; } = "";
 
-    /// <summary>The program and its arguments.</summary>
-    [Parameter(Mandatory = true)]
+    /// <summary>The program and its arguments; the pipeline's own command (New-StackPipeline -Command) by default.</summary>
+    [Parameter]
     public string[] Command { get; set; } = [];
 
     protected override void StopProcessing() => _cancel.Cancel();

@@ -24,6 +24,9 @@ public sealed class NewStackPipelineCommand : PipelineCmdlet
     /// <summary>Settings the run step gets as STACKOPS_RUN_KEY (values may be secret references).</summary>
     [Parameter] public IDictionary? RunConfiguration { get; set; }
 
+    /// <summary>How the pipeline runs: the program and its arguments in its image, run on the target stack's orchestrator by a promotion's run step and by Invoke-StackPipeline.</summary>
+    [Parameter] public string[]? Command { get; set; }
+
     [Parameter] public string? Description { get; set; }
 
     [Parameter] public IDictionary? Label { get; set; }
@@ -33,7 +36,7 @@ public sealed class NewStackPipelineCommand : PipelineCmdlet
         if (!ShouldProcess(Name, "Create pipeline")) return;
         Try(Name, () =>
         {
-            WriteObject(Engine.Pipelines.Create(Name, Requirements(Require ?? new Hashtable()), ImageRepository, ToConfiguration(RunConfiguration), Description, ToLabels(Label)));
+            WriteObject(Engine.Pipelines.Create(Name, Requirements(Require ?? new Hashtable()), ImageRepository, ToConfiguration(RunConfiguration), Description, ToLabels(Label), Command));
         });
     }
 }
@@ -65,6 +68,9 @@ public sealed class SetStackPipelineCommand : PipelineCmdlet
     /// <summary>Settings of the run step to add or change; a $null value removes a key.</summary>
     [Parameter] public IDictionary? RunConfiguration { get; set; }
 
+    /// <summary>How the pipeline runs: the program and its arguments in its image, run on the target stack's orchestrator by a promotion's run step and by Invoke-StackPipeline.</summary>
+    [Parameter] public string[]? Command { get; set; }
+
     [Parameter] public string? Description { get; set; }
 
     [Parameter] public IDictionary? Label { get; set; }
@@ -79,7 +85,7 @@ public sealed class SetStackPipelineCommand : PipelineCmdlet
             Try(name, () =>
             {
                 var pipeline = Engine.Pipelines.Update(name, Require is null ? null : Requirements(Require),
-                    RunConfiguration is null ? null : ToConfiguration(RunConfiguration), Description, ToLabels(Label));
+                    RunConfiguration is null ? null : ToConfiguration(RunConfiguration), Description, ToLabels(Label), Command);
                 WriteVerbose($"Updated pipeline '{pipeline.Name}' in {pipeline.Path}.");
                 if (PassThru) WriteObject(pipeline);
             });
