@@ -7,10 +7,11 @@ using Microsoft.AspNetCore.Http;
 namespace StackOps.Tests.Shared;
 
 /// <summary>
-/// A Kubernetes API server over HTTPS (a private authority) that answers /version and /api only
-/// to the bearer token, the client certificate or the user name and password it was given.
+/// A Kubernetes API server over HTTPS (a private authority) that answers /version and /api, and the
+/// Jobs, Pods, Secrets and pod log API (FakeKubernetesJobs.cs), only to the bearer token, the client
+/// certificate or the user name and password it was given.
 /// </summary>
-public sealed class FakeKubernetes : IDisposable
+public sealed partial class FakeKubernetes : IDisposable
 {
     public const string Token = "k8s-test-token-0123456789";
     public const string User = "admin";
@@ -24,6 +25,7 @@ public sealed class FakeKubernetes : IDisposable
             app.MapGet("/api", (HttpContext c) => Authorized(c, certificates)
                 ? Results.Json(new { kind = "APIVersions", versions = new[] { "v1" }, serverAddressByClientCIDRs = new[] { new { clientCIDR = "0.0.0.0/0", serverAddress = "127.0.0.1:6443" } } })
                 : Unauthorized());
+            MapJobs(app, certificates);
         }, certificates.Server, askClientCertificate: true);
     }
 

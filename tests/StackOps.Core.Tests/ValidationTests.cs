@@ -50,7 +50,7 @@ public sealed class ValidationTests : IDisposable
     }
 
     [Fact]
-    public void ARemoteOrchestratorNeedsARegistryAndRejectsLocalComponents()
+    public void ARemoteOrchestratorNeedsARegistryAndRejectsLocalComponentsUnlessToldToSkipThatCheck()
     {
         _store.Engine.Components.Create("orchestrator", "k8s", "kubernetes", new Dictionary<string, object?>());
         _store.Engine.Components.Create("container_registry", "local-registry", "default", new Dictionary<string, object?> { ["uri"] = "localhost:5000" });
@@ -65,6 +65,9 @@ public sealed class ValidationTests : IDisposable
         Assert.Contains("'default'", local.Message);
         Assert.Contains("'local-registry'", local.Message);
         Assert.DoesNotContain(Directory.EnumerateFiles(_store.Root, "*.yaml", SearchOption.AllDirectories), f => f.Contains("stacks"));
+
+        _store.Engine.Components.Update("orchestrator", "k8s", new Dictionary<string, object?> { ["skip_local_validations"] = true });
+        _store.Engine.Stacks.Create("remote", new Dictionary<string, string> { ["orchestrator"] = "k8s", ["artifact_store"] = "default", ["container_registry"] = "local-registry" });
     }
 
     [Fact]

@@ -13,11 +13,14 @@ namespace StackOps.Core.Pipelines;
 /// </summary>
 public sealed class PipelineRuns
 {
-    /// <summary>The built-in orchestrator flavors that run pipelines, by name: one entry per implementation.</summary>
-    private static readonly IReadOnlyDictionary<string, Func<IOrchestrator>> BuiltIn = new Dictionary<string, Func<IOrchestrator>>(StringComparer.OrdinalIgnoreCase)
-    {
-        ["local"] = () => new LocalOrchestrator(),
-    };
+    /// <summary>The built-in orchestrator flavors that run pipelines, by name: one entry per implementation, given the orchestrator component.</summary>
+    private static readonly IReadOnlyDictionary<string, Func<PipelineRuns, StackComponent, IOrchestrator>> BuiltIn =
+        new Dictionary<string, Func<PipelineRuns, StackComponent, IOrchestrator>>(StringComparer.OrdinalIgnoreCase)
+        {
+            ["local"] = (_, _) => new LocalOrchestrator(),
+            ["kubernetes"] = (runs, component) => new KubernetesOrchestrator(runs.Cluster(component), TimeSpan.FromSeconds(2)),
+        };
+
 
     private readonly StackOpsEngine _engine;
 
@@ -46,7 +49,7 @@ public sealed class PipelineRuns
         var stack = _engine.Stacks.Get(stackName);
         var component = _engine.Components.Get(ComponentTypes.Orchestrator, stack[ComponentTypes.Orchestrator]!);
         var flavor = _engine.Flavors.Get(ComponentTypes.Orchestrator, component.Flavor);
-        var orchestrator = BuiltIn.TryGetValue(flavor.Name, out var builtIn) && flavor.IsBuiltIn ? builtIn()
+        var orchestrator = BuiltIn.TryGetValue(flavor.Name, out var builtIn) && flavor.IsBuiltIn ? builtIn(this, component)
             : flavor.Integration is not null ? _engine.Integrations.Orchestrator(flavor)
             : throw new StackOpsException("OrchestratorNotRunnable", ErrorKind.InvalidOperation,
                 $"StackOps cannot run pipelines on the orchestrator flavor '{flavor.Name}' of stack '{stack.Name}': it runs {string.Join(", ", BuiltIn.Keys)} and the orchestrators of registered integrations. Run it with -Run in a promotion, or register an integration whose flavor runs it.", stack);
@@ -73,6 +76,31 @@ public sealed class PipelineRuns
         {
             throw new StackOpsException("RunFailed", ErrorKind.InvalidOperation,
                 SecretMasker.Shared.Apply($"The {flavor} orchestrator of stack '{request.Stack}' failed: {e.GetType().Name}: {e.Message}"), request.Stack);
+        }
+    }
+
+    /// <summary>
+    /// The cluster a kubernetes orchestrator runs on: its connector's (the credentials it issues for
+    /// the cluster), else its kubernetes_context of the local kubeconfig.
+    /// </summary>
+    private k8s.KubernetesClientConfiguration Cluster(StackComponent component)
+    {
+        if (component.Connector is { } link)
+        {
+            var credential = _engine.Connectors.Credential(link.Name, Connectors.ConnectorCatalog.KubernetesCluster, link.ResourceId);
+            var values = credential.Settings.Concat(credential.Secrets).ToDictionary(p => p.Key, p => p.Value);
+            return Connectors.Providers.KubernetesProvider.Cluster(credential.AuthMethod, values["server"], values.GetValueOrDefault("certificate_authority"),
+                _engine.Connectors.Timeout, key => values.GetValueOrDefault(key));
+        }
+        var context = component.EffectiveConfiguration.GetValueOrDefault("kubernetes_context") as string;
+        try
+        {
+            return k8s.KubernetesClientConfiguration.BuildConfigFromConfigFile(currentContext: context);
+        }
+        catch (Exception e) when (e is k8s.Exceptions.KubeConfigException or FileNotFoundException)
+        {
+            throw new StackOpsException("OrchestratorNotRunnable", ErrorKind.InvalidOperation,
+                $"The kubernetes orchestrator '{component.Name}' names no cluster StackOps can reach: link it to a service connector (Connect-StackComponent orchestrator {component.Name} -Connector <kubernetes connector>), or give kubernetes_context of your kubeconfig ({e.Message}).", component);
         }
     }
 

@@ -118,7 +118,8 @@ internal static class StackValidator
                 findings.Add(new(FindingSeverity.Error, "RequiredComponentMissing",
                     $"The {component.Type} '{component.Name}' ({flavor.Name}) runs remotely and needs a {type} in the stack; give it one with -{ComponentTypes.ToPascalCase(type)} <name> (New-Stack, Set-Stack).",
                     type, component.Name, file: stack.Path));
-            if (!flavor.Requirements.RejectLocalComponents) continue;
+            // skip_local_validations (ZenML's setting of remote orchestrators): the user vouches that the local components are reachable from where it runs.
+            if (!flavor.Requirements.RejectLocalComponents || component.Configuration.GetValueOrDefault("skip_local_validations") is true) continue;
             foreach (var (other, otherFlavor) in resolved.Where(r => r.Component != component && r.Flavor.IsLocalFor(r.Component.Configuration)))
                 findings.Add(new(FindingSeverity.Error, "LocalComponentNotAllowed",
                     $"The {other.Type} '{other.Name}' ({otherFlavor.Name}) only works on this machine, but the {component.Type} '{component.Name}' ({flavor.Name}) runs remotely; replace it with a remote {other.Type}.",

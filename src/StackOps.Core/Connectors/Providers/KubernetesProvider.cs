@@ -57,28 +57,33 @@ internal sealed class KubernetesProvider : IConnectorProvider
     public static string ClusterName(ConnectorSession session) =>
         session.Connector.ResourceId ?? session.Setting("cluster_name") ?? new Uri(session.Required("server")).Host;
 
-    private static KubernetesClientConfiguration Configuration(ConnectorSession session)
+    private static KubernetesClientConfiguration Configuration(ConnectorSession session) =>
+        Cluster(session.Method.Name, session.Required("server"), session.Setting("certificate_authority"), session.Timeout, session.Setting);
+
+    /// <summary>The client's configuration for a cluster: its server and authority, and a token, a user name and password, or a client certificate.</summary>
+    public static KubernetesClientConfiguration Cluster(string method, string server, string? authority, TimeSpan timeout, Func<string, string?> value)
     {
-        var configuration = new KubernetesClientConfiguration { Host = session.Required("server"), HttpClientTimeout = session.Timeout };
-        if (session.Setting("certificate_authority") is { Length: > 0 } pem)
+        var configuration = new KubernetesClientConfiguration { Host = server, HttpClientTimeout = timeout };
+        if (authority is { Length: > 0 } pem)
         {
             var authorities = new X509Certificate2Collection();
             authorities.ImportFromPem(pem);
             configuration.SslCaCerts = authorities;
         }
-        switch (session.Method.Name)
+        string Required(string key) => value(key) ?? throw new Errors.StackOpsException("ConnectorCredentialUnavailable", Errors.ErrorKind.InvalidOperation, $"The cluster's credentials have no {key}.", server);
+        switch (method)
         {
             case "token":
-                configuration.AccessToken = session.Required("token");
+                configuration.AccessToken = Required("token");
                 break;
             case "password":
-                configuration.Username = session.Required("username");
-                configuration.Password = session.Required("password");
+                configuration.Username = Required("username");
+                configuration.Password = Required("password");
                 break;
             default:
                 // The client takes the kubeconfig form: base64 of the PEM text.
-                configuration.ClientCertificateData = Convert.ToBase64String(Encoding.UTF8.GetBytes(session.Required("client_certificate")));
-                configuration.ClientCertificateKeyData = Convert.ToBase64String(Encoding.UTF8.GetBytes(session.Required("client_key")));
+                configuration.ClientCertificateData = Convert.ToBase64String(Encoding.UTF8.GetBytes(Required("client_certificate")));
+                configuration.ClientCertificateKeyData = Convert.ToBase64String(Encoding.UTF8.GetBytes(Required("client_key")));
                 break;
         }
         return configuration;
