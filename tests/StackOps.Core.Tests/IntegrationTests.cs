@@ -110,6 +110,24 @@ public sealed class IntegrationTests : IDisposable
     }
 
     [Fact]
+    public void APackageIsRegisteredFromItsLibFolderForThisDotNet()
+    {
+        var package = _store.File("Acme.StackOps.Beta.1.0.0.nupkg");
+        using (var zip = System.IO.Compression.ZipFile.Open(package, System.IO.Compression.ZipArchiveMode.Create))
+        {
+            zip.CreateEntry("Acme.StackOps.Beta.nuspec");
+            foreach (var file in Directory.EnumerateFiles(TestIntegrations.Test("Beta")))
+                System.IO.Compression.ZipFileExtensions.CreateEntryFromFile(zip, file, $"lib/net8.0/{Path.GetFileName(file)}");
+            zip.CreateEntry("lib/net99.0/Beta.dll");
+        }
+
+        var beta = Engine.Integrations.Register(package);
+
+        Assert.Equal(["orchestrator/beta"], beta.Flavors);
+        Assert.True(File.Exists(Path.Combine(beta.Path, "Newtonsoft.Json.dll")));
+    }
+
+    [Fact]
     public void TheLocalOrchestratorRunsTheCommandWithTheStacksConfiguration()
     {
         Publish();
