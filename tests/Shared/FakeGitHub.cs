@@ -69,8 +69,27 @@ public sealed class FakeGitHub : IDisposable
     /// <summary>The reviews posted to pending_deployments: run, environment ids, state, comment.</summary>
     public List<(long RunId, long[] EnvironmentIds, string State, string Comment)> Reviews { get; } = [];
 
+    /// <summary>The workflow_dispatch events received: workflow file, ref and inputs (JSON).</summary>
+    public List<(string Workflow, string Ref, string Inputs)> Dispatches { get; } = [];
+
+    /// <summary>How dispatched runs end: success or failure; null, they stay in progress.</summary>
+    public string? WorkflowConclusion { get; set; } = "success";
+
+    /// <summary>Runs cancelled through the API.</summary>
+    public List<long> CancelledRuns { get; } = [];
+
+    private readonly List<(long Id, string Workflow, DateTimeOffset Created)> _dispatchedRuns = [];
+
     /// <summary>Answers for the next deployment creations instead of creating one: a status, Retry-After seconds, and GitHub's message.</summary>
     public Queue<(int Status, int? RetryAfter, string Message)> DeploymentCreationFailures { get; } = new();
+
+    private object WorkflowRun(long id, DateTimeOffset created) => new
+    {
+        id, name = "StackOps run", run_number = id - 8999, @event = "workflow_dispatch", head_branch = "main",
+        status = CancelledRuns.Contains(id) ? "completed" : WorkflowConclusion is null ? "in_progress" : "completed",
+        conclusion = CancelledRuns.Contains(id) ? "cancelled" : WorkflowConclusion,
+        html_url = $"https://github.example/{Repository}/actions/runs/{id}", created_at = created.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ssZ"), updated_at = created.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ssZ"),
+    };
 
     private void MapActionsAndDeployments(Microsoft.AspNetCore.Routing.RouteGroupBuilder api)
     {
@@ -129,6 +148,34 @@ public sealed class FakeGitHub : IDisposable
                 deployment.Statuses.Add(status);
                 return Results.Json(status.Json(), statusCode: 201);
             }
+        });
+        repository.MapPost("/actions/workflows/{workflow}/dispatches", async (string workflow, HttpRequest r, CancellationToken _) =>
+        {
+            var body = System.Text.Json.JsonDocument.Parse(await new StreamReader(r.Body).ReadToEndAsync()).RootElement;
+            lock (_dispatchedRuns)
+            {
+                Dispatches.Add((workflow, body.GetProperty("ref").GetString()!, body.GetProperty("inputs").GetRawText()));
+                _dispatchedRuns.Add((9000 + _dispatchedRuns.Count, workflow, DateTimeOffset.UtcNow));
+            }
+            return Results.NoContent();
+        });
+        repository.MapGet("/actions/workflows/{workflow}/runs", (string workflow) =>
+        {
+            lock (_dispatchedRuns)
+            {
+                var runs = _dispatchedRuns.Where(d => d.Workflow == workflow).OrderByDescending(d => d.Created).Select(d => WorkflowRun(d.Id, d.Created)).ToArray();
+                return Results.Json(new { total_count = runs.Length, workflow_runs = runs });
+            }
+        });
+        repository.MapGet("/actions/runs/{id:long}", (long id) =>
+        {
+            lock (_dispatchedRuns)
+                return _dispatchedRuns.FirstOrDefault(d => d.Id == id) is { Workflow: not null } run ? Results.Json(WorkflowRun(run.Id, run.Created)) : Results.NotFound();
+        });
+        repository.MapPost("/actions/runs/{id:long}/cancel", (long id) =>
+        {
+            lock (_dispatchedRuns) CancelledRuns.Add(id);
+            return Results.Json(new { }, statusCode: 202);
         });
         repository.MapGet("/actions/runs/{id:long}/approvals", (long id) => Results.Json((Approvals.GetValueOrDefault(id) ?? [])
             .Select(a => new { state = a.State, comment = a.Comment, user = new { login = a.User }, environments = a.Environments.Select(e => new { name = e }).ToArray() }).ToArray()));

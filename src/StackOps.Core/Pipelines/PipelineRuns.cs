@@ -19,6 +19,7 @@ public sealed class PipelineRuns
         {
             ["local"] = (_, _) => new LocalOrchestrator(),
             ["kubernetes"] = (runs, component) => new KubernetesOrchestrator(runs.Cluster(component), TimeSpan.FromSeconds(2)),
+            ["github"] = (runs, component) => runs.GitHubWorkflow(component),
         };
 
 
@@ -102,6 +103,19 @@ public sealed class PipelineRuns
             throw new StackOpsException("OrchestratorNotRunnable", ErrorKind.InvalidOperation,
                 $"The kubernetes orchestrator '{component.Name}' names no cluster StackOps can reach: link it to a service connector (Connect-StackComponent orchestrator {component.Name} -Connector <kubernetes connector>), or give kubernetes_context of your kubeconfig ({e.Message}).", component);
         }
+    }
+
+    /// <summary>The github orchestrator of a component: its connector's token for the repository, the workflow and ref it names.</summary>
+    private GitHubOrchestrator GitHubWorkflow(StackComponent component)
+    {
+        var link = component.Connector ?? throw new StackOpsException("OrchestratorNotRunnable", ErrorKind.InvalidOperation,
+            $"The github orchestrator '{component.Name}' needs a github service connector for its repository: Connect-StackComponent orchestrator {component.Name} -Connector <github connector> -ResourceId OWNER/NAME.", component);
+        var settings = component.EffectiveConfiguration;
+        var repository = settings.GetValueOrDefault("repository") as string ?? link.ResourceId ?? throw new StackOpsException("OrchestratorNotRunnable", ErrorKind.InvalidOperation,
+            $"The github orchestrator '{component.Name}' names no repository: give it repository = 'OWNER/NAME'.", component);
+        var credential = _engine.Connectors.Credential(link.Name, "github-repository", repository);
+        return new GitHubOrchestrator(new GitHub.GitHubApi(credential.Secrets["token"], credential.Settings.GetValueOrDefault("api_url")), GitHub.GitHubRepository.Parse(repository),
+            (string)settings["workflow"]!, (string)settings["ref"]!, TimeSpan.FromSeconds(3));
     }
 
     private string Image(Model.Stack stack, Pipeline pipeline, PipelineVersion version)
