@@ -9,6 +9,8 @@
 param(
     [Parameter(Mandatory)] [string] $Module,
     [Parameter(Mandatory)] [string] $Store,
+    # Integrations' build outputs (separated by ';'), registered in a home of their own for the import figure with integrations.
+    [string] $Integrations = '',
     [int] $Rounds = 10
 )
 $ErrorActionPreference = 'Stop'
@@ -25,6 +27,23 @@ foreach ($round in 1..$Rounds) {
     $withModule += (Measure-Command { & $pwsh @pwshArguments -NoProfile -NonInteractive -Command "Import-Module '$Module'; exit" }).TotalMilliseconds
 }
 $inProcess = (Measure-Command { Import-Module $Module }).TotalMilliseconds
+
+# Import with integrations registered (none used), against the same import with none, alternating.
+$integrationHome = Join-Path ([IO.Path]::GetTempPath()) "stackops-bench-integrations-$PID"
+$emptyHome = Join-Path ([IO.Path]::GetTempPath()) "stackops-bench-home-$PID"
+$null = New-Item -ItemType Directory $integrationHome, $emptyHome -Force
+$env:STACKOPS_HOME = $integrationHome
+$registered = @($Integrations -split ';' | Where-Object { $_ })
+foreach ($integration in $registered) { $null = Register-StackIntegration $integration }
+$withoutIntegrations = @(); $withIntegrations = @()
+foreach ($round in 1..$Rounds) {
+    $env:STACKOPS_HOME = $emptyHome
+    $withoutIntegrations += (Measure-Command { & $pwsh @pwshArguments -NoProfile -NonInteractive -Command "Import-Module '$Module'; exit" }).TotalMilliseconds
+    $env:STACKOPS_HOME = $integrationHome
+    $withIntegrations += (Measure-Command { & $pwsh @pwshArguments -NoProfile -NonInteractive -Command "Import-Module '$Module'; exit" }).TotalMilliseconds
+}
+Remove-Item $integrationHome, $emptyHome -Recurse -Force
+
 
 $env:STACKOPS_HOME = $Store
 Remove-Item Env:STACKOPS_ACTIVE_STACK -ErrorAction Ignore
@@ -46,5 +65,6 @@ finally { Pop-Location }
 [ordered]@{
     Stacks = $count
     ImportEmptyMs = Median $empty; ImportWithModuleMs = Median $withModule; ImportInProcessMs = $inProcess
+    Integrations = $registered.Count; ImportWithoutIntegrationsMs = Median $withoutIntegrations; ImportWithIntegrationsMs = Median $withIntegrations
     GetStackMs = Median $lists; FirstObjectMs = Median $firsts; FormatTableMs = Median $tables; GetStackComponentMs = Median $components
 } | ConvertTo-Json -Compress

@@ -17,7 +17,9 @@ internal static class ListingBench
         {
             Bench.Generate(store, stacks: 10_000, components: 30_000);
             var start = new ProcessStartInfo("dotnet") { WorkingDirectory = root, RedirectStandardOutput = true, RedirectStandardError = true };
-            foreach (var argument in new[] { "pwsh", "-NoProfile", "-NonInteractive", "-File", Path.Combine(root, "bench", "Measure-InPwsh.ps1"), "-Module", manifest, "-Store", store })
+            var integrations = typeof(ListingBench).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().Single(a => a.Key == "Integrations").Value!;
+            foreach (var argument in new[] { "pwsh", "-NoProfile", "-NonInteractive", "-File", Path.Combine(root, "bench", "Measure-InPwsh.ps1"), "-Module", manifest, "-Store", store,
+                         "-Integrations", integrations })
                 start.ArgumentList.Add(argument);
             using var pwsh = Process.Start(start)!;
             var errors = pwsh.StandardError.ReadToEndAsync();
@@ -29,6 +31,7 @@ internal static class ListingBench
             Console.WriteLine($"Real pwsh ({figures.GetProperty("Stacks").GetInt32():N0} stacks listed, 30,000 components)     median");
             Console.WriteLine($"  new pwsh -NoProfile, nothing             {F("ImportEmptyMs"),8:0.0} ms");
             Console.WriteLine($"  new pwsh -NoProfile, Import-Module       {F("ImportWithModuleMs"),8:0.0} ms");
+            Console.WriteLine($"  the same, no integration / {figures.GetProperty("Integrations").GetInt32()} registered {F("ImportWithoutIntegrationsMs"),6:0} / {F("ImportWithIntegrationsMs"),4:0} ms ({F("ImportWithIntegrationsMs") / F("ImportWithoutIntegrationsMs"):0.00}×)");
             Console.WriteLine($"  Import-Module in a running pwsh          {F("ImportInProcessMs"),8:0.0} ms");
             Console.WriteLine($"  Get-Stack, all (warm)                    {F("GetStackMs"),8:0.0} ms");
             Console.WriteLine($"  Get-Stack, first object                  {F("FirstObjectMs"),8:0.0} ms");

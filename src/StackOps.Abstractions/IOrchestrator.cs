@@ -7,6 +7,7 @@ namespace StackOps.Abstractions;
 /// </summary>
 public interface IOrchestrator
 {
+    /// <summary>Runs the request to its end; cancellation stops the run where it runs (and may throw OperationCanceledException).</summary>
     Task<PipelineRunResult> RunAsync(PipelineRunRequest request, CancellationToken cancellation);
 }
 
