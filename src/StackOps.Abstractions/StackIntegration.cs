@@ -18,6 +18,9 @@ public abstract class StackIntegration
 
     /// <summary>The flavors it adds.</summary>
     public abstract IReadOnlyList<FlavorDefinition> Flavors { get; }
+
+    /// <summary>The rules it adds to Test-Stack (checked on every stack while it is registered).</summary>
+    public virtual IReadOnlyList<IStackValidator> Validators => [];
 }
 
 /// <summary>

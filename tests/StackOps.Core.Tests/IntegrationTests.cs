@@ -49,6 +49,22 @@ public sealed class IntegrationTests : IDisposable
     }
 
     [Fact]
+    public void AnIntegrationsValidatorsRunInTestStack()
+    {
+        var alpha = Engine.Integrations.Register(TestIntegrations.Test("Alpha"));
+        StackOn("alpha", new Dictionary<string, object?> { ["greeting"] = "hello" });
+
+        var finding = Assert.Single(Engine.Stacks.Test("run", Secrets.SecretValidation.None).Findings);
+
+        Assert.Equal(1, alpha.Validators);
+        Assert.Equal(("ExperimentTrackerRequired", "runner"), (finding.Code, finding.Component));
+        Assert.EndsWith("(integration 'alpha')", finding.Message);
+        Engine.Components.Create("experiment_tracker", "mlflow", "mlflow", new Dictionary<string, object?> { ["tracking_uri"] = "https://mlflow.example.com" });
+        Engine.Stacks.Update("run", new Dictionary<string, string> { ["experiment_tracker"] = "mlflow" });
+        Assert.Empty(Engine.Stacks.Test("run", Secrets.SecretValidation.None).Findings);
+    }
+
+    [Fact]
     public void AStackWhoseIntegrationIsMissingSaysWhichToRegister()
     {
         Engine.Integrations.Register(TestIntegrations.Test("Alpha"));

@@ -13,7 +13,7 @@ namespace StackOps.Core.Integrations;
 
 /// <summary>A registered integration, as its manifest records it (read without loading its code).</summary>
 public sealed record IntegrationInfo(string Name, string Version, string Assembly, string AbstractionsVersion, IReadOnlyList<string> Requirements,
-    IReadOnlyList<string> Flavors, string Path)
+    IReadOnlyList<string> Flavors, string Path, int Validators = 0)
 {
     public override string ToString() => $"{Name} {Version}";
 }
@@ -116,12 +116,39 @@ public sealed class IntegrationService
         return info;
     }
 
+    /// <summary>A registered integration, loaded (once per process) if it was not yet.</summary>
+    private static StackIntegration Load(IntegrationInfo info)
+    {
+        var main = System.IO.Path.Combine(info.Path, info.Assembly);
+        return Loaded.GetOrAdd($"{main}|{info.Version}", _ => new Lazy<StackIntegration>(() => Instantiate(new IntegrationLoadContext(info.Name, main, collectible: false), info.Path))).Value;
+    }
+
+    /// <summary>
+    /// The problems the registered integrations' validators find in a stack (only integrations that
+    /// declare validators are loaded); a validator that throws is one IntegrationBroken finding.
+    /// </summary>
+    internal IEnumerable<(string Integration, StackProblem Problem)> Validate(StackDescription stack)
+    {
+        foreach (var info in List().Where(i => i.Validators > 0))
+        {
+            var problems = new List<StackProblem>();
+            try
+            {
+                foreach (var validator in Load(info).Validators) problems.AddRange(validator.Validate(stack));
+            }
+            catch (Exception e)
+            {
+                problems = [new StackProblem("IntegrationBroken", $"Integration '{info.Name}' failed to check the stack: {(e is StackOpsException ? e.Message : $"{e.GetType().Name}: {e.Message}")}")];
+            }
+            foreach (var problem in problems) yield return (info.Name, problem);
+        }
+    }
+
     /// <summary>The orchestrator implementation of an integration's flavor, its integration loaded (once per process) if it was not yet.</summary>
     internal IOrchestrator Orchestrator(Flavor flavor)
     {
         var info = Get(flavor.Integration!);
-        var main = System.IO.Path.Combine(info.Path, info.Assembly);
-        var integration = Loaded.GetOrAdd($"{main}|{info.Version}", _ => new Lazy<StackIntegration>(() => Instantiate(new IntegrationLoadContext(info.Name, main, collectible: false), info.Path))).Value;
+        var integration = Load(info);
         var definition = integration.Flavors.FirstOrDefault(f => string.Equals(f.Name, flavor.Name, StringComparison.OrdinalIgnoreCase) && ComponentTypes.Normalize(f.ComponentType) == flavor.Type);
         try
         {
@@ -234,9 +261,10 @@ public sealed class IntegrationService
         string name, version;
         IReadOnlyList<FlavorDefinition> definitions;
         IReadOnlyList<string> requirements;
+        int validators;
         try
         {
-            (name, version, definitions, requirements) = (integration.Name, integration.Version, integration.Flavors, integration.Requirements);
+            (name, version, definitions, requirements, validators) = (integration.Name, integration.Version, integration.Flavors, integration.Requirements, integration.Validators.Count);
         }
         catch (Exception e)
         {
@@ -258,7 +286,7 @@ public sealed class IntegrationService
             documents.Append("---\n").Append(document);
         }
         var info = new IntegrationInfo(name, version, System.IO.Path.GetFileName(main), ReferencedAbstractions(main)!.ToString(3), requirements.ToList(),
-            definitions.Select(d => $"{ComponentTypes.Normalize(d.ComponentType)}/{d.Name}").ToList(), "");
+            definitions.Select(d => $"{ComponentTypes.Normalize(d.ComponentType)}/{d.Name}").ToList(), "", validators);
         return (info, documents.ToString());
     }
 

@@ -149,8 +149,14 @@ public sealed class StackService
     {
         var view = _engine.View();
         var stack = view.FindStack(name) ?? NameMatching.ExactOrUniquePrefix(view.Stacks().Items, s => s.Name, name, "Stack") ?? throw Fail.StackNotFound(name);
-        return Validate(view, stack, strict, components => _engine.Secrets.Check(components, secretValidation, secretBackend));
+        return Validate(view, stack, strict, components => _engine.Secrets.Check(components, secretValidation, secretBackend).Concat(IntegrationChecks(stack, components)));
     }
+
+    /// <summary>The rules of registered integrations, as findings that name the integration.</summary>
+    private IEnumerable<StackValidationFinding> IntegrationChecks(Stack stack, IReadOnlyList<StackComponent> components) =>
+        _engine.Integrations.Validate(new Abstractions.StackDescription(stack.Name,
+                components.Select(c => new Abstractions.ComponentDescription(c.Type, c.Name, c.Flavor, c.Configuration)).ToList()))
+            .Select(p => new StackValidationFinding(FindingSeverity.Error, p.Problem.Code, $"{p.Problem.Message} (integration '{p.Integration}')", p.Problem.ComponentType, p.Problem.Component, file: stack.Path));
 
     internal static StackValidationResult Validate(DocumentView view, Stack stack, bool strict = false,
         Func<IReadOnlyList<StackComponent>, IEnumerable<StackValidationFinding>>? moreChecks = null)

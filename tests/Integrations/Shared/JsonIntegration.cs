@@ -26,6 +26,19 @@ public sealed class JsonIntegration : StackIntegration
             """,
             () => new JsonOrchestrator()),
     ];
+
+    public override IReadOnlyList<IStackValidator> Validators => [new TrackerRequired()];
+
+    /// <summary>A stack that runs on this integration's orchestrator needs an experiment tracker.</summary>
+    private sealed class TrackerRequired : IStackValidator
+    {
+        public IEnumerable<StackProblem> Validate(StackDescription stack)
+        {
+            var orchestrator = stack.Components.FirstOrDefault(c => c.Type == "orchestrator" && c.Flavor == Assembly);
+            if (orchestrator is not null && stack.Components.All(c => c.Type != "experiment_tracker"))
+                yield return new StackProblem("ExperimentTrackerRequired", $"Stack '{stack.Name}' runs on the {Assembly} orchestrator, which records to an experiment tracker: give it one with Set-Stack {stack.Name} -ExperimentTracker <name>.", "orchestrator", orchestrator.Name);
+        }
+    }
 }
 
 /// <summary>Logs which Newtonsoft.Json it runs with and the greeting serialized by it.</summary>
