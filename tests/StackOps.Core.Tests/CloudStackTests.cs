@@ -39,6 +39,8 @@ public sealed class CloudStackTests : IDisposable
         Assert.Contains("*.tfstate", File.ReadAllText(Path.Combine(Module, ".gitignore")));
         Assert.Equal("CloudStackModuleExists", Assert.Throws<StackOpsException>(() => _store.Engine.CloudStacks.Write(Production(), Module, force: false)).ErrorId);
         Assert.Equal("CloudStackModuleMismatch", Assert.Throws<StackOpsException>(() => _store.Engine.CloudStacks.Deploy("staging", Module, _ => { })).ErrorId);
+        File.WriteAllText(Path.Combine(Module, CloudStackService.VariablesFile), "{ \"stack_name\": ");
+        Assert.Equal("CloudStackModuleInvalid", Assert.Throws<StackOpsException>(() => _store.Engine.CloudStacks.Deploy("production", Module, _ => { })).ErrorId);
         _store.Engine.CloudStacks.Write(Production(), Module, force: true);
     }
 
@@ -199,6 +201,10 @@ public sealed class CloudStackTests : IDisposable
     public void TerraformMissingOrTooOldSaysWhatToInstall()
     {
         Assert.Equal("TerraformNotFound", Assert.Throws<StackOpsException>(() => Terraform.For(_folder, "/bin/false", _ => { })).ErrorId);
+        var garbage = Path.Combine(_folder, "garbage");
+        File.WriteAllText(garbage, "#!/bin/sh\necho 'Terraform v1.11.4'\n");
+        File.SetUnixFileMode(garbage, UnixFileMode.UserRead | UnixFileMode.UserExecute | UnixFileMode.UserWrite);
+        Assert.Equal("TerraformNotFound", Assert.Throws<StackOpsException>(() => Terraform.For(_folder, garbage, _ => { })).ErrorId);
         var old = Path.Combine(_folder, "terraform");
         File.WriteAllText(old, "#!/bin/sh\necho '{\"terraform_version\":\"1.3.9\"}'\n");
         File.SetUnixFileMode(old, UnixFileMode.UserRead | UnixFileMode.UserExecute | UnixFileMode.UserWrite);

@@ -72,6 +72,12 @@ public sealed class IntegrationTests : IDisposable
         Directory.Delete(Path.Combine(_store.Root, "integrations", "alpha"), recursive: true);
 
         var finding = Assert.Single(TestStore.Open(_store.Root).Stacks.Test("run", Secrets.SecretValidation.None).Findings);
+        Directory.CreateDirectory(Path.Combine(_store.Root, "integrations", "damaged"));
+        File.WriteAllText(Path.Combine(_store.Root, "integrations", "damaged", "integration.json"), "{ not json");
+        File.WriteAllText(Path.Combine(_store.Root, "integrations", "damaged", "flavors.yaml"), "x: [");
+        var damaged = TestStore.Open(_store.Root);
+        Assert.Empty(damaged.Integrations.List());
+        Assert.Equal("IntegrationMissing", Assert.Single(damaged.Stacks.Test("run", Secrets.SecretValidation.None).Findings).Code);
 
         Assert.Equal("IntegrationMissing", finding.Code);
         Assert.Contains("integration 'alpha'", finding.Message);

@@ -170,7 +170,17 @@ public sealed class CloudStackService
     private static string Provider(string path, string stack)
     {
         var variables = System.IO.Path.Combine(path, VariablesFile);
-        var written = File.Exists(variables) && JsonDocument.Parse(File.ReadAllText(variables)).RootElement.TryGetProperty("stack_name", out var name) ? name.GetString() : null;
+        string? written;
+        try
+        {
+            written = File.Exists(variables) && JsonDocument.Parse(IO.SafeFiles.ReadText(variables, 1 << 20, "CloudStackModuleInvalid")).RootElement is { ValueKind: JsonValueKind.Object } root
+                && root.TryGetProperty("stack_name", out var name) ? name.ToString() : null;
+        }
+        catch (JsonException e)
+        {
+            throw new StackOpsException("CloudStackModuleInvalid", ErrorKind.InvalidData,
+                $"'{variables}' is not valid JSON ({e.Message}). Fix it, or rewrite the module's files with New-CloudStack -Force.", variables);
+        }
         if (written is not null && !string.Equals(written, stack, StringComparison.OrdinalIgnoreCase))
             throw new StackOpsException("CloudStackModuleMismatch", ErrorKind.InvalidArgument,
                 $"The module in '{path}' was written for stack '{written}', not '{stack}'. Give that name, or the -Path of '{stack}''s module.", stack);

@@ -40,14 +40,27 @@ public sealed class Terraform
             $"Terraform {Minimum} or later is needed and was not found on PATH. Install it (https://developer.hashicorp.com/terraform/install, or your package manager's 'terraform'), then run the command again.");
         var terraform = new Terraform(found, module, log);
         var (code, output, error) = terraform.Run(["version", "-json"], null);
-        var version = code == 0 && JsonDocument.Parse(output).RootElement.TryGetProperty("terraform_version", out var text)
-            && Version.TryParse(text.GetString()!.Split('-')[0], out var parsed) ? parsed : null;
+        var version = code == 0 ? VersionOf(output) : null;
         if (version is null)
             throw new StackOpsException("TerraformNotFound", ErrorKind.NotFound, $"'{found}' did not answer 'terraform version -json' ({Last(error)}). Install Terraform {Minimum} or later.");
         if (version < Minimum)
             throw new StackOpsException("TerraformTooOld", ErrorKind.InvalidOperation,
                 $"Terraform {version} at '{found}' is too old: StackOps needs {Minimum} or later. Upgrade it (https://developer.hashicorp.com/terraform/install) and run the command again.");
         return terraform;
+    }
+
+    /// <summary>The version `terraform version -json` reports; null when its output is not that.</summary>
+    private static Version? VersionOf(string output)
+    {
+        try
+        {
+            return JsonDocument.Parse(output).RootElement is { ValueKind: JsonValueKind.Object } root && root.TryGetProperty("terraform_version", out var text)
+                && Version.TryParse(text.ToString().Split('-')[0], out var parsed) ? parsed : null;
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
     }
 
     private static string? Find() =>

@@ -296,18 +296,35 @@ public sealed class IntegrationService
         var registered = new List<(IntegrationInfo, IReadOnlyList<Flavor>)>();
         foreach (var folder in Directory.EnumerateDirectories(_root).Where(f => !System.IO.Path.GetFileName(f).StartsWith('.')).Order(StringComparer.Ordinal))
         {
-            var manifest = System.IO.Path.Combine(folder, ManifestFile);
-            if (!File.Exists(manifest)) continue;
-            var info = JsonSerializer.Deserialize<IntegrationInfo>(File.ReadAllText(manifest))! with { Path = folder };
-            var flavors = DocumentCodec.ReadAll(File.ReadAllText(System.IO.Path.Combine(folder, FlavorsFile)), System.IO.Path.Combine(folder, FlavorsFile), path: System.IO.Path.Combine(folder, FlavorsFile))
-                .Cast<Flavor>().Select(f => f.FromIntegration(info.Name)).ToList();
-            registered.Add((info, flavors));
+            if (Registration(folder) is { } registration) registered.Add(registration);
         }
         return registered;
     }
 
     /// <summary>A YAML scalar for any text: a JSON string is a valid double-quoted YAML scalar.</summary>
     private static string Quote(string text) => JsonSerializer.Serialize(text);
+
+    /// <summary>
+    /// A registered integration's manifest and flavors; null when they are missing or damaged, so that
+    /// one damaged registration is left out (its flavors then say which integration to register again)
+    /// instead of breaking every command.
+    /// </summary>
+    private static (IntegrationInfo, IReadOnlyList<Flavor>)? Registration(string folder)
+    {
+        var manifest = System.IO.Path.Combine(folder, ManifestFile);
+        var file = System.IO.Path.Combine(folder, FlavorsFile);
+        if (!File.Exists(manifest) || !File.Exists(file)) return null;
+        try
+        {
+            if (JsonSerializer.Deserialize<IntegrationInfo>(IO.SafeFiles.ReadText(manifest, 1 << 20, "IntegrationInvalid")) is not { Name: not null, Flavors: not null } parsed) return null;
+            var info = parsed with { Path = folder };
+            return (info, DocumentCodec.ReadAll(IO.SafeFiles.ReadText(file, 1 << 20, "IntegrationInvalid"), file, path: file).OfType<Flavor>().Select(f => f.FromIntegration(info.Name)).ToList());
+        }
+        catch (Exception e) when (e is JsonException or StackOpsException or IOException)
+        {
+            return null;
+        }
+    }
 
     private static StackOpsException Invalid(string path, string reason) =>
         new("IntegrationInvalid", ErrorKind.InvalidData, $"'{path}' is not a usable integration: {reason}.", path);
