@@ -114,26 +114,32 @@ resource "aws_iam_role" "sagemaker" {
   assume_role_policy = data.aws_iam_policy_document.sagemaker_trust.json
 }
 
-data "aws_iam_policy_document" "sagemaker" {
-  statement {
-    sid       = "Artifacts"
-    actions   = ["s3:ListBucket", "s3:GetBucketLocation"]
-    resources = [aws_s3_bucket.artifacts.arn]
-  }
+# What both identities need: the bucket's objects, and a registry login.
+data "aws_iam_policy_document" "artifacts_and_login" {
   statement {
     sid       = "ArtifactObjects"
     actions   = ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"]
     resources = ["${aws_s3_bucket.artifacts.arn}/*"]
   }
   statement {
-    sid       = "PullImages"
-    actions   = ["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"]
-    resources = [aws_ecr_repository.images.arn, "${aws_ecr_repository.images.arn}/*"]
-  }
-  statement {
     sid       = "RegistryLogin"
     actions   = ["ecr:GetAuthorizationToken"]
     resources = ["*"]
+  }
+}
+
+data "aws_iam_policy_document" "sagemaker" {
+  source_policy_documents = [data.aws_iam_policy_document.artifacts_and_login.json]
+
+  statement {
+    sid       = "Artifacts"
+    actions   = ["s3:ListBucket", "s3:GetBucketLocation"]
+    resources = [aws_s3_bucket.artifacts.arn]
+  }
+  statement {
+    sid       = "PullImages"
+    actions   = ["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"]
+    resources = [aws_ecr_repository.images.arn, "${aws_ecr_repository.images.arn}/*"]
   }
   statement {
     sid       = "Logs"
@@ -189,6 +195,8 @@ resource "aws_iam_role" "connector" {
 }
 
 data "aws_iam_policy_document" "connector" {
+  source_policy_documents = [data.aws_iam_policy_document.artifacts_and_login.json]
+
   # StackOps verifies what a connector reaches by listing buckets: their names only.
   statement {
     sid       = "ListBuckets"
@@ -199,16 +207,6 @@ data "aws_iam_policy_document" "connector" {
     sid       = "Artifacts"
     actions   = ["s3:ListBucket", "s3:GetBucketLocation", "s3:GetBucketVersioning"]
     resources = [aws_s3_bucket.artifacts.arn]
-  }
-  statement {
-    sid       = "ArtifactObjects"
-    actions   = ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"]
-    resources = ["${aws_s3_bucket.artifacts.arn}/*"]
-  }
-  statement {
-    sid       = "RegistryLogin"
-    actions   = ["ecr:GetAuthorizationToken"]
-    resources = ["*"]
   }
   statement {
     sid = "Images"
