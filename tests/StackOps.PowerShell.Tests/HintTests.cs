@@ -25,11 +25,7 @@ public sealed partial class HintTests : IDisposable
         $null = New-Stack qa -Orchestrator mine -ArtifactStore default
         """);
 
-    public void Dispose()
-    {
-        _ps.Dispose();
-        Environment.SetEnvironmentVariable("CI", null);
-    }
+    public void Dispose() => _ps.Dispose();
 
     /// <summary>
     /// A command that fails, the error it must fail with, the pattern of the command its message suggests, and

@@ -64,7 +64,8 @@ public sealed class PowerShellSession : IDisposable
 
     /// <summary>
     /// Sessions play a user at a console, as README's examples do, also when the tests themselves run in
-    /// CI (which sets $env:CI and so would forbid every prompt); a test of non-interactive behaviour sets it itself.
+    /// CI (which sets $env:CI and so would forbid every prompt); a test of non-interactive behaviour sets it itself,
+    /// and the session's end clears it again, so that the order the tests run in cannot matter.
     /// </summary>
     [System.Runtime.CompilerServices.ModuleInitializer]
     internal static void PlayAnInteractiveUser() => Environment.SetEnvironmentVariable("CI", null);
@@ -151,6 +152,7 @@ public sealed class PowerShellSession : IDisposable
     {
         _runspace.Dispose();
         Environment.SetEnvironmentVariable("STACKOPS_HOME", null);
+        PlayAnInteractiveUser();
         try { Directory.Delete(Root, recursive: true); } catch (IOException) { }
     }
 }
