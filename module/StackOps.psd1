@@ -29,6 +29,8 @@
         'Rename-StackComponent'
         'Copy-StackComponent'
         'Remove-StackComponent'
+        'Test-StackComponent'
+        'Get-StackComponentItem'
         'Get-StackFlavor'
         'Register-StackFlavor'
         'Unregister-StackFlavor'

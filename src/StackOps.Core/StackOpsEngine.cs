@@ -26,6 +26,7 @@ public sealed class StackOpsEngine
         ActiveStacks = new ActiveStacks(location);
         Flavors = new FlavorService(this);
         Components = new ComponentService(this);
+        Behaviour = new Components.ComponentBehaviour(this);
         Stacks = new StackService(this);
         Interchange = new StackInterchange(this);
         Secrets = new SecretService(this);
@@ -61,6 +62,8 @@ public sealed class StackOpsEngine
     public IStackStore Store { get; }
     public StackService Stacks { get; }
     public ComponentService Components { get; }
+    /// <summary>What artifact stores and container registries do: checked and listed through their implementations.</summary>
+    public Components.ComponentBehaviour Behaviour { get; }
     public FlavorService Flavors { get; }
     public StackInterchange Interchange { get; }
     public SecretService Secrets { get; }

@@ -96,6 +96,10 @@ BeforeAll {
         $s.TrustPolicyBody = @((T 'Store.Remote.TrustPolicyBody')::new('octo-org-ml-production', 'https://token.actions.githubusercontent.com', 'ci-production', 'octo-org/ml', 'production', [string[]] ('refs/tags/v*', 'refs/heads/main'), $null))
         $s.AuditEntryBody = @((T 'Store.Remote.AuditEntryBody')::new(1042, $at, 'alice', 'delete', 'stacks', 'production-eu-west', 'denied', 'PermissionDenied', '10.0.0.7', $null),
             (T 'Store.Remote.AuditEntryBody')::new(1041, $at, 'ci-production', 'sign-in', $null, $null, 'allowed', $null, '10.0.0.9', 'OIDC token of octo-org/ml'))
+        $s.ComponentTestResult = @((T 'Components.ComponentTestResult')::new('artifact_store', 's3-staging', 's3', $true, 'the bucket ml-staging answers and lists s3://ml-staging/artifacts/'),
+            (T 'Components.ComponentTestResult')::new('container_registry', 'ecr-staging', 'aws', $false, 'the registry 123456789012.dkr.ecr.eu-west-1.amazonaws.com refused: UNAUTHORIZED: authentication required'))
+        $s.ComponentItem = @((T 'Components.ComponentItem')::new('artifact_store', 's3-staging', 'runs/2026/', $null, $null),
+            (T 'Components.ComponentItem')::new('artifact_store', 's3-staging', 'runs/2026/model/weights-final-epoch-30.safetensors', 1073741824, $at))
         $s.ActionResult = @((T 'GitHub.ActionResult')::new($true, 'promoted', '1.4.0', "registry.example.com:5000/production/ml/training@$digest", 'staging-eu-west', 'production', 1234567890, $false))
         $s
     }
@@ -122,7 +126,7 @@ Describe 'The format views' {
         'EnvironmentDrift', 'IntegrationInfo', 'PipelineRunResult', 'TerraformChange', 'CloudStackModule', 'PendingRun', 'Pipeline', 'PipelineVersion', 'PromotionRecord', 'PromotionStep', 'SecretBackendDefinition', 'ServiceConnector',
         'ServiceConnectorCredential', 'Stack', 'StackComponent', 'StackComponentConfiguration', 'StackSecretInfo', 'StackValidationFinding',
         'StackValidationResult', 'StageStatus', 'StoreLocation', 'ServerStatus', 'PrincipalBody', 'CreatedApiKey', 'ApiKeyBody', 'RoleBody', 'GrantBody',
-        'TrustPolicyBody', 'AuditEntryBody') {
+        'TrustPolicyBody', 'AuditEntryBody', 'ComponentTestResult', 'ComponentItem') {
         $objects = @($Samples[$_])
         $labels = $Views[$objects[0].GetType().FullName]
         $lines = ($objects | Format-Table | Out-String -Width 80) -split "`n" | ForEach-Object TrimEnd

@@ -17,6 +17,7 @@ public sealed partial class FakeAws
     private const string IamNamespace = "https://iam.amazonaws.com/doc/2010-05-08/";
     private readonly object _state = new();
     private readonly Dictionary<string, Dictionary<string, string>> _buckets = new() { ["ml-staging"] = [], ["ml-production"] = [] };
+    private readonly Dictionary<string, SortedDictionary<string, long>> _objects = [];
     private readonly Dictionary<string, (string TrustPolicy, Dictionary<string, string> Policies, DateTime Created, Dictionary<string, string> Tags)> _roles = [];
     private readonly Dictionary<string, JsonObject> _repositories = [];
     private readonly Dictionary<string, JsonArray> _repositoryTags = [];
@@ -25,6 +26,35 @@ public sealed partial class FakeAws
     public string RegistryHost { get; set; } = $"{Account}.dkr.ecr.eu-west-1.amazonaws.com";
 
     public IReadOnlyList<string> Buckets { get { lock (_state) return _buckets.Keys.Order(StringComparer.Ordinal).ToList(); } }
+
+    /// <summary>Puts an object of a size into a bucket (its content is not kept).</summary>
+    public void PutObject(string bucket, string key, long size)
+    {
+        lock (_state)
+        {
+            if (!_objects.TryGetValue(bucket, out var objects)) _objects[bucket] = objects = new(StringComparer.Ordinal);
+            objects[key] = size;
+        }
+    }
+
+    /// <summary>ListObjectsV2 of a bucket: the keys under the prefix, those past the delimiter rolled up into common prefixes.</summary>
+    private string ListObjects(string bucket, IQueryCollection query)
+    {
+        var prefix = query["prefix"].ToString();
+        var delimiter = query["delimiter"].ToString();
+        var keys = _objects.GetValueOrDefault(bucket)?.Where(o => o.Key.StartsWith(prefix, StringComparison.Ordinal)).ToList() ?? [];
+        var folders = new SortedSet<string>(StringComparer.Ordinal);
+        var files = new List<KeyValuePair<string, long>>();
+        foreach (var item in keys)
+        {
+            var cut = delimiter.Length == 0 ? -1 : item.Key.IndexOf(delimiter, prefix.Length, StringComparison.Ordinal);
+            if (cut >= 0) folders.Add(item.Key[..(cut + delimiter.Length)]);
+            else files.Add(item);
+        }
+        var contents = string.Concat(files.Select(f => $"<Contents><Key>{f.Key}</Key><LastModified>2026-11-30T12:00:00.000Z</LastModified><Size>{f.Value}</Size><StorageClass>STANDARD</StorageClass></Contents>"));
+        var common = string.Concat(folders.Select(f => $"<CommonPrefixes><Prefix>{f}</Prefix></CommonPrefixes>"));
+        return $"""<ListBucketResult xmlns="{S3Namespace}"><Name>{bucket}</Name><Prefix>{prefix}</Prefix><KeyCount>{files.Count + folders.Count}</KeyCount><MaxKeys>1000</MaxKeys><Delimiter>{delimiter}</Delimiter><IsTruncated>false</IsTruncated>{contents}{common}</ListBucketResult>""";
+    }
     public IReadOnlyList<string> Roles { get { lock (_state) return _roles.Keys.Order(StringComparer.Ordinal).ToList(); } }
     public IReadOnlyList<string> Repositories { get { lock (_state) return _repositories.Keys.Order(StringComparer.Ordinal).ToList(); } }
 
@@ -94,6 +124,7 @@ public sealed partial class FakeAws
             switch (request.Method, subresource)
             {
                 case ("HEAD", null): return Results.Ok();
+                case ("GET", "list-type"): return Xml(ListObjects(bucket, request.Query), 200);
                 case ("DELETE", null): _buckets.Remove(bucket); return Results.NoContent();
                 case ("PUT", _): settings![subresource!] = body; return Results.Ok();
                 case ("DELETE", _): settings!.Remove(subresource!); return Results.NoContent();

@@ -33,7 +33,7 @@ public sealed class IntegrationTests : IDisposable
     {
         var alpha = Engine.Integrations.Register(TestIntegrations.Test("Alpha"));
 
-        Assert.Equal(("alpha", "1.0.0"), (alpha.Name, alpha.AbstractionsVersion));
+        Assert.Equal(("alpha", "1.1.0"), (alpha.Name, alpha.AbstractionsVersion));
         Assert.StartsWith("12.0.3", alpha.Version);
         Assert.Equal(["orchestrator/alpha"], alpha.Flavors);
         var flavor = Engine.Flavors.Get("orchestrator", "alpha");
@@ -45,7 +45,7 @@ public sealed class IntegrationTests : IDisposable
 
         var again = TestStore.Open(_store.Root);
         Assert.Equal(["alpha"], again.Integrations.List().Select(i => i.Name));
-        Assert.Equal("IntegrationInUse", Assert.Throws<StackOpsException>(() => again.Integrations.Unregister("alpha", again.Components.List().Items)).ErrorId);
+        Assert.Equal("IntegrationInUse", Assert.Throws<StackOpsException>(() => again.Integrations.Unregister("alpha", again.Components.List().Items, [])).ErrorId);
     }
 
     [Fact]

@@ -79,5 +79,34 @@ public sealed class IntegrationCmdletTests : IClassFixture<RegistryFixture>, IDi
         _ps.Fails("Invoke-StackPipeline nothing -Version 1 -Stack default -Command x", $"PipelineNotFound,{Commands}.InvokeStackPipelineCommand");
     }
 
+    [Fact]
+    public void ComponentsAreCheckedAndListedThroughBuiltInAndIntegrationImplementations()
+    {
+        var shelf = Directory.CreateDirectory(Path.Combine(_ps.Root, "shelf")).FullName;
+        Directory.CreateDirectory(Path.Combine(shelf, "team-a", "models"));
+        File.WriteAllText(Path.Combine(shelf, "team-a", "run.log"), "ok");
+        File.WriteAllText(Path.Combine(shelf, ".token"), "shelf-cmdlet-token-7");
+        var prefix = "items" + Guid.NewGuid().ToString("N")[..8];
+        _registry.Push($"{prefix}/ml/trainer", "1.0.0", "items layer");
+        _ps.Ok($$"""
+            $null = Register-StackIntegration '{{TestIntegrations.Test("Gamma")}}'
+            $null = New-ServiceConnector shelf shelf token -Configuration @{ root = '{{shelf}}'; token = (S 'shelf-cmdlet-token-7') }
+            $null = New-StackComponent artifact_store shelved shelf -Configuration @{ shelf = 'team-a' }
+            $null = Connect-StackComponent artifact_store shelved -Connector shelf
+            $null = New-ServiceConnector registry docker password -Configuration @{ username = '{{_registry.UserName}}'; password = (S '{{_registry.UserPassword}}') } -ResourceType docker-registry -ResourceId {{_registry.Host}}
+            $null = New-StackComponent container_registry images default -Configuration @{ uri = '{{_registry.Host}}/{{prefix}}' }
+            $null = Connect-StackComponent container_registry images -Connector registry
+            """);
+
+        Assert.Equal(["shelf"], _ps.Ok("(Get-ServiceConnectorType shelf).Name").Select(o => o.BaseObject));
+        Assert.Equal([true, true], _ps.Ok("Get-StackComponent shelved, images | Test-StackComponent -Quiet").Select(o => o.BaseObject));
+        Assert.Equal(["models/", "run.log"], _ps.Ok("(Get-StackComponentItem shelved).Path").Select(o => o.BaseObject).Order());
+        Assert.Equal([$"{prefix}/ml/trainer"], _ps.Ok("(Get-StackComponentItem images).Path").Select(o => o.BaseObject));
+
+        _ps.Fails("Get-StackComponentItem shelved ../..", $"InvalidPath,{Commands}.GetStackComponentItemCommand");
+        _ps.Fails("Test-StackComponent default -Type orchestrator", $"ComponentNotTestable,{Commands}.TestStackComponentCommand");
+        _ps.Fails("Unregister-StackIntegration gamma -Confirm:$false", $"IntegrationInUse,{Commands}.UnregisterStackIntegrationCommand");
+    }
+
     public void Dispose() => _ps.Dispose();
 }

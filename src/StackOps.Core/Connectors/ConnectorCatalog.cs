@@ -23,6 +23,9 @@ public sealed class ConnectorResourceType
     public string IdFormat { get; }
     internal Func<string, string> Canonicalize { get; }
 
+    /// <summary>The resource type as providers see it.</summary>
+    internal Abstractions.ResourceTypeDefinition Definition => new(Name, Description, SupportsInstances, IdFormat);
+
     public override string ToString() => Name;
 }
 
@@ -63,16 +66,20 @@ public sealed class ConnectorAuthMethod
 
 public sealed class ConnectorType
 {
-    internal ConnectorType(string name, string description, IReadOnlyList<ConnectorAuthMethod> authMethods, IReadOnlyList<ConnectorResourceType> resourceTypes)
+    internal ConnectorType(string name, string description, IReadOnlyList<ConnectorAuthMethod> authMethods, IReadOnlyList<ConnectorResourceType> resourceTypes,
+        string? integration = null)
     {
         Name = name;
         Description = description;
         AuthMethods = authMethods;
         ResourceTypes = resourceTypes;
+        Integration = integration;
     }
 
     public string Name { get; }
     public string Description { get; }
+    /// <summary>The integration that adds it; null for the built-in types.</summary>
+    public string? Integration { get; }
     public IReadOnlyList<ConnectorAuthMethod> AuthMethods { get; }
     public IReadOnlyList<ConnectorResourceType> ResourceTypes { get; }
 

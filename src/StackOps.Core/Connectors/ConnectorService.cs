@@ -1,3 +1,4 @@
+using StackOps.Abstractions;
 using StackOps.Core.Connectors.Providers;
 using StackOps.Core.Errors;
 using StackOps.Core.Flavors;
@@ -30,7 +31,7 @@ public sealed class ConnectorService
     /// <summary>The time limit of each call to a service (verification, token requests).</summary>
     public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(15);
 
-    /// <summary>The providers by connector type; tests and hosts may replace them.</summary>
+    /// <summary>The built-in connector types' providers; tests and hosts may replace them. Integrations' types bring their own.</summary>
     internal Dictionary<string, IConnectorProvider> Providers { get; } = new(StringComparer.OrdinalIgnoreCase)
     {
         ["docker"] = new DockerProvider(),
@@ -43,8 +44,13 @@ public sealed class ConnectorService
 
     // ---- Types -------------------------------------------------------------------------------
 
-    public ConnectorType Type(string name) => ConnectorCatalog.Find(name) ?? throw new StackOpsException("UnknownConnectorType", ErrorKind.InvalidArgument,
-        $"'{name}' is not a service connector type; use one of {string.Join(", ", ConnectorCatalog.All.Select(t => t.Name))}. Get-ServiceConnectorType describes them.", name);
+    /// <summary>The connector types StackOps knows: the built-in ones, then those of the registered integrations.</summary>
+    public IReadOnlyList<ConnectorType> Types() => [.. ConnectorCatalog.All, .. _engine.Integrations.ConnectorTypes];
+
+    public ConnectorType? FindType(string name) => Types().FirstOrDefault(t => string.Equals(t.Name, name, StringComparison.OrdinalIgnoreCase));
+
+    public ConnectorType Type(string name) => FindType(name) ?? throw new StackOpsException("UnknownConnectorType", ErrorKind.InvalidArgument,
+        $"'{name}' is not a service connector type; use one of {string.Join(", ", Types().Select(t => t.Name))} (Get-ServiceConnectorType describes them), or register the integration that adds it (Register-StackIntegration).", name);
 
     private static ConnectorAuthMethod Method(ConnectorType type, string name) => type.AuthMethod(name) ?? throw new StackOpsException("UnknownAuthMethod", ErrorKind.InvalidArgument,
         $"'{name}' is not an auth method of the {type.Name} connector; use one of {string.Join(", ", type.AuthMethods.Select(m => m.Name))}.", name);
@@ -285,7 +291,7 @@ public sealed class ConnectorService
         if (Broker is { } broker) return broker.Verify(Get(name).Name, resourceType, resourceId);
         var session = Open(Get(name));
         var types = ResourceTypes(session, resourceType);
-        var results = types.Select(t => Run(session, s => Provider(s).ListAsync(s, t, CancellationToken(s)))).ToList();
+        var results = types.Select(t => List(session, t)).ToList();
         if (resourceId is null) return results;
         var kind = types.Single();
         var id = kind.Canonicalize(resourceId);
@@ -298,7 +304,7 @@ public sealed class ConnectorService
     {
         if (Broker is { } broker) return broker.Verify(Get(name).Name, resourceType, null);
         var session = Open(Get(name));
-        return ResourceTypes(session, resourceType).Select(t => Run(session, s => Provider(s).ListAsync(s, t, CancellationToken(s)))).ToList();
+        return ResourceTypes(session, resourceType).Select(t => List(session, t)).ToList();
     }
 
     /// <summary>Credentials for one resource: derived short-lived ones where the provider can, with their expiry.</summary>
@@ -315,11 +321,11 @@ public sealed class ConnectorService
         {
             [var single] => single,
             var several => throw new StackOpsException("ResourceTypeMissing", ErrorKind.InvalidArgument,
-                $"Service connector '{session.Connector.Name}' covers several resource types ({string.Join(", ", several.Select(t => t.Name))}): give -ResourceType.", session.Connector),
+                $"Service connector '{session.Name}' covers several resource types ({string.Join(", ", several.Select(t => t.Name))}): give -ResourceType.", session.Connector),
         };
         var id = ResourceIdFor(session.Connector, kind, resourceId);
-        var credential = Run(session, s => Provider(s).IssueAsync(s, kind, id, CancellationToken(s)));
-        _engine.Messages.Verbose($"Issued {(credential.ExpiresAt is { } at ? $"credentials valid until {at:u}" : "credentials")} for {kind.Name}{(id is null ? "" : $" {id}")} from service connector '{session.Connector.Name}'.");
+        var credential = Issue(session, kind, id);
+        _engine.Messages.Verbose($"Issued {(credential.ExpiresAt is { } at ? $"credentials valid until {at:u}" : "credentials")} for {kind.Name}{(id is null ? "" : $" {id}")} from service connector '{session.Name}'.");
         return credential;
     }
 
@@ -372,8 +378,8 @@ public sealed class ConnectorService
     {
         var connector = session.Connector;
         if (requested is null)
-            return connector.ResourceType is null ? session.Type.ResourceTypes : [ResourceType(session.Type, connector.ResourceType)];
-        var kind = ResourceType(session.Type, requested);
+            return connector.ResourceType is null ? session.ConnectorType.ResourceTypes : [ResourceType(session.ConnectorType, connector.ResourceType)];
+        var kind = ResourceType(session.ConnectorType, requested);
         if (connector.ResourceType is not null && !string.Equals(connector.ResourceType, kind.Name, StringComparison.OrdinalIgnoreCase))
             throw new StackOpsException("ResourceTypeMismatch", ErrorKind.InvalidArgument,
                 $"Service connector '{connector.Name}' is for {connector.ResourceType} only, not {kind.Name}.", connector);
@@ -381,7 +387,7 @@ public sealed class ConnectorService
     }
 
     private IEnumerable<ConnectorResources> ListAll(ConnectorSession session) =>
-        ResourceTypes(session, null).Select(t => Run(session, s => Provider(s).ListAsync(s, t, CancellationToken(s))));
+        ResourceTypes(session, null).Select(t => List(session, t));
 
     /// <summary>A session with the credentials resolved, after the checks every use makes: expiry, and implicit authentication allowed.</summary>
     private ConnectorSession Open(ServiceConnector connector)
@@ -431,14 +437,42 @@ public sealed class ConnectorService
                 $"Service connector '{connector.Name}' uses the machine's ambient credentials (implicit), which are refused unless ${ImplicitVariable} is set: whoever runs it gets that machine's access. Set it where that is intended, or use an explicit auth method.", connector);
     }
 
-    private IConnectorProvider Provider(ConnectorSession session) =>
-        Providers.TryGetValue(session.Type.Name, out var provider) ? provider
-            : throw new StackOpsException("ConnectorTypeUnavailable", ErrorKind.InvalidOperation, $"The {session.Type.Name} connector type cannot be used in this build.", session.Connector);
+    private ConnectorResources List(ConnectorSession session, ConnectorResourceType type)
+    {
+        var listing = Call(session, provider => provider.ListAsync(session, type.Definition, CancellationToken(session)));
+        return new ConnectorResources(session.Name, session.Type, type.Name, listing.ResourceIds ?? [],
+            listing.Error is null ? null : SecretMasker.Shared.Apply(listing.Error), listing.Contents);
+    }
+
+    private ConnectorCredential Issue(ConnectorSession session, ConnectorResourceType type, string? resourceId)
+    {
+        var issued = Call(session, provider => provider.IssueAsync(session, type.Definition, resourceId, CancellationToken(session)));
+        return new ConnectorCredential(session.Name, session.Type, session.AuthMethod, type.Name, issued.ResourceId,
+            issued.Settings ?? new Dictionary<string, string>(), issued.Secrets ?? new Dictionary<string, string>(), issued.ExpiresAt ?? session.ExpiresAt);
+    }
+
+    /// <summary>
+    /// Runs a provider call (the module's cmdlets are synchronous, and the PowerShell pipeline has no
+    /// synchronization context to deadlock on). What an integration's provider throws becomes a
+    /// StackOps error that names it, its text masked.
+    /// </summary>
+    private T Call<T>(ConnectorSession session, Func<IConnectorProvider, Task<T>> call)
+    {
+        if (session.ConnectorType.Integration is not { } integration)
+            return call(Providers.TryGetValue(session.Type, out var provider) ? provider
+                : throw new StackOpsException("ConnectorTypeUnavailable", ErrorKind.InvalidOperation, $"The {session.Type} connector type cannot be used in this build.", session.Connector)).GetAwaiter().GetResult();
+        try
+        {
+            return call(_engine.Integrations.ConnectorProvider(session.ConnectorType)).GetAwaiter().GetResult();
+        }
+        catch (Exception e) when (e is not StackOpsException)
+        {
+            throw new StackOpsException("ConnectorProviderFailed", ErrorKind.InvalidOperation,
+                $"Service connector '{session.Name}' failed in integration '{integration}': {e.GetType().Name}: {SecretMasker.Shared.Apply(e.Message)}. Fix the connector's settings, or report it to the integration's authors.", session.Connector);
+        }
+    }
 
     private static CancellationToken CancellationToken(ConnectorSession session) => new CancellationTokenSource(session.Timeout * 2).Token;
-
-    /// <summary>Runs a provider call; the module's cmdlets are synchronous, and the PowerShell pipeline has no synchronization context to deadlock on.</summary>
-    private static T Run<T>(ConnectorSession session, Func<ConnectorSession, Task<T>> call) => call(session).GetAwaiter().GetResult();
 
     // ---- Components ----------------------------------------------------------------------------
 
@@ -495,9 +529,9 @@ public sealed class ConnectorService
         });
     }
 
-    private static bool Fits(ServiceConnector connector, ConnectorRequirement requirement) =>
+    private bool Fits(ServiceConnector connector, ConnectorRequirement requirement) =>
         (requirement.ConnectorType is null || string.Equals(requirement.ConnectorType, connector.Type, StringComparison.OrdinalIgnoreCase))
-        && (connector.ResourceType is null ? ConnectorCatalog.Find(connector.Type)?.ResourceType(requirement.ResourceType) is not null
+        && (connector.ResourceType is null ? FindType(connector.Type)?.ResourceType(requirement.ResourceType) is not null
             : string.Equals(connector.ResourceType, requirement.ResourceType, StringComparison.OrdinalIgnoreCase));
 
     private StackOpsException Mismatch(StackComponent component, Flavor flavor, ConnectorRequirement requirement, ServiceConnector connector)

@@ -1,5 +1,6 @@
 using System.Net.Security;
 using System.Security.Cryptography.X509Certificates;
+using StackOps.Abstractions;
 using StackOps.Core.Errors;
 using StackOps.Core.Secrets;
 
@@ -65,61 +66,47 @@ public sealed class ConnectorCredential
     public override string ToString() => $"{Connector}: {ResourceType}{(ResourceId is null ? "" : $" {ResourceId}")}";
 }
 
-/// <summary>Verifies a connector type's credentials, lists what they reach and issues credentials for one resource.</summary>
-public interface IConnectorProvider
-{
-    /// <summary>Lists the resources of one type that the credentials reach; a failure is an error result, not an exception.</summary>
-    Task<ConnectorResources> ListAsync(ConnectorSession session, ConnectorResourceType resourceType, CancellationToken cancellation);
-
-    Task<ConnectorCredential> IssueAsync(ConnectorSession session, ConnectorResourceType resourceType, string? resourceId, CancellationToken cancellation);
-}
-
 /// <summary>
 /// One use of a connector: its definition, its settings with the credentials resolved, the time
 /// limit of its calls and an HTTP client that trusts the connector's certificate authority.
 /// </summary>
-public sealed class ConnectorSession
+public sealed class ConnectorSession : ConnectorContext
 {
     private readonly IReadOnlyDictionary<string, object?> _settings;
 
     internal ConnectorSession(ServiceConnector connector, ConnectorType type, ConnectorAuthMethod method, IReadOnlyDictionary<string, object?> settings, TimeSpan timeout)
     {
         Connector = connector;
-        Type = type;
+        ConnectorType = type;
         Method = method;
         _settings = settings;
         Timeout = timeout;
     }
 
     public ServiceConnector Connector { get; }
-    public ConnectorType Type { get; }
+    public ConnectorType ConnectorType { get; }
     public ConnectorAuthMethod Method { get; }
-    public TimeSpan Timeout { get; }
+    public override string Name => Connector.Name;
+    public override string Type => ConnectorType.Name;
+    public override string AuthMethod => Method.Name;
+    public override string? ResourceId => Connector.ResourceId;
+    public override DateTimeOffset? ExpiresAt => Connector.ExpiresAt;
+    public override TimeSpan Timeout { get; }
 
     /// <summary>The lifetime of the temporary credentials to issue: the connector's, else the method's default.</summary>
-    public TimeSpan Lifetime => Connector.ExpirationSeconds is { } seconds ? TimeSpan.FromSeconds(seconds) : Method.DefaultLifetime ?? TimeSpan.FromHours(1);
+    public override TimeSpan Lifetime => Connector.ExpirationSeconds is { } seconds ? TimeSpan.FromSeconds(seconds) : Method.DefaultLifetime ?? TimeSpan.FromHours(1);
 
     /// <summary>A setting as configured, else its field's default; null when neither is given.</summary>
-    public string? Setting(string name) =>
+    public override string? Setting(string name) =>
         (_settings.FirstOrDefault(p => string.Equals(p.Key, name, StringComparison.OrdinalIgnoreCase)).Value
          ?? Method.Fields.FirstOrDefault(f => string.Equals(f.Name, name, StringComparison.OrdinalIgnoreCase))?.Default) is { } value
             ? Convert.ToString(value, System.Globalization.CultureInfo.InvariantCulture) : null;
 
-    public string Required(string name) => Setting(name) ?? throw new StackOpsException("MissingConfigurationKey", ErrorKind.InvalidArgument,
+    public override string Required(string name) => Setting(name) ?? throw new StackOpsException("MissingConfigurationKey", ErrorKind.InvalidArgument,
         $"Service connector '{Connector.Name}' has no '{name}'. Give it with Set-ServiceConnector {Connector.Name} -Configuration @{{ {name} = ... }}.", Connector);
 
-    public ConnectorCredential Credential(string resourceType, string? resourceId, IReadOnlyDictionary<string, string> settings,
-        IReadOnlyDictionary<string, string> secrets, DateTimeOffset? expiresAt) =>
-        new(Connector.Name, Type.Name, Method.Name, resourceType, resourceId, settings, secrets, expiresAt ?? Connector.ExpiresAt);
-
-    public ConnectorResources Reached(ConnectorResourceType resourceType, IReadOnlyList<string> ids, IReadOnlyList<string>? contents = null) =>
-        new(Connector.Name, Type.Name, resourceType.Name, ids, null, contents);
-
-    public ConnectorResources Failed(ConnectorResourceType resourceType, string reason) =>
-        new(Connector.Name, Type.Name, resourceType.Name, [], SecretMasker.Shared.Apply(reason));
-
     /// <summary>An HTTP handler that also trusts the connector's certificate_authority, for private endpoints.</summary>
-    public HttpMessageHandler CreateHandler()
+    public override HttpMessageHandler CreateHandler()
     {
         var handler = new SocketsHttpHandler { ConnectTimeout = Timeout };
         if (Setting("certificate_authority") is { Length: > 0 } pem)
@@ -131,8 +118,6 @@ public sealed class ConnectorSession
         return handler;
     }
 
-    public HttpClient CreateHttpClient() => new(CreateHandler()) { Timeout = Timeout };
-
     internal static bool TrustedBy(X509Certificate2Collection authorities, X509Certificate? certificate, SslPolicyErrors errors)
     {
         if (errors == SslPolicyErrors.None) return true;
@@ -143,13 +128,4 @@ public sealed class ConnectorSession
         chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
         return chain.Build(new X509Certificate2(certificate));
     }
-
-    /// <summary>The reason of a failed call, in words: a time limit, a refused connection, or the exception's message.</summary>
-    public string Describe(Exception e, string endpoint) => e switch
-    {
-        TaskCanceledException or OperationCanceledException => $"{endpoint} did not answer within {Timeout.TotalSeconds:0} seconds",
-        HttpRequestException { InnerException: { } inner } => $"cannot reach {endpoint}: {inner.Message}",
-        HttpRequestException http => $"cannot reach {endpoint}: {http.Message}",
-        _ => e.Message,
-    };
 }

@@ -1,3 +1,4 @@
+using StackOps.Abstractions;
 using System.Text;
 using System.Text.Json;
 using System.Text.RegularExpressions;
@@ -21,11 +22,11 @@ internal static class FederatedToken
     private static readonly TimeSpan Skew = TimeSpan.FromSeconds(30);
 
     /// <summary>The token for <paramref name="audience"/>, its claims checked, once every endpoint it will be sent to is allowed.</summary>
-    public static async Task<string> ForAsync(ConnectorSession session, string audience, string cloud, IReadOnlyList<string> domains,
+    public static async Task<string> ForAsync(ConnectorContext session, string audience, string cloud, IReadOnlyList<string> domains,
         IEnumerable<string?> endpoints, CancellationToken cancellation)
     {
         foreach (var endpoint in endpoints.OfType<string>()) EnsureEndpoint(session, endpoint, cloud, domains);
-        var connector = session.Connector.Name;
+        var connector = session.Name;
         string token, source;
         if (Environment.GetEnvironmentVariable(TokenFileVariable) is { Length: > 0 } file)
             (token, source) = (ReadFile(connector, file), $"the token file {file}");
@@ -39,13 +40,13 @@ internal static class FederatedToken
     }
 
     /// <summary>A cloud endpoint the token may go to: https on one of the cloud's domains, or this machine (an emulator, a test double).</summary>
-    public static void EnsureEndpoint(ConnectorSession session, string endpoint, string cloud, IReadOnlyList<string> domains)
+    public static void EnsureEndpoint(ConnectorContext session, string endpoint, string cloud, IReadOnlyList<string> domains)
     {
         if (Uri.TryCreate(endpoint, UriKind.Absolute, out var uri)
             && (uri.IsLoopback || uri.Scheme == "https" && domains.Any(d => uri.Host.Equals(d, StringComparison.OrdinalIgnoreCase) || uri.Host.EndsWith("." + d, StringComparison.OrdinalIgnoreCase))))
             return;
         throw new StackOpsException("FederatedEndpointRefused", ErrorKind.SecurityError,
-            $"Service connector '{session.Connector.Name}' would send this job's identity token to '{Fail.Printable(endpoint)}', which is not {cloud} (https://*.{string.Join(", https://*.", domains)}) or this machine. Remove the endpoint with Set-ServiceConnector {session.Connector.Name}, or give {cloud}'s own.", session.Connector);
+            $"Service connector '{session.Name}' would send this job's identity token to '{Fail.Printable(endpoint)}', which is not {cloud} (https://*.{string.Join(", https://*.", domains)}) or this machine. Remove the endpoint with Set-ServiceConnector {session.Name}, or give {cloud}'s own.", session.Name);
     }
 
     private static string ReadFile(string connector, string file)
@@ -66,9 +67,9 @@ internal static class FederatedToken
     }
 
     /// <summary>The checks the cloud will make, made first, so that a wrong job or a stale file is a clear error rather than the cloud's AccessDenied.</summary>
-    private static void Check(ConnectorSession session, string token, string audience, string source)
+    private static void Check(ConnectorContext session, string token, string audience, string source)
     {
-        var connector = session.Connector.Name;
+        var connector = session.Name;
         JsonElement claims;
         try
         {

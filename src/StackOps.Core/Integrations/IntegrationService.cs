@@ -4,6 +4,7 @@ using System.Reflection;
 using System.Text;
 using System.Text.Json;
 using StackOps.Abstractions;
+using StackOps.Core.Connectors;
 using StackOps.Core.Errors;
 using StackOps.Core.Flavors;
 using StackOps.Core.Model;
@@ -13,7 +14,7 @@ namespace StackOps.Core.Integrations;
 
 /// <summary>A registered integration, as its manifest records it (read without loading its code).</summary>
 public sealed record IntegrationInfo(string Name, string Version, string Assembly, string AbstractionsVersion, IReadOnlyList<string> Requirements,
-    IReadOnlyList<string> Flavors, string Path, int Validators = 0)
+    IReadOnlyList<string> Flavors, string Path, int Validators = 0, IReadOnlyList<string>? ConnectorTypes = null)
 {
     public override string ToString() => $"{Name} {Version}";
 }
@@ -30,6 +31,7 @@ public sealed class IntegrationService
     public const string Label = "stackops.io/integration";
     private const string ManifestFile = "integration.json";
     private const string FlavorsFile = "flavors.yaml";
+    private const string ConnectorTypesFile = "connector-types.json";
     private static readonly Version Abstractions = typeof(StackIntegration).Assembly.GetName().Version!;
 
     /// <summary>
@@ -39,8 +41,11 @@ public sealed class IntegrationService
     private static readonly ConcurrentDictionary<string, Lazy<StackIntegration>> Loaded = new(StringComparer.Ordinal);
 
     private readonly string _root;
-    private Lazy<IReadOnlyList<(IntegrationInfo Info, IReadOnlyList<Flavor> Flavors)>> _registered;
+    private Lazy<IReadOnlyList<Registered>> _registered;
     private Lazy<IReadOnlyList<Flavor>> _flavors;
+
+    /// <summary>A registered integration as its manifest describes it: what it adds, read without loading its code.</summary>
+    private sealed record Registered(IntegrationInfo Info, IReadOnlyList<Flavor> Flavors, IReadOnlyList<ConnectorType> ConnectorTypes);
 
     internal IntegrationService(string userHome)
     {
@@ -49,9 +54,9 @@ public sealed class IntegrationService
     }
 
     /// <summary>The registered integrations, read from their manifests when first asked for (again after a change).</summary>
-    private (Lazy<IReadOnlyList<(IntegrationInfo, IReadOnlyList<Flavor>)>>, Lazy<IReadOnlyList<Flavor>>) Manifests()
+    private (Lazy<IReadOnlyList<Registered>>, Lazy<IReadOnlyList<Flavor>>) Manifests()
     {
-        var registered = new Lazy<IReadOnlyList<(IntegrationInfo Info, IReadOnlyList<Flavor> Flavors)>>(ReadManifests);
+        var registered = new Lazy<IReadOnlyList<Registered>>(ReadManifests);
         return (registered, new(() => registered.Value.SelectMany(r => r.Flavors).ToList()));
     }
 
@@ -64,6 +69,9 @@ public sealed class IntegrationService
     /// <summary>The flavors of every registered integration, each knowing its integration.</summary>
     internal IReadOnlyList<Flavor> Flavors => _flavors.Value;
 
+    /// <summary>The connector types of every registered integration, each knowing its integration.</summary>
+    internal IReadOnlyList<ConnectorType> ConnectorTypes => _registered.Value.SelectMany(r => r.ConnectorTypes).ToList();
+
     /// <summary>Registers (or upgrades) the integration built at a path: a folder, its main .dll, or a .nupkg.</summary>
     public IntegrationInfo Register(string path)
     {
@@ -74,10 +82,10 @@ public sealed class IntegrationService
             var main = Stage(path, staging);
             var context = new IntegrationLoadContext("registration", main, collectible: true);
             IntegrationInfo info;
-            string flavors;
+            string flavors, connectorTypes;
             try
             {
-                (info, flavors) = Describe(Instantiate(context, path), main);
+                (info, flavors, connectorTypes) = Describe(Instantiate(context, path), main);
             }
             finally
             {
@@ -87,8 +95,13 @@ public sealed class IntegrationService
                                             && info.Flavors.Contains($"{f.Type}/{f.Name}", StringComparer.OrdinalIgnoreCase)) is { } taken)
                 throw new StackOpsException("IntegrationFlavorConflict", ErrorKind.AlreadyExists,
                     $"Integration '{info.Name}' adds the {taken.Type} flavor '{taken.Name}', which integration '{taken.Integration}' already adds. Unregister that one first, or rename the flavor.", info.Name);
+            if (ConnectorTypes.FirstOrDefault(t => !string.Equals(t.Integration, info.Name, StringComparison.OrdinalIgnoreCase)
+                                                   && (info.ConnectorTypes ?? []).Contains(t.Name, StringComparer.OrdinalIgnoreCase)) is { } typeTaken)
+                throw new StackOpsException("IntegrationFlavorConflict", ErrorKind.AlreadyExists,
+                    $"Integration '{info.Name}' adds the connector type '{typeTaken.Name}', which integration '{typeTaken.Integration}' already adds. Unregister that one first, or rename the type.", info.Name);
             var target = System.IO.Path.Combine(_root, info.Name);
             File.WriteAllText(System.IO.Path.Combine(staging, FlavorsFile), flavors);
+            File.WriteAllText(System.IO.Path.Combine(staging, ConnectorTypesFile), connectorTypes);
             File.WriteAllText(System.IO.Path.Combine(staging, ManifestFile), JsonSerializer.Serialize(info with { Path = "" }, new JsonSerializerOptions { WriteIndented = true }));
             var previous = System.IO.Path.Combine(_root, $".previous-{Guid.NewGuid():N}");
             if (Directory.Exists(target)) Directory.Move(target, previous);
@@ -103,14 +116,18 @@ public sealed class IntegrationService
         }
     }
 
-    /// <summary>Removes an integration; refused while a component of the store uses one of its flavors.</summary>
-    public IntegrationInfo Unregister(string name, IEnumerable<StackComponent> components)
+    /// <summary>Removes an integration; refused while a component of the store uses one of its flavors, or a connector one of its connector types.</summary>
+    public IntegrationInfo Unregister(string name, IEnumerable<StackComponent> components, IEnumerable<ServiceConnector> connectors)
     {
         var info = Get(name);
         var users = components.Where(c => info.Flavors.Contains($"{c.Type}/{c.Flavor}", StringComparer.OrdinalIgnoreCase)).ToList();
         if (users.Count > 0)
             throw new StackOpsException("IntegrationInUse", ErrorKind.InvalidOperation,
                 $"Integration '{info.Name}' gives the flavors of {string.Join(", ", users.Select(c => $"the {c.Type} '{c.Name}'"))}. Remove those components first (Remove-StackComponent).", info.Name);
+        var connectorUsers = connectors.Where(c => (info.ConnectorTypes ?? []).Contains(c.Type, StringComparer.OrdinalIgnoreCase)).ToList();
+        if (connectorUsers.Count > 0)
+            throw new StackOpsException("IntegrationInUse", ErrorKind.InvalidOperation,
+                $"Integration '{info.Name}' gives the type of the service connectors {string.Join(", ", connectorUsers.Select(c => $"'{c.Name}'"))}. Remove them first (Remove-ServiceConnector).", info.Name);
         Directory.Delete(info.Path, recursive: true);
         (_registered, _flavors) = Manifests();
         return info;
@@ -145,19 +162,48 @@ public sealed class IntegrationService
     }
 
     /// <summary>The orchestrator implementation of an integration's flavor, its integration loaded (once per process) if it was not yet.</summary>
-    internal IOrchestrator Orchestrator(Flavor flavor)
+    internal IOrchestrator Orchestrator(Flavor flavor) =>
+        Implementation(flavor, d => d.Orchestrator is { } create ? create() : null, "OrchestratorNotRunnable", "orchestrator");
+
+    /// <summary>The artifact store implementation of an integration's flavor, for one component.</summary>
+    internal IArtifactStore ArtifactStore(Flavor flavor, ComponentContext context) =>
+        Implementation(flavor, d => d.ArtifactStore?.Invoke(context), "ComponentNotTestable", "artifact store");
+
+    /// <summary>The container registry implementation of an integration's flavor, for one component.</summary>
+    internal IContainerRegistry ContainerRegistry(Flavor flavor, ComponentContext context) =>
+        Implementation(flavor, d => d.ContainerRegistry?.Invoke(context), "ComponentNotTestable", "container registry");
+
+    private T Implementation<T>(Flavor flavor, Func<FlavorDefinition, T?> create, string missingId, string what) where T : class
     {
         var info = Get(flavor.Integration!);
-        var integration = Load(info);
-        var definition = integration.Flavors.FirstOrDefault(f => string.Equals(f.Name, flavor.Name, StringComparison.OrdinalIgnoreCase) && ComponentTypes.Normalize(f.ComponentType) == flavor.Type);
+        var definition = Load(info).Flavors.FirstOrDefault(f => string.Equals(f.Name, flavor.Name, StringComparison.OrdinalIgnoreCase) && ComponentTypes.Normalize(f.ComponentType) == flavor.Type);
+        T? implementation;
         try
         {
-            return definition?.Orchestrator?.Invoke() ?? throw new StackOpsException("OrchestratorNotRunnable", ErrorKind.InvalidOperation,
-                $"Integration '{info.Name}' {info.Version} gives the orchestrator flavor '{flavor.Name}' no implementation. Register a version of it that does.", flavor.Name);
+            implementation = definition is null ? null : create(definition);
+        }
+        catch (Exception e)
+        {
+            throw Broken(info.Name, $"its {what} '{flavor.Name}' failed to start: {e.GetType().Name}: {Secrets.SecretMasker.Shared.Apply(e.Message)}");
+        }
+        return implementation ?? throw new StackOpsException(missingId, ErrorKind.InvalidOperation,
+            $"Integration '{info.Name}' {info.Version} gives the {what} flavor '{flavor.Name}' no implementation. Register a version of it that does.", flavor.Name);
+    }
+
+    /// <summary>The provider of an integration's connector type, its integration loaded (once per process) if it was not yet.</summary>
+    internal IConnectorProvider ConnectorProvider(ConnectorType type)
+    {
+        var info = Get(type.Integration!);
+        var definition = Load(info).ConnectorTypes.FirstOrDefault(t => string.Equals(t.Name, type.Name, StringComparison.OrdinalIgnoreCase))
+            ?? throw new StackOpsException("ConnectorTypeUnavailable", ErrorKind.InvalidOperation,
+                $"Integration '{info.Name}' {info.Version} no longer gives the connector type '{type.Name}'. Register it again (Register-StackIntegration) or a version that does.", type.Name);
+        try
+        {
+            return definition.Provider();
         }
         catch (Exception e) when (e is not StackOpsException)
         {
-            throw Broken(info.Name, $"its orchestrator '{flavor.Name}' failed to start: {e.GetType().Name}: {e.Message}");
+            throw Broken(info.Name, $"its connector type '{type.Name}' failed to start: {e.GetType().Name}: {e.Message}");
         }
     }
 
@@ -256,15 +302,17 @@ public sealed class IntegrationService
     }
 
     /// <summary>Its manifest and its flavors as Flavor documents, each checked by the flavor parser.</summary>
-    private static (IntegrationInfo Info, string Flavors) Describe(StackIntegration integration, string main)
+    private static (IntegrationInfo Info, string Flavors, string ConnectorTypes) Describe(StackIntegration integration, string main)
     {
         string name, version;
         IReadOnlyList<FlavorDefinition> definitions;
+        IReadOnlyList<ConnectorTypeDefinition> connectorTypes;
         IReadOnlyList<string> requirements;
         int validators;
         try
         {
-            (name, version, definitions, requirements, validators) = (integration.Name, integration.Version, integration.Flavors, integration.Requirements, integration.Validators.Count);
+            (name, version, definitions, connectorTypes, requirements, validators) =
+                (integration.Name, integration.Version, integration.Flavors, integration.ConnectorTypes, integration.Requirements, integration.Validators.Count);
         }
         catch (Exception e)
         {
@@ -281,19 +329,52 @@ public sealed class IntegrationService
             if (type == ComponentTypes.Orchestrator && definition.Orchestrator is null)
                 throw Invalid(main, $"its orchestrator flavor '{definition.Name}' has no implementation (FlavorDefinition.Orchestrator)");
             var schema = string.Join("\n", (definition.ConfigurationSchema ?? "").Replace("\r\n", "\n").Split('\n').Select(line => "    " + line));
-            var document = $"apiVersion: stackops.io/v1\nkind: Flavor\nmetadata:\n  name: {Quote(definition.Name)}\n  type: {type}\nspec:\n  description: {Quote(definition.Description ?? "")}\n  configuration:\n{(schema.Trim().Length == 0 ? "    {}" : schema)}\n";
+            var connector = definition.Connector is not { } link ? ""
+                : $"  connector:\n    resourceType: {Quote(link.ResourceType)}\n{(link.ConnectorType is null ? "" : $"    connectorType: {Quote(link.ConnectorType)}\n")}{(link.ResourceIdField is null ? "" : $"    resourceIdField: {Quote(link.ResourceIdField)}\n")}";
+            var document = $"apiVersion: stackops.io/v1\nkind: Flavor\nmetadata:\n  name: {Quote(definition.Name)}\n  type: {type}\nspec:\n  description: {Quote(definition.Description ?? "")}\n{connector}  configuration:\n{(schema.Trim().Length == 0 ? "    {}" : schema)}\n";
             DocumentCodec.ReadAll(document, $"{name}: {type} flavor {definition.Name}");
             documents.Append("---\n").Append(document);
         }
+        var manifests = connectorTypes.Select(t => ConnectorTypeManifest.Of(t, main)).ToList();
+        foreach (var manifest in manifests) manifest.ToConnectorType(name, main);
         var info = new IntegrationInfo(name, version, System.IO.Path.GetFileName(main), ReferencedAbstractions(main)!.ToString(3), requirements.ToList(),
-            definitions.Select(d => $"{ComponentTypes.Normalize(d.ComponentType)}/{d.Name}").ToList(), "", validators);
-        return (info, documents.ToString());
+            definitions.Select(d => $"{ComponentTypes.Normalize(d.ComponentType)}/{d.Name}").ToList(), "", validators, manifests.Select(m => m.Name).ToList());
+        return (info, documents.ToString(), JsonSerializer.Serialize(manifests, new JsonSerializerOptions { WriteIndented = true }));
     }
 
-    private IReadOnlyList<(IntegrationInfo, IReadOnlyList<Flavor>)> ReadManifests()
+    /// <summary>A connector type as an integration's manifest keeps it: its descriptions and schemas, without its provider.</summary>
+    private sealed record ConnectorTypeManifest(string Name, string Description, IReadOnlyList<AuthMethodManifest> AuthMethods, IReadOnlyList<ResourceTypeDefinition> ResourceTypes)
+    {
+        public static ConnectorTypeManifest Of(ConnectorTypeDefinition definition, string main)
+        {
+            NameRules.Validate("Connector type", definition.Name);
+            if (ConnectorCatalog.Find(definition.Name) is not null)
+                throw Invalid(main, $"its connector type '{definition.Name}' has the name of a built-in connector type");
+            if (definition.AuthMethods is not { Count: > 0 } || definition.ResourceTypes is not { Count: > 0 } || definition.Provider is null)
+                throw Invalid(main, $"its connector type '{definition.Name}' needs at least one auth method, one resource type and a provider");
+            return new(definition.Name, definition.Description ?? "",
+                definition.AuthMethods.Select(m => new AuthMethodManifest(m.Name, m.Description ?? "", m.ConfigurationSchema ?? "", m.Expires, m.DefaultLifetime?.TotalSeconds)).ToList(),
+                definition.ResourceTypes.ToList());
+        }
+
+        /// <summary>The engine's connector type; each auth method's schema read by the flavor schema parser.</summary>
+        public ConnectorType ToConnectorType(string integration, string source)
+        {
+            foreach (var resourceType in ResourceTypes) NameRules.Validate("Resource type", resourceType.Name);
+            return new(Name, Description,
+                AuthMethods.Select(m => new ConnectorAuthMethod(NameRules.Validate("Auth method", m.Name), m.Description,
+                    DocumentCodec.ReadSchema(m.ConfigurationSchema, $"{source}: connector type {Name}, auth method {m.Name}"), expires: m.Expires,
+                    defaultLifetime: m.DefaultLifetimeSeconds is { } seconds ? TimeSpan.FromSeconds(seconds) : null)).ToList(),
+                ResourceTypes.Select(r => new ConnectorResourceType(r.Name, r.Description ?? "", r.SupportsInstances, r.IdFormat ?? "")).ToList(), integration);
+        }
+    }
+
+    private sealed record AuthMethodManifest(string Name, string Description, string ConfigurationSchema, bool Expires, double? DefaultLifetimeSeconds);
+
+    private IReadOnlyList<Registered> ReadManifests()
     {
         if (!Directory.Exists(_root)) return [];
-        var registered = new List<(IntegrationInfo, IReadOnlyList<Flavor>)>();
+        var registered = new List<Registered>();
         foreach (var folder in Directory.EnumerateDirectories(_root).Where(f => !System.IO.Path.GetFileName(f).StartsWith('.')).Order(StringComparer.Ordinal))
         {
             if (Registration(folder) is { } registration) registered.Add(registration);
@@ -309,16 +390,20 @@ public sealed class IntegrationService
     /// one damaged registration is left out (its flavors then say which integration to register again)
     /// instead of breaking every command.
     /// </summary>
-    private static (IntegrationInfo, IReadOnlyList<Flavor>)? Registration(string folder)
+    private static Registered? Registration(string folder)
     {
         var manifest = System.IO.Path.Combine(folder, ManifestFile);
         var file = System.IO.Path.Combine(folder, FlavorsFile);
+        var connectorTypes = System.IO.Path.Combine(folder, ConnectorTypesFile);
         if (!File.Exists(manifest) || !File.Exists(file)) return null;
         try
         {
             if (JsonSerializer.Deserialize<IntegrationInfo>(IO.SafeFiles.ReadText(manifest, 1 << 20, "IntegrationInvalid")) is not { Name: not null, Flavors: not null } parsed) return null;
             var info = parsed with { Path = folder };
-            return (info, DocumentCodec.ReadAll(IO.SafeFiles.ReadText(file, 1 << 20, "IntegrationInvalid"), file, path: file).OfType<Flavor>().Select(f => f.FromIntegration(info.Name)).ToList());
+            var types = File.Exists(connectorTypes)
+                ? (JsonSerializer.Deserialize<List<ConnectorTypeManifest>>(IO.SafeFiles.ReadText(connectorTypes, 1 << 20, "IntegrationInvalid")) ?? []).Select(t => t.ToConnectorType(info.Name, connectorTypes)).ToList()
+                : [];
+            return new(info, DocumentCodec.ReadAll(IO.SafeFiles.ReadText(file, 1 << 20, "IntegrationInvalid"), file, path: file).OfType<Flavor>().Select(f => f.FromIntegration(info.Name)).ToList(), types);
         }
         catch (Exception e) when (e is JsonException or StackOpsException or IOException)
         {

@@ -56,7 +56,7 @@ public sealed class PipelineRuns
                 $"StackOps cannot run pipelines on the orchestrator flavor '{flavor.Name}' of stack '{stack.Name}': it runs {string.Join(", ", BuiltIn.Keys)} and the orchestrators of registered integrations. Run it with -Run in a promotion, or register an integration whose flavor runs it.", stack);
         var image = stack[ComponentTypes.ContainerRegistry] is null ? "" : Image(stack, pipeline, version);
         var settings = _engine.Secrets.Resolve(stack.Name).Single(c => c.Type == ComponentTypes.Orchestrator).Configuration
-            .Where(p => p.Value is not null).ToDictionary(p => p.Key, p => Text(p.Value!));
+            .Where(p => p.Value is not null).ToDictionary(p => p.Key, p => SettingText.Of(p.Value!));
         var request = new PipelineRunRequest(pipeline.Name, version.Version, stack.Name, image, command, settings,
             Environment(pipeline, version, stack.Name, stage, image), line => log(SecretMasker.Shared.Apply(line)));
         return RunAsync(orchestrator, request, flavor.Name, cancellation);
@@ -137,23 +137,15 @@ public sealed class PipelineRuns
         if (stage is not null) environment["STACKOPS_STAGE"] = stage;
         foreach (var component in _engine.Secrets.Resolve(stack))
             foreach (var (key, value) in component.Configuration)
-                if (value is not null) environment[Variable(component.Type, key)] = Text(value);
+                if (value is not null) environment[Variable(component.Type, key)] = SettingText.Of(value);
         foreach (var (key, value) in _engine.Secrets.ResolveValues(pipeline.RunConfiguration, pipeline.Name, "pipeline", pipeline,
                      $"Create the missing secrets, or change the run configuration of pipeline '{pipeline.Name}'."))
-            if (value is not null) environment[Variable("run", key)] = Text(value);
+            if (value is not null) environment[Variable("run", key)] = SettingText.Of(value);
         return environment;
     }
 
     private static string Variable(string prefix, string key) =>
         "STACKOPS_" + Regex.Replace($"{prefix}_{key}".ToUpperInvariant(), "[^A-Z0-9_]", "_");
-
-    private static string Text(object value) => value switch
-    {
-        string text => text,
-        bool flag => flag ? "true" : "false",
-        IFormattable formattable => formattable.ToString(null, System.Globalization.CultureInfo.InvariantCulture),
-        _ => System.Text.Json.JsonSerializer.Serialize(value),
-    };
 }
 
 /// <summary>

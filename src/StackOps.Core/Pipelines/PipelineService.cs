@@ -193,27 +193,9 @@ public sealed class PipelineService
     {
         var name = stack[ComponentTypes.ContainerRegistry] ?? throw new StackOpsException("RequiredComponentMissing", ErrorKind.InvalidOperation,
             $"Stack '{stack.Name}' has no container registry, so it cannot hold the pipeline's image. Give it one with Set-Stack {stack.Name} -ContainerRegistry <name>.", stack);
-        var component = _engine.Components.Get(ComponentTypes.ContainerRegistry, name);
-        var uri = component.EffectiveConfiguration.FirstOrDefault(p => string.Equals(p.Key, "uri", StringComparison.OrdinalIgnoreCase)).Value as string
-            ?? throw new StackOpsException("InvalidConfigurationValue", ErrorKind.InvalidData, $"The container_registry '{name}' has no uri.", component);
-        var host = ConnectorCatalog.RegistryHost(uri);
-        var prefix = uri.Contains("://") ? uri[(uri.IndexOf("://", StringComparison.Ordinal) + 3)..] : uri;
-        prefix = prefix.Contains('/') ? prefix[(prefix.IndexOf('/') + 1)..].Trim('/') : "";
-        var repository = prefix.Length == 0 ? pipeline.ImageRepository : $"{prefix}/{pipeline.ImageRepository}";
-        string? user = null, password = null;
-        HttpMessageHandler handler = new SocketsHttpHandler { ConnectTimeout = _engine.Connectors.Timeout };
-        if (component.Connector is { } link)
-        {
-            var credential = _engine.Connectors.Credential(link.Name, RegistryResourceType(link.Name), link.ResourceId ?? host);
-            user = credential.Settings["username"];
-            password = credential.Secrets["password"];
-            handler = _engine.Connectors.Handler(link.Name);
-        }
-        return new StackRegistry(stack.Name, name, host, repository, new RegistryClient(host, handler, _engine.Connectors.Timeout * 20, user, password));
+        var (host, prefix, client) = _engine.Behaviour.Registry(_engine.Components.Get(ComponentTypes.ContainerRegistry, name), _engine.Connectors.Timeout * 20);
+        return new StackRegistry(stack.Name, name, host, prefix.Length == 0 ? pipeline.ImageRepository : $"{prefix}/{pipeline.ImageRepository}", client);
     }
-
-    private string RegistryResourceType(string connector) =>
-        _engine.Connectors.Type(_engine.Connectors.Get(connector).Type).ResourceType(ConnectorCatalog.DockerRegistry) is not null ? ConnectorCatalog.DockerRegistry : "container-registry";
 
     internal static string Reason(Exception e, StackRegistry registry) => e switch
     {

@@ -138,12 +138,33 @@ public static class DocumentCodec
             }).ToList(),
             reader.Boolean(requirementsNode, "rejectLocalComponents", "spec.requirements"));
 
+        var fields = ReadFields(reader, reader.Mapping(spec, "configuration", "spec"), "spec.configuration");
+        var connectorNode = reader.Mapping(spec, "connector", "spec");
+        var connector = connectorNode is null ? null : new ConnectorRequirement(reader.String(connectorNode, "resourceType", "spec.connector", required: true)!,
+            reader.String(connectorNode, "connectorType", "spec.connector"), reader.String(connectorNode, "resourceIdField", "spec.connector"));
+        return new Flavor(name, type, reader.String(spec, "description", "spec"), reader.Boolean(spec, "local", "spec"),
+            localWhen, requirements, fields, builtIn, path, connector);
+    }
+
+    /// <summary>
+    /// A configuration schema written in the flavor schema language on its own (a YAML map of fields), as
+    /// integrations give the settings of their connector types' auth methods.
+    /// </summary>
+    internal static IReadOnlyList<ConfigurationField> ReadSchema(string text, string source)
+    {
+        var root = YamlText.Parse(text, source).SingleOrDefault();
+        if (root is null or YamlScalarNode { Value: null or "" }) return [];
+        var reader = new DocumentReader(source, root);
+        return ReadFields(reader, root as YamlMappingNode ?? throw reader.Invalid(root, "", "expected a map of fields"), "");
+    }
+
+    private static List<ConfigurationField> ReadFields(DocumentReader reader, YamlMappingNode? configuration, string path)
+    {
         var fields = new List<ConfigurationField>();
-        var configuration = reader.Mapping(spec, "configuration", "spec");
         foreach (var (keyNode, valueNode) in configuration?.Children.AsEnumerable() ?? [])
         {
             var key = ((YamlScalarNode)keyNode).Value ?? "";
-            var fieldPath = $"spec.configuration.{key}";
+            var fieldPath = path.Length == 0 ? key : $"{path}.{key}";
             var field = valueNode as YamlMappingNode ?? throw reader.Invalid(valueNode, fieldPath, "expected the field's schema (type, required, default, description, ...)");
             var typeText = reader.String(field, "type", fieldPath) ?? "string";
             if (!Enum.TryParse<FieldType>(typeText, ignoreCase: true, out var fieldType) || int.TryParse(typeText, out _))
@@ -158,11 +179,7 @@ public static class DocumentCodec
                 throw reader.Invalid(defaultNode!, $"{fieldPath}.default", problem);
             fields.Add(schema);
         }
-        var connectorNode = reader.Mapping(spec, "connector", "spec");
-        var connector = connectorNode is null ? null : new ConnectorRequirement(reader.String(connectorNode, "resourceType", "spec.connector", required: true)!,
-            reader.String(connectorNode, "connectorType", "spec.connector"), reader.String(connectorNode, "resourceIdField", "spec.connector"));
-        return new Flavor(name, type, reader.String(spec, "description", "spec"), reader.Boolean(spec, "local", "spec"),
-            localWhen, requirements, fields, builtIn, path, connector);
+        return fields;
     }
 
     private static SecretBackendDefinition ReadSecretBackend(DocumentReader reader, YamlMappingNode metadata, YamlMappingNode spec, StoreScope scope, string? path)

@@ -1,3 +1,4 @@
+using StackOps.Abstractions;
 using Amazon;
 using Amazon.Runtime;
 using Amazon.S3;
@@ -15,7 +16,7 @@ namespace StackOps.Core.Connectors.Providers;
 /// </summary>
 internal sealed class AwsProvider : IConnectorProvider
 {
-    public async Task<ConnectorResources> ListAsync(ConnectorSession session, ConnectorResourceType resourceType, CancellationToken cancellation)
+    public async Task<ResourceListing> ListAsync(ConnectorContext session, ResourceTypeDefinition resourceType, CancellationToken cancellation)
     {
         try
         {
@@ -24,31 +25,31 @@ internal sealed class AwsProvider : IConnectorProvider
             switch (resourceType.Name)
             {
                 case "aws-generic":
-                    return session.Reached(resourceType, [region], [$"account {account}"]);
+                    return ResourceListing.Reached([region], [$"account {account}"]);
                 case "s3-bucket":
                     using (var s3 = new AmazonS3Client(credentials, S3Configuration(session)))
                     {
                         var buckets = await s3.ListBucketsAsync(cancellation);
-                        return session.Reached(resourceType, (buckets.Buckets ?? []).Select(b => $"s3://{b.BucketName}").Order(StringComparer.Ordinal).ToList());
+                        return ResourceListing.Reached((buckets.Buckets ?? []).Select(b => $"s3://{b.BucketName}").Order(StringComparer.Ordinal).ToList());
                     }
                 case ConnectorCatalog.DockerRegistry:
-                    return session.Reached(resourceType, [Registry(account, region)]);
+                    return ResourceListing.Reached([Registry(account, region)]);
                 default:
-                    return session.Reached(resourceType, session.Connector.ResourceId is { } cluster ? [cluster] : [],
+                    return ResourceListing.Reached(session.ResourceId is { } cluster ? [cluster] : [],
                         ["EKS clusters are not enumerated (this build has no EKS API client): link components with -ResourceId CLUSTER"]);
             }
         }
         catch (Exception e) when (e is AmazonServiceException or AmazonClientException or HttpRequestException or OperationCanceledException)
         {
-            return session.Failed(resourceType, Reason(session, e));
+            return ResourceListing.Failed(Reason(session, e));
         }
     }
 
-    public async Task<ConnectorCredential> IssueAsync(ConnectorSession session, ConnectorResourceType resourceType, string? resourceId, CancellationToken cancellation)
+    public async Task<IssuedCredential> IssueAsync(ConnectorContext session, ResourceTypeDefinition resourceType, string? resourceId, CancellationToken cancellation)
     {
         if (resourceType.Name is ConnectorCatalog.KubernetesCluster)
             throw new Errors.StackOpsException("ConnectorCredentialUnavailable", Errors.ErrorKind.InvalidOperation,
-                $"Service connector '{session.Connector.Name}' cannot issue EKS tokens: this build has no EKS API client. Get AWS credentials with -ResourceType aws-generic and use the AWS CLI (aws eks get-token).", session.Connector);
+                $"Service connector '{session.Name}' cannot issue EKS tokens: this build has no EKS API client. Get AWS credentials with -ResourceType aws-generic and use the AWS CLI (aws eks get-token).", session.Name);
         try
         {
             var (credentials, _, expires) = await SignInAsync(session, cancellation);
@@ -56,7 +57,7 @@ internal sealed class AwsProvider : IConnectorProvider
             if (resourceType.Name == ConnectorCatalog.DockerRegistry)
             {
                 var (user, password, until) = await EcrLoginAsync(session, values, cancellation);
-                return session.Credential(resourceType.Name, resourceId, new Dictionary<string, string> { ["username"] = user }, new Dictionary<string, string> { ["password"] = password },
+                return new IssuedCredential(resourceId, new Dictionary<string, string> { ["username"] = user }, new Dictionary<string, string> { ["password"] = password },
                     until is { } at && (expires is null || at < expires) ? at : expires);
             }
             var settings = new Dictionary<string, string> { ["region"] = session.Required("region") };
@@ -64,19 +65,19 @@ internal sealed class AwsProvider : IConnectorProvider
             if (resourceId is not null) settings["resource_id"] = resourceId;
             var secrets = new Dictionary<string, string> { ["aws_access_key_id"] = values.AccessKey, ["aws_secret_access_key"] = values.SecretKey };
             if (!string.IsNullOrEmpty(values.Token)) secrets["aws_session_token"] = values.Token;
-            return session.Credential(resourceType.Name, resourceId, settings, secrets, expires);
+            return new IssuedCredential(resourceId, settings, secrets, expires);
         }
         catch (Exception e) when (e is AmazonServiceException or AmazonClientException or HttpRequestException or OperationCanceledException)
         {
             throw new Errors.StackOpsException("ConnectorCredentialFailed", Errors.ErrorKind.InvalidOperation,
-                $"Service connector '{session.Connector.Name}' could not get AWS credentials: {Reason(session, e)}.", session.Connector);
+                $"Service connector '{session.Name}' could not get AWS credentials: {Reason(session, e)}.", session.Name);
         }
     }
 
     /// <summary>The credentials components get (the role's or a session's for iam-role and session-token), checked with GetCallerIdentity.</summary>
-    private static async Task<(AWSCredentials Credentials, string Account, DateTimeOffset? Expires)> SignInAsync(ConnectorSession session, CancellationToken cancellation)
+    private static async Task<(AWSCredentials Credentials, string Account, DateTimeOffset? Expires)> SignInAsync(ConnectorContext session, CancellationToken cancellation)
     {
-        AWSCredentials credentials = session.Method.Name switch
+        AWSCredentials credentials = session.AuthMethod switch
         {
             "implicit" => Amazon.Runtime.Credentials.DefaultAWSCredentialsIdentityResolver.GetCredentials(),
             "sts-token" => new SessionAWSCredentials(session.Required("aws_access_key_id"), session.Required("aws_secret_access_key"), session.Required("aws_session_token")),
@@ -87,7 +88,7 @@ internal sealed class AwsProvider : IConnectorProvider
         using (var sts = new AmazonSecurityTokenServiceClient(credentials, StsConfiguration(session)))
         {
             var seconds = (int)session.Lifetime.TotalSeconds;
-            if (session.Method.Name == "web-identity")
+            if (session.AuthMethod == "web-identity")
             {
                 var token = await Connectors.FederatedToken.ForAsync(session, session.Required("audience"), "AWS", Domains, [session.Setting("endpoint_url")], cancellation);
                 var assumed = await sts.AssumeRoleWithWebIdentityAsync(new AssumeRoleWithWebIdentityRequest
@@ -96,7 +97,7 @@ internal sealed class AwsProvider : IConnectorProvider
                 }, cancellation);
                 (credentials, expires) = Temporary(assumed.Credentials);
             }
-            else if (session.Method.Name == "iam-role")
+            else if (session.AuthMethod == "iam-role")
             {
                 var assumed = await sts.AssumeRoleAsync(new AssumeRoleRequest
                 {
@@ -105,7 +106,7 @@ internal sealed class AwsProvider : IConnectorProvider
                 }, cancellation);
                 (credentials, expires) = Temporary(assumed.Credentials);
             }
-            else if (session.Method.Name == "session-token")
+            else if (session.AuthMethod == "session-token")
             {
                 var token = await sts.GetSessionTokenAsync(new GetSessionTokenRequest { DurationSeconds = seconds }, cancellation);
                 (credentials, expires) = Temporary(token.Credentials);
@@ -113,13 +114,13 @@ internal sealed class AwsProvider : IConnectorProvider
         }
         using var checker = new AmazonSecurityTokenServiceClient(credentials, StsConfiguration(session));
         var identity = await checker.GetCallerIdentityAsync(new GetCallerIdentityRequest(), cancellation);
-        return (credentials, identity.Account, expires ?? session.Connector.ExpiresAt);
+        return (credentials, identity.Account, expires ?? session.ExpiresAt);
     }
 
     /// <summary>The domains of AWS's own endpoints, where a job's identity token may be sent.</summary>
     private static readonly string[] Domains = ["amazonaws.com", "amazonaws.com.cn"];
 
-    private static string SessionName(ConnectorSession session) => $"stackops-{session.Connector.Name}"[..Math.Min(64, 9 + session.Connector.Name.Length)];
+    private static string SessionName(ConnectorContext session) => $"stackops-{session.Name}"[..Math.Min(64, 9 + session.Name.Length)];
 
     private static (AWSCredentials, DateTimeOffset?) Temporary(Credentials issued)
     {
@@ -129,16 +130,16 @@ internal sealed class AwsProvider : IConnectorProvider
             issued.Expiration is { } at ? new DateTimeOffset(DateTime.SpecifyKind(at, DateTimeKind.Utc)) : null);
     }
 
-    private static AmazonSecurityTokenServiceConfig StsConfiguration(ConnectorSession session) => Configure(new AmazonSecurityTokenServiceConfig(), session);
+    private static AmazonSecurityTokenServiceConfig StsConfiguration(ConnectorContext session) => Configure(new AmazonSecurityTokenServiceConfig(), session);
 
-    private static AmazonS3Config S3Configuration(ConnectorSession session)
+    private static AmazonS3Config S3Configuration(ConnectorContext session)
     {
         var configuration = Configure(new AmazonS3Config(), session);
         if (session.Setting("endpoint_url") is not null) configuration.ForcePathStyle = true;
         return configuration;
     }
 
-    private static T Configure<T>(T configuration, ConnectorSession session) where T : ClientConfig
+    private static T Configure<T>(T configuration, ConnectorContext session) where T : ClientConfig
     {
         var region = session.Required("region");
         if (session.Setting("endpoint_url") is { } endpoint)
@@ -158,7 +159,7 @@ internal sealed class AwsProvider : IConnectorProvider
     /// for the credentials. The package mirror serves no AWSSDK.ECR, so the one JSON call is made here
     /// and signed with the SDK's own Signature Version 4 signer.
     /// </summary>
-    private static async Task<(string User, string Password, DateTimeOffset? Expires)> EcrLoginAsync(ConnectorSession session, ImmutableCredentials credentials, CancellationToken cancellation)
+    private static async Task<(string User, string Password, DateTimeOffset? Expires)> EcrLoginAsync(ConnectorContext session, ImmutableCredentials credentials, CancellationToken cancellation)
     {
         var region = session.Required("region");
         var endpoint = new Uri(session.Setting("endpoint_url") ?? $"https://api.ecr.{region}.amazonaws.com/");
@@ -183,7 +184,7 @@ internal sealed class AwsProvider : IConnectorProvider
         using var answer = System.Text.Json.JsonDocument.Parse(await response.Content.ReadAsStringAsync(cancellation));
         if (!response.IsSuccessStatusCode)
             throw new Errors.StackOpsException("ConnectorCredentialFailed", Errors.ErrorKind.InvalidOperation,
-                $"Service connector '{session.Connector.Name}' could not log in to ECR: AWS answered {(int)response.StatusCode} {(answer.RootElement.TryGetProperty("__type", out var type) ? type.GetString() : "")}. Check that its identity may call ecr:GetAuthorizationToken.", session.Connector);
+                $"Service connector '{session.Name}' could not log in to ECR: AWS answered {(int)response.StatusCode} {(answer.RootElement.TryGetProperty("__type", out var type) ? type.GetString() : "")}. Check that its identity may call ecr:GetAuthorizationToken.", session.Name);
         var data = answer.RootElement.GetProperty("authorizationData")[0];
         var login = System.Text.Encoding.UTF8.GetString(Convert.FromBase64String(data.GetProperty("authorizationToken").GetString()!)).Split(':', 2);
         Secrets.SecretMasker.Shared.Register(login[1]);
@@ -193,7 +194,7 @@ internal sealed class AwsProvider : IConnectorProvider
 
     public static string Registry(string account, string region) => $"{account}.dkr.ecr.{region}.amazonaws.com";
 
-    private static string Reason(ConnectorSession session, Exception e) => e switch
+    private static string Reason(ConnectorContext session, Exception e) => e switch
     {
         AmazonServiceException service => $"AWS answered {(int)service.StatusCode} {service.ErrorCode} ({service.Message})",
         AmazonClientException { InnerException: { } inner } => session.Describe(inner, session.Setting("endpoint_url") ?? "AWS"),
@@ -201,7 +202,7 @@ internal sealed class AwsProvider : IConnectorProvider
     };
 
     /// <summary>The SDK's HTTP clients, with the connector's certificate authority and time limit.</summary>
-    private sealed class Handlers(ConnectorSession session) : Amazon.Runtime.HttpClientFactory
+    private sealed class Handlers(ConnectorContext session) : Amazon.Runtime.HttpClientFactory
     {
         public override HttpClient CreateHttpClient(IClientConfig clientConfig) => session.CreateHttpClient();
     }

@@ -1,3 +1,4 @@
+using StackOps.Abstractions;
 using System.Net.Http.Headers;
 using System.Text.Json.Nodes;
 using Azure;
@@ -19,23 +20,23 @@ internal sealed class AzureProvider : IConnectorProvider
     /// <summary>The user name of an ACR login made with a refresh token.</summary>
     public const string AcrTokenUser = "00000000-0000-0000-0000-000000000000";
 
-    public async Task<ConnectorResources> ListAsync(ConnectorSession session, ConnectorResourceType resourceType, CancellationToken cancellation)
+    public async Task<ResourceListing> ListAsync(ConnectorContext session, ResourceTypeDefinition resourceType, CancellationToken cancellation)
     {
         try
         {
             await TokenAsync(session, ManagementScope, cancellation);
             if (resourceType.Name == "azure-generic")
-                return session.Reached(resourceType, [session.Setting("subscription_id") ?? session.Setting("tenant_id") ?? "default"]);
-            return session.Reached(resourceType, session.Connector.ResourceId is { } id ? [id] : [],
+                return ResourceListing.Reached([session.Setting("subscription_id") ?? session.Setting("tenant_id") ?? "default"]);
+            return ResourceListing.Reached(session.ResourceId is { } id ? [id] : [],
                 [$"{resourceType.Description.TrimEnd('.')}s are not enumerated (this build does not query Azure Resource Manager): link components with -ResourceId ({resourceType.IdFormat})"]);
         }
         catch (Exception e) when (e is AuthenticationFailedException or CredentialUnavailableException or RequestFailedException or HttpRequestException or OperationCanceledException)
         {
-            return session.Failed(resourceType, Reason(session, e));
+            return ResourceListing.Failed(Reason(session, e));
         }
     }
 
-    public async Task<ConnectorCredential> IssueAsync(ConnectorSession session, ConnectorResourceType resourceType, string? resourceId, CancellationToken cancellation)
+    public async Task<IssuedCredential> IssueAsync(ConnectorContext session, ResourceTypeDefinition resourceType, string? resourceId, CancellationToken cancellation)
     {
         try
         {
@@ -47,38 +48,38 @@ internal sealed class AzureProvider : IConnectorProvider
                 case ConnectorCatalog.DockerRegistry:
                 {
                     var registry = resourceId ?? throw new Errors.StackOpsException("ResourceIdMissing", Errors.ErrorKind.InvalidArgument,
-                        $"Which registry? Give -ResourceId NAME.azurecr.io.", session.Connector);
+                        $"Which registry? Give -ResourceId NAME.azurecr.io.", session.Name);
                     var token = await TokenAsync(session, ManagementScope, cancellation);
                     settings["registry"] = registry;
                     settings["username"] = AcrTokenUser;
-                    return session.Credential(resourceType.Name, registry, settings, new Dictionary<string, string> { ["password"] = await ExchangeAsync(session, registry, token.Token, cancellation) }, token.ExpiresOn);
+                    return new IssuedCredential(registry, settings, new Dictionary<string, string> { ["password"] = await ExchangeAsync(session, registry, token.Token, cancellation) }, token.ExpiresOn);
                 }
                 case ConnectorCatalog.KubernetesCluster:
                     throw new Errors.StackOpsException("ConnectorCredentialUnavailable", Errors.ErrorKind.InvalidOperation,
-                        $"Service connector '{session.Connector.Name}' cannot issue AKS credentials: this build does not query Azure Resource Manager. Use az aks get-credentials.", session.Connector);
+                        $"Service connector '{session.Name}' cannot issue AKS credentials: this build does not query Azure Resource Manager. Use az aks get-credentials.", session.Name);
                 default:
                 {
                     var token = await TokenAsync(session, resourceType.Name == "blob-container" ? StorageScope : ManagementScope, cancellation);
                     if (resourceId is not null) settings["resource_id"] = resourceId;
-                    return session.Credential(resourceType.Name, resourceId, settings, new Dictionary<string, string> { ["token"] = token.Token }, token.ExpiresOn);
+                    return new IssuedCredential(resourceId, settings, new Dictionary<string, string> { ["token"] = token.Token }, token.ExpiresOn);
                 }
             }
         }
         catch (Exception e) when (e is AuthenticationFailedException or CredentialUnavailableException or RequestFailedException or HttpRequestException or OperationCanceledException)
         {
             throw new Errors.StackOpsException("ConnectorCredentialFailed", Errors.ErrorKind.InvalidOperation,
-                $"Service connector '{session.Connector.Name}' could not get Azure credentials: {Reason(session, e)}.", session.Connector);
+                $"Service connector '{session.Name}' could not get Azure credentials: {Reason(session, e)}.", session.Name);
         }
     }
 
     /// <summary>The domains of Microsoft Entra ID's authorities (public and sovereign clouds), where a job's identity token may be sent.</summary>
     private static readonly string[] Domains = ["microsoftonline.com", "microsoftonline.us", "chinacloudapi.cn"];
 
-    private static async Task<AccessToken> TokenAsync(ConnectorSession session, string scope, CancellationToken cancellation)
+    private static async Task<AccessToken> TokenAsync(ConnectorContext session, string scope, CancellationToken cancellation)
     {
-        if (session.Method.Name == "access-token")
-            return new AccessToken(session.Required("token"), session.Connector.ExpiresAt ?? DateTimeOffset.MaxValue);
-        TokenCredential credential = session.Method.Name switch
+        if (session.AuthMethod == "access-token")
+            return new AccessToken(session.Required("token"), session.ExpiresAt ?? DateTimeOffset.MaxValue);
+        TokenCredential credential = session.AuthMethod switch
         {
             "implicit" => new DefaultAzureCredential(Configure(new DefaultAzureCredentialOptions(), session)),
             "federated-identity" => new ClientAssertionCredential(session.Required("tenant_id"), session.Required("client_id"),
@@ -99,7 +100,7 @@ internal sealed class AzureProvider : IConnectorProvider
         }
     }
 
-    private static T Configure<T>(T options, ConnectorSession session) where T : TokenCredentialOptions
+    private static T Configure<T>(T options, ConnectorContext session) where T : TokenCredentialOptions
     {
         if (session.Setting("authority_host") is { } authority) options.AuthorityHost = new Uri(authority);
         options.Transport = new HttpClientTransport(session.CreateHandler());
@@ -112,7 +113,7 @@ internal sealed class AzureProvider : IConnectorProvider
     }
 
     /// <summary>ACR's token exchange: the Entra access token for the registry's refresh token, which docker login takes as the password.</summary>
-    private static async Task<string> ExchangeAsync(ConnectorSession session, string registry, string accessToken, CancellationToken cancellation)
+    private static async Task<string> ExchangeAsync(ConnectorContext session, string registry, string accessToken, CancellationToken cancellation)
     {
         using var http = session.CreateHttpClient();
         var form = new Dictionary<string, string> { ["grant_type"] = "access_token", ["service"] = registry, ["access_token"] = accessToken };
@@ -126,7 +127,7 @@ internal sealed class AzureProvider : IConnectorProvider
         return refresh;
     }
 
-    private static string Reason(ConnectorSession session, Exception e) => e switch
+    private static string Reason(ConnectorContext session, Exception e) => e switch
     {
         AuthenticationFailedException { InnerException: { } inner } => $"Microsoft Entra ID refused the credentials: {FirstLine(inner.Message)}",
         AuthenticationFailedException failed => $"Microsoft Entra ID refused the credentials: {FirstLine(failed.Message)}",

@@ -1,3 +1,4 @@
+using StackOps.Abstractions;
 using Google.Apis.Auth.OAuth2;
 using Google.Apis.Auth.OAuth2.Responses;
 using Google.Apis.Http;
@@ -15,26 +16,26 @@ internal sealed class GcpProvider : IConnectorProvider
     public const string Scope = "https://www.googleapis.com/auth/cloud-platform";
     public const string RegistryUser = "oauth2accesstoken";
 
-    public async Task<ConnectorResources> ListAsync(ConnectorSession session, ConnectorResourceType resourceType, CancellationToken cancellation)
+    public async Task<ResourceListing> ListAsync(ConnectorContext session, ResourceTypeDefinition resourceType, CancellationToken cancellation)
     {
         try
         {
             var (_, project, _) = await TokenAsync(session, cancellation);
-            if (resourceType.Name == "gcp-generic") return session.Reached(resourceType, [project]);
-            return session.Reached(resourceType, session.Connector.ResourceId is { } id ? [id] : [],
+            if (resourceType.Name == "gcp-generic") return ResourceListing.Reached([project]);
+            return ResourceListing.Reached(session.ResourceId is { } id ? [id] : [],
                 [$"{resourceType.Description.TrimEnd('.')}s are not enumerated (this build does not call the Google Cloud resource APIs): link components with -ResourceId ({resourceType.IdFormat})"]);
         }
         catch (Exception e) when (e is TokenResponseException or HttpRequestException or OperationCanceledException or InvalidOperationException or ArgumentException)
         {
-            return session.Failed(resourceType, Reason(session, e));
+            return ResourceListing.Failed(Reason(session, e));
         }
     }
 
-    public async Task<ConnectorCredential> IssueAsync(ConnectorSession session, ConnectorResourceType resourceType, string? resourceId, CancellationToken cancellation)
+    public async Task<IssuedCredential> IssueAsync(ConnectorContext session, ResourceTypeDefinition resourceType, string? resourceId, CancellationToken cancellation)
     {
         if (resourceType.Name == ConnectorCatalog.KubernetesCluster)
             throw new Errors.StackOpsException("ConnectorCredentialUnavailable", Errors.ErrorKind.InvalidOperation,
-                $"Service connector '{session.Connector.Name}' cannot issue GKE credentials: this build does not call the GKE API. Use gcloud container clusters get-credentials.", session.Connector);
+                $"Service connector '{session.Name}' cannot issue GKE credentials: this build does not call the GKE API. Use gcloud container clusters get-credentials.", session.Name);
         try
         {
             var (token, project, expires) = await TokenAsync(session, cancellation);
@@ -42,27 +43,27 @@ internal sealed class GcpProvider : IConnectorProvider
             if (resourceType.Name != ConnectorCatalog.DockerRegistry)
             {
                 if (resourceId is not null) settings["resource_id"] = resourceId;
-                return session.Credential(resourceType.Name, resourceId, settings, new Dictionary<string, string> { ["token"] = token }, expires);
+                return new IssuedCredential(resourceId, settings, new Dictionary<string, string> { ["token"] = token }, expires);
             }
             settings["registry"] = resourceId ?? "gcr.io";
             settings["username"] = RegistryUser;
-            return session.Credential(resourceType.Name, settings["registry"], settings, new Dictionary<string, string> { ["password"] = token }, expires);
+            return new IssuedCredential(settings["registry"], settings, new Dictionary<string, string> { ["password"] = token }, expires);
         }
         catch (Exception e) when (e is TokenResponseException or HttpRequestException or OperationCanceledException or InvalidOperationException or ArgumentException)
         {
             throw new Errors.StackOpsException("ConnectorCredentialFailed", Errors.ErrorKind.InvalidOperation,
-                $"Service connector '{session.Connector.Name}' could not get Google Cloud credentials: {Reason(session, e)}.", session.Connector);
+                $"Service connector '{session.Name}' could not get Google Cloud credentials: {Reason(session, e)}.", session.Name);
         }
     }
 
-    private static async Task<(string Token, string Project, DateTimeOffset? Expires)> TokenAsync(ConnectorSession session, CancellationToken cancellation)
+    private static async Task<(string Token, string Project, DateTimeOffset? Expires)> TokenAsync(ConnectorContext session, CancellationToken cancellation)
     {
-        if (session.Method.Name == "oauth2-token") return (session.Required("token"), session.Required("project_id"), session.Connector.ExpiresAt);
+        if (session.AuthMethod == "oauth2-token") return (session.Required("token"), session.Required("project_id"), session.ExpiresAt);
         GoogleCredential credential;
         string? project = session.Setting("project_id");
-        if (session.Method.Name == "implicit")
+        if (session.AuthMethod == "implicit")
             credential = await GoogleCredential.GetApplicationDefaultAsync(cancellation);
-        else if (session.Method.Name == "workload-identity")
+        else if (session.AuthMethod == "workload-identity")
             credential = Federated(session);
         else
         {
@@ -90,7 +91,7 @@ internal sealed class GcpProvider : IConnectorProvider
     /// Workload identity federation: the job's token for the provider's audience is exchanged at Google's
     /// STS for a federated token, which impersonates the service account (generateAccessToken) when one is named.
     /// </summary>
-    private static GoogleCredential Federated(ConnectorSession session)
+    private static GoogleCredential Federated(ConnectorContext session)
     {
         var provider = session.Required("workload_identity_provider").Trim().TrimStart('/');
         var (tokenUrl, iamUrl) = (session.Required("token_url"), session.Required("iam_credentials_url"));
@@ -104,15 +105,15 @@ internal sealed class GcpProvider : IConnectorProvider
     /// <summary>The domain of Google's own endpoints, where a job's identity token may be sent.</summary>
     private static readonly string[] Domains = ["googleapis.com"];
 
-    private sealed class JobToken(ConnectorSession session, string audience, IReadOnlyList<string> endpoints) : ProgrammaticExternalAccountCredential.ISubjectTokenProvider
+    private sealed class JobToken(ConnectorContext session, string audience, IReadOnlyList<string> endpoints) : ProgrammaticExternalAccountCredential.ISubjectTokenProvider
     {
         public Task<string> GetSubjectTokenAsync(ProgrammaticExternalAccountCredential caller, CancellationToken cancellation) =>
             Connectors.FederatedToken.ForAsync(session, audience, "Google Cloud", Domains, endpoints, cancellation);
     }
 
-    private static string Reason(ConnectorSession session, Exception e) => e switch
+    private static string Reason(ConnectorContext session, Exception e) => e switch
     {
-        TokenResponseException token when session.Method.Name == "workload-identity" =>
+        TokenResponseException token when session.AuthMethod == "workload-identity" =>
             $"Google refused the federated sign-in{(token.StatusCode is { } status ? $" ({(int)status} {status})" : "")}: {token.Error?.ErrorDescription ?? token.Error?.Error}; check that the pool's provider accepts this subject and that the service account grants it roles/iam.workloadIdentityUser",
         TokenResponseException token => $"the token endpoint refused the service account: {token.Error?.Error} ({token.Error?.ErrorDescription})",
         InvalidOperationException or ArgumentException => $"the service account key is not usable: {e.Message.Split('\n')[0]}",
@@ -120,7 +121,7 @@ internal sealed class GcpProvider : IConnectorProvider
     };
 
     /// <summary>The library's HTTP clients, with the connector's certificate authority and time limit.</summary>
-    private sealed class Handlers(ConnectorSession session) : HttpClientFactory
+    private sealed class Handlers(ConnectorContext session) : HttpClientFactory
     {
         protected override HttpMessageHandler CreateHandler(CreateHttpClientArgs args) => session.CreateHandler();
     }

@@ -1,3 +1,4 @@
+using StackOps.Abstractions;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
@@ -17,24 +18,24 @@ internal sealed class GitHubProvider : IConnectorProvider
     public const string ApiUrlVariable = "GITHUB_API_URL";
     private const string Repository = "github-repository";
 
-    public async Task<ConnectorResources> ListAsync(ConnectorSession session, ConnectorResourceType resourceType, CancellationToken cancellation)
+    public async Task<ResourceListing> ListAsync(ConnectorContext session, ResourceTypeDefinition resourceType, CancellationToken cancellation)
     {
         try
         {
             var (client, login, _) = await SignInAsync(session);
-            if (resourceType.Name != Repository) return session.Reached(resourceType, [ContainerHost(session)]);
-            var repositories = session.Method.Name == "github-app"
+            if (resourceType.Name != Repository) return ResourceListing.Reached([ContainerHost(session)]);
+            var repositories = session.AuthMethod == "github-app"
                 ? (await client.GitHubApps.Installation.GetAllRepositoriesForCurrent()).Repositories
                 : await client.Repository.GetAllForCurrent();
-            return session.Reached(resourceType, repositories.Select(r => r.FullName.ToLowerInvariant()).Order(StringComparer.Ordinal).ToList(), [$"signed in as {login}"]);
+            return ResourceListing.Reached(repositories.Select(r => r.FullName.ToLowerInvariant()).Order(StringComparer.Ordinal).ToList(), [$"signed in as {login}"]);
         }
         catch (Exception e) when (e is ApiException or HttpRequestException or OperationCanceledException or CryptographicException)
         {
-            return session.Failed(resourceType, Reason(session, e));
+            return ResourceListing.Failed(Reason(session, e));
         }
     }
 
-    public async Task<ConnectorCredential> IssueAsync(ConnectorSession session, ConnectorResourceType resourceType, string? resourceId, CancellationToken cancellation)
+    public async Task<IssuedCredential> IssueAsync(ConnectorContext session, ResourceTypeDefinition resourceType, string? resourceId, CancellationToken cancellation)
     {
         try
         {
@@ -43,23 +44,23 @@ internal sealed class GitHubProvider : IConnectorProvider
             if (resourceType.Name == Repository)
             {
                 if (resourceId is not null) settings["repository"] = resourceId;
-                return session.Credential(resourceType.Name, resourceId, settings, new Dictionary<string, string> { ["token"] = token.Value }, token.ExpiresAt);
+                return new IssuedCredential(resourceId, settings, new Dictionary<string, string> { ["token"] = token.Value }, token.ExpiresAt);
             }
             settings["registry"] = resourceId ?? ContainerHost(session);
             settings["username"] = login;
-            return session.Credential(resourceType.Name, settings["registry"], settings, new Dictionary<string, string> { ["password"] = token.Value }, token.ExpiresAt);
+            return new IssuedCredential(settings["registry"], settings, new Dictionary<string, string> { ["password"] = token.Value }, token.ExpiresAt);
         }
         catch (Exception e) when (e is ApiException or HttpRequestException or OperationCanceledException or CryptographicException)
         {
             throw new Errors.StackOpsException("ConnectorCredentialFailed", Errors.ErrorKind.InvalidOperation,
-                $"Service connector '{session.Connector.Name}' could not get GitHub credentials: {Reason(session, e)}.", session.Connector);
+                $"Service connector '{session.Name}' could not get GitHub credentials: {Reason(session, e)}.", session.Name);
         }
     }
 
     /// <summary>A client signed in with the token, or with an installation token of the App; the login and the token components get.</summary>
-    private static async Task<(GitHubClient Client, string Login, (string Value, DateTimeOffset? ExpiresAt) Token)> SignInAsync(ConnectorSession session)
+    private static async Task<(GitHubClient Client, string Login, (string Value, DateTimeOffset? ExpiresAt) Token)> SignInAsync(ConnectorContext session)
     {
-        if (session.Method.Name != "github-app")
+        if (session.AuthMethod != "github-app")
         {
             var token = session.Required("token");
             var client = Client(session, new Credentials(token));
@@ -73,14 +74,14 @@ internal sealed class GitHubProvider : IConnectorProvider
             {
                 [var only] => only.Id,
                 var all => throw new Errors.StackOpsException("InstallationIdMissing", Errors.ErrorKind.InvalidArgument,
-                    $"GitHub App '{current.Slug}' has {all.Count} installations ({string.Join(", ", all.Select(i => $"{i.Id} ({i.Account?.Login})"))}): give installation_id with Set-ServiceConnector {session.Connector.Name} -Configuration @{{ installation_id = ... }}.", session.Connector),
+                    $"GitHub App '{current.Slug}' has {all.Count} installations ({string.Join(", ", all.Select(i => $"{i.Id} ({i.Account?.Login})"))}): give installation_id with Set-ServiceConnector {session.Name} -Configuration @{{ installation_id = ... }}.", session.Name),
             };
         var access = await app.GitHubApps.CreateInstallationToken(installationId);
         Secrets.SecretMasker.Shared.Register(access.Token);
         return (Client(session, new Credentials(access.Token)), $"{current.Slug}[bot]", (access.Token, access.ExpiresAt));
     }
 
-    private static GitHubClient Client(ConnectorSession session, Credentials credentials)
+    private static GitHubClient Client(ConnectorContext session, Credentials credentials)
     {
         var connection = new Connection(new ProductHeaderValue("StackOps", typeof(GitHubProvider).Assembly.GetName().Version?.ToString(3)), ApiUrl(session),
             new InMemoryCredentialStore(credentials), new HttpClientAdapter(session.CreateHandler), new SimpleJsonSerializer());
@@ -89,7 +90,7 @@ internal sealed class GitHubProvider : IConnectorProvider
         return client;
     }
 
-    public static Uri ApiUrl(ConnectorSession session) => ApiUrl(session.Setting("api_url"));
+    public static Uri ApiUrl(ConnectorContext session) => ApiUrl(session.Setting("api_url"));
 
     /// <summary>
     /// The REST API's base address: the one given, else $env:GITHUB_API_URL, else api.github.com, always
@@ -103,7 +104,7 @@ internal sealed class GitHubProvider : IConnectorProvider
     }
 
     /// <summary>ghcr.io for github.com; containers.HOST for an Enterprise Server.</summary>
-    private static string ContainerHost(ConnectorSession session)
+    private static string ContainerHost(ConnectorContext session)
     {
         var host = ApiUrl(session).Host;
         return host is "api.github.com" or "github.com" ? "ghcr.io" : $"containers.{host}";
@@ -123,7 +124,7 @@ internal sealed class GitHubProvider : IConnectorProvider
 
     private static string Base64Url(byte[] bytes) => Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');
 
-    private static string Reason(ConnectorSession session, Exception e) => e switch
+    private static string Reason(ConnectorContext session, Exception e) => e switch
     {
         ApiException api => $"GitHub answered {(int)api.StatusCode} ({api.ApiError?.Message ?? api.Message})",
         CryptographicException => "the App's private key is not a PEM RSA key",

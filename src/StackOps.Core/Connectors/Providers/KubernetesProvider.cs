@@ -1,3 +1,4 @@
+using StackOps.Abstractions;
 using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using k8s;
@@ -12,31 +13,31 @@ namespace StackOps.Core.Connectors.Providers;
 /// </summary>
 internal sealed class KubernetesProvider : IConnectorProvider
 {
-    public async Task<ConnectorResources> ListAsync(ConnectorSession session, ConnectorResourceType resourceType, CancellationToken cancellation)
+    public async Task<ResourceListing> ListAsync(ConnectorContext session, ResourceTypeDefinition resourceType, CancellationToken cancellation)
     {
         try
         {
             using var client = new Kubernetes(Configuration(session));
             var version = await client.Version.GetCodeAsync(cancellation);
             var api = await client.Core.GetAPIVersionsAsync(cancellation);
-            return session.Reached(resourceType, [ClusterName(session)], [$"Kubernetes {version.GitVersion}", .. api.Versions.Select(v => $"api {v}")]);
+            return ResourceListing.Reached([ClusterName(session)], [$"Kubernetes {version.GitVersion}", .. api.Versions.Select(v => $"api {v}")]);
         }
         catch (HttpOperationException e)
         {
-            return session.Failed(resourceType, $"{session.Required("server")} answered {(int)e.Response.StatusCode} {e.Response.ReasonPhrase} ({e.Response.Content?.Trim()})");
+            return ResourceListing.Failed($"{session.Required("server")} answered {(int)e.Response.StatusCode} {e.Response.ReasonPhrase} ({e.Response.Content?.Trim()})");
         }
         catch (Exception e) when (e is HttpRequestException or OperationCanceledException or k8s.Exceptions.KubeConfigException or k8s.Exceptions.KubernetesClientException or System.Security.Cryptography.CryptographicException)
         {
-            return session.Failed(resourceType, session.Describe(e, session.Required("server")));
+            return ResourceListing.Failed(session.Describe(e, session.Required("server")));
         }
     }
 
-    public Task<ConnectorCredential> IssueAsync(ConnectorSession session, ConnectorResourceType resourceType, string? resourceId, CancellationToken cancellation)
+    public Task<IssuedCredential> IssueAsync(ConnectorContext session, ResourceTypeDefinition resourceType, string? resourceId, CancellationToken cancellation)
     {
         var settings = new Dictionary<string, string> { ["server"] = session.Required("server"), ["cluster_name"] = resourceId ?? ClusterName(session) };
         var secrets = new Dictionary<string, string>();
         if (session.Setting("certificate_authority") is { } authority) settings["certificate_authority"] = authority;
-        switch (session.Method.Name)
+        switch (session.AuthMethod)
         {
             case "token":
                 secrets["token"] = session.Required("token");
@@ -50,15 +51,15 @@ internal sealed class KubernetesProvider : IConnectorProvider
                 secrets["client_key"] = session.Required("client_key");
                 break;
         }
-        return Task.FromResult(session.Credential(resourceType.Name, settings["cluster_name"], settings, secrets, null));
+        return Task.FromResult(new IssuedCredential(settings["cluster_name"], settings, secrets, null));
     }
 
     /// <summary>The cluster's name: the connector's resource id, else cluster_name, else the server's host.</summary>
-    public static string ClusterName(ConnectorSession session) =>
-        session.Connector.ResourceId ?? session.Setting("cluster_name") ?? new Uri(session.Required("server")).Host;
+    public static string ClusterName(ConnectorContext session) =>
+        session.ResourceId ?? session.Setting("cluster_name") ?? new Uri(session.Required("server")).Host;
 
-    private static KubernetesClientConfiguration Configuration(ConnectorSession session) =>
-        Cluster(session.Method.Name, session.Required("server"), session.Setting("certificate_authority"), session.Timeout, session.Setting);
+    private static KubernetesClientConfiguration Configuration(ConnectorContext session) =>
+        Cluster(session.AuthMethod, session.Required("server"), session.Setting("certificate_authority"), session.Timeout, session.Setting);
 
     /// <summary>The client's configuration for a cluster: its server and authority, and a token, a user name and password, or a client certificate.</summary>
     public static KubernetesClientConfiguration Cluster(string method, string server, string? authority, TimeSpan timeout, Func<string, string?> value)

@@ -19,7 +19,7 @@ public sealed class GetServiceConnectorTypeCommand : StackOpsCmdlet
 
     protected override void Process()
     {
-        foreach (var type in Select(Type, () => ConnectorCatalog.All, t => t.Name, Engine.Connectors.Type))
+        foreach (var type in Select(Type, Engine.Connectors.Types, t => t.Name, Engine.Connectors.Type))
             if (ResourceType is null || type.ResourceType(ResourceType) is not null) WriteObject(type);
     }
 }

@@ -56,7 +56,7 @@ public sealed class UnregisterStackIntegrationCommand : StoreCmdlet
     {
         var info = Engine.Integrations.Get(Name);
         if (!ShouldProcess(info.Name, "Unregister integration")) return;
-        var removed = Engine.Integrations.Unregister(info.Name, Reported(Engine.Components.List()));
+        var removed = Engine.Integrations.Unregister(info.Name, Reported(Engine.Components.List()), Reported(Engine.Connectors.List()));
         if (PassThru) WriteObject(removed);
     });
 }
