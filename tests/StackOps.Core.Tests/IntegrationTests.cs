@@ -57,7 +57,7 @@ public sealed class IntegrationTests : IDisposable
         var finding = Assert.Single(Engine.Stacks.Test("run", Secrets.SecretValidation.None).Findings);
 
         Assert.Equal(1, alpha.Validators);
-        Assert.Equal(("ExperimentTrackerRequired", "runner"), (finding.Code, finding.Component));
+        Assert.Equal(("ExperimentTrackerRequired", "runner", _store.File("components/orchestrator/runner.yaml")), (finding.Code, finding.Component, finding.File));
         Assert.EndsWith("(integration 'alpha')", finding.Message);
         Engine.Components.Create("experiment_tracker", "mlflow", "mlflow", new Dictionary<string, object?> { ["tracking_uri"] = "https://mlflow.example.com" });
         Engine.Stacks.Update("run", new Dictionary<string, string> { ["experiment_tracker"] = "mlflow" });

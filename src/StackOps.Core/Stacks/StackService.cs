@@ -149,20 +149,15 @@ public sealed class StackService
     {
         var view = _engine.View();
         var stack = view.FindStack(name) ?? NameMatching.ExactOrUniquePrefix(view.Stacks().Items, s => s.Name, name, "Stack") ?? throw Fail.StackNotFound(name);
-        return Validate(view, stack, strict, components => _engine.Secrets.Check(components, secretValidation, secretBackend).Concat(IntegrationChecks(stack, components)));
+        return Validate(view, stack, strict, components => _engine.Secrets.Check(components, secretValidation, secretBackend), _engine.Integrations.Validate);
     }
 
-    /// <summary>The rules of registered integrations, as findings that name the integration.</summary>
-    private IEnumerable<StackValidationFinding> IntegrationChecks(Stack stack, IReadOnlyList<StackComponent> components) =>
-        _engine.Integrations.Validate(new Abstractions.StackDescription(stack.Name,
-                components.Select(c => new Abstractions.ComponentDescription(c.Type, c.Name, c.Flavor, c.Configuration)).ToList()))
-            .Select(p => new StackValidationFinding(FindingSeverity.Error, p.Problem.Code, $"{p.Problem.Message} (integration '{p.Integration}')", p.Problem.ComponentType, p.Problem.Component, file: stack.Path));
-
     internal static StackValidationResult Validate(DocumentView view, Stack stack, bool strict = false,
-        Func<IReadOnlyList<StackComponent>, IEnumerable<StackValidationFinding>>? moreChecks = null)
+        Func<IReadOnlyList<StackComponent>, IEnumerable<StackValidationFinding>>? moreChecks = null,
+        Func<Abstractions.StackDescription, IEnumerable<(string Integration, Abstractions.StackProblem Problem)>>? integrationProblems = null)
     {
         var catalog = new FlavorCatalog(view);
-        return StackValidator.Validate(stack, view.FindComponent, catalog.Find, strict, moreChecks);
+        return StackValidator.Validate(stack, view.FindComponent, catalog.Find, strict, moreChecks, integrationProblems);
     }
 
     private Stack Save(IStoreTransaction transaction, DocumentView view, Stack stack)

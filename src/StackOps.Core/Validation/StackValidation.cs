@@ -1,6 +1,8 @@
+using StackOps.Abstractions;
 using StackOps.Core.Errors;
 using StackOps.Core.Flavors;
 using StackOps.Core.Model;
+using StackOps.Core.Validation.Rules;
 
 namespace StackOps.Core.Validation;
 
@@ -65,15 +67,15 @@ public sealed class StackValidationResult
 /// <summary>The rules a stack must satisfy, ZenML's among them; Test-Stack and every stack change run them.</summary>
 internal static class StackValidator
 {
+    /// <summary>
+    /// Looks up each component and its flavor and checks its configuration, then runs the built-in validators, moreChecks
+    /// (secret references) and integrationProblems (integrations' validators) on the components that were found.
+    /// </summary>
     public static StackValidationResult Validate(Stack stack, Func<string, string, StackComponent?> findComponent, Func<string, string, Flavor?> findFlavor,
-        bool strict = false, Func<IReadOnlyList<StackComponent>, IEnumerable<StackValidationFinding>>? moreChecks = null)
+        bool strict = false, Func<IReadOnlyList<StackComponent>, IEnumerable<StackValidationFinding>>? moreChecks = null,
+        Func<StackDescription, IEnumerable<(string Integration, StackProblem Problem)>>? integrationProblems = null)
     {
         var findings = new List<StackValidationFinding>();
-        foreach (var required in new[] { ComponentTypes.Orchestrator, ComponentTypes.ArtifactStore })
-            if (stack[required] is null)
-                findings.Add(new(FindingSeverity.Error, $"{ComponentTypes.ToPascalCase(required)}Missing",
-                    $"A stack needs an {required}; give it one with -{ComponentTypes.ToPascalCase(required)} <name> (New-Stack, Set-Stack).", required, file: stack.Path));
-
         var resolved = new List<(StackComponent Component, Flavor Flavor)>();
         foreach (var (type, name) in stack.Components)
         {
@@ -112,20 +114,20 @@ internal static class StackValidator
             resolved.Add((component, flavor));
         }
 
-        foreach (var (component, flavor) in resolved)
-        {
-            foreach (var type in flavor.Requirements.Components.Where(t => stack[t] is null))
-                findings.Add(new(FindingSeverity.Error, "RequiredComponentMissing",
-                    $"The {component.Type} '{component.Name}' ({flavor.Name}) runs remotely and needs a {type} in the stack; give it one with -{ComponentTypes.ToPascalCase(type)} <name> (New-Stack, Set-Stack).",
-                    type, component.Name, file: stack.Path));
-            // skip_local_validations (ZenML's setting of remote orchestrators): the user vouches that the local components are reachable from where it runs.
-            if (!flavor.Requirements.RejectLocalComponents || component.Configuration.GetValueOrDefault("skip_local_validations") is true) continue;
-            foreach (var (other, otherFlavor) in resolved.Where(r => r.Component != component && r.Flavor.IsLocalFor(r.Component.Configuration)))
-                findings.Add(new(FindingSeverity.Error, "LocalComponentNotAllowed",
-                    $"The {other.Type} '{other.Name}' ({otherFlavor.Name}) only works on this machine, but the {component.Type} '{component.Name}' ({flavor.Name}) runs remotely; replace it with a remote {other.Type}.",
-                    other.Type, other.Name, file: other.Path ?? stack.Path));
-        }
-        if (moreChecks is not null) findings.AddRange(moreChecks(resolved.Select(r => r.Component).ToList()));
+        var components = resolved.Select(r => r.Component).ToList();
+        var description = new StackDescription(stack.Name, components.Select(c => new ComponentDescription(c.Type, c.Name, c.Flavor, c.Configuration)).ToList());
+        findings.AddRange(Findings(stack, components, BuiltInValidators.For(stack, findFlavor).SelectMany(v => v.Validate(description)).Select(p => ((string?)null, p))));
+        if (moreChecks is not null) findings.AddRange(moreChecks(components));
+        if (integrationProblems is not null) findings.AddRange(Findings(stack, components, integrationProblems(description).Select(p => ((string?)p.Integration, p.Problem))));
         return new StackValidationResult(stack.Name, findings);
     }
+
+    /// <summary>
+    /// Validators' problems as findings, built-in ones and integrations' alike: an integration's problem names the integration,
+    /// and a problem about a component of the stack points to that component's document, any other to the stack's.
+    /// </summary>
+    private static IEnumerable<StackValidationFinding> Findings(Stack stack, IReadOnlyList<StackComponent> components, IEnumerable<(string? Integration, StackProblem Problem)> problems) =>
+        problems.Select(p => new StackValidationFinding(FindingSeverity.Error, p.Problem.Code,
+            p.Integration is null ? p.Problem.Message : $"{p.Problem.Message} (integration '{p.Integration}')", p.Problem.ComponentType, p.Problem.Component,
+            file: components.FirstOrDefault(c => c.Type == p.Problem.ComponentType && string.Equals(c.Name, p.Problem.Component, StringComparison.OrdinalIgnoreCase))?.Path ?? stack.Path));
 }
