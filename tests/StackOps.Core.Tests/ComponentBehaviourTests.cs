@@ -79,7 +79,7 @@ public sealed class ComponentBehaviourTests : IDisposable
 
         Assert.True(Engine.Behaviour.Test(null, "images").Reachable);
         Assert.Equal(["ml/trainer"], Engine.Behaviour.Items(null, "images").Select(i => i.Path));
-        Assert.Equal("InvalidArgument", Throws(() => Engine.Behaviour.Items(null, "images", "ml")).ErrorId);
+        Assert.Equal("PathNotApplicable", Throws(() => Engine.Behaviour.Items(null, "images", "ml")).ErrorId);
 
         Engine.Components.Create("container_registry", "anonymous", "default", Settings(("uri", registry.Host)));
         var refused = Engine.Behaviour.Test(null, "anonymous");

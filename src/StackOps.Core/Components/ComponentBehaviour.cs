@@ -63,7 +63,7 @@ public sealed class ComponentBehaviour
             return entries.Select(e => new ComponentItem(component.Type, component.Name, e.Path, e.Size, e.LastModified)).ToList();
         }
         if (path is not null)
-            throw new StackOpsException("InvalidArgument", ErrorKind.InvalidArgument,
+            throw new StackOpsException("PathNotApplicable", ErrorKind.InvalidArgument,
                 $"-Path lists folders of artifact stores; the {component.Type} '{component.Name}' holds repositories. Leave -Path out.", path);
         var registry = ContainerRegistry(component, flavor);
         return Call(component, flavor, registry.RepositoriesAsync).Select(r => new ComponentItem(component.Type, component.Name, r)).ToList();
