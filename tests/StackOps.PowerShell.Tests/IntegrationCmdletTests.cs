@@ -99,6 +99,8 @@ public sealed class IntegrationCmdletTests : IClassFixture<RegistryFixture>, IDi
             """);
 
         Assert.Equal(["shelf"], _ps.Ok("(Get-ServiceConnectorType shelf).Name").Select(o => o.BaseObject));
+        Assert.Equal(["shelf"], _ps.Ok("[StackOps.PowerShell.Completion.ConnectorTypeCompleter]::new().CompleteArgument('', 'Type', 'sh', $null, @{}) | ForEach-Object CompletionText").Select(o => o.BaseObject));
+        Assert.Equal(["token"], _ps.Ok("[StackOps.PowerShell.Completion.AuthMethodCompleter]::new().CompleteArgument('', 'AuthMethod', '', $null, @{ Type = 'shelf' }) | ForEach-Object CompletionText").Select(o => o.BaseObject));
         Assert.Equal([true, true], _ps.Ok("Get-StackComponent shelved, images | Test-StackComponent -Quiet").Select(o => o.BaseObject));
         Assert.Equal(["models/", "run.log"], _ps.Ok("(Get-StackComponentItem shelved).Path").Select(o => o.BaseObject).Order());
         Assert.Equal([$"{prefix}/ml/trainer"], _ps.Ok("(Get-StackComponentItem images).Path").Select(o => o.BaseObject));

@@ -112,32 +112,29 @@ public sealed class StageNameCompleter : StoreCompleter
 }
 
 /// <summary>Names from the connector catalog: types, the auth methods of the bound -Type, or resource types.</summary>
-public abstract class CatalogCompleter : IArgumentCompleter
+/// <summary>Completion over the connector types this session knows: the built-in ones and those of registered integrations.</summary>
+public abstract class ConnectorCatalogCompleter : StoreCompleter
 {
-    public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete,
-        CommandAst commandAst, IDictionary fakeBoundParameters) =>
-        Candidates(fakeBoundParameters).Where(c => c.Name.StartsWith(wordToComplete.Trim('\'', '"'), StringComparison.OrdinalIgnoreCase)).DistinctBy(c => c.Name)
-            .Select(c => new CompletionResult(c.Name, c.Name, CompletionResultType.ParameterValue, c.Tooltip));
-
-    protected abstract IEnumerable<(string Name, string Tooltip)> Candidates(IDictionary bound);
-
-    protected static IEnumerable<Core.Connectors.ConnectorType> Types(IDictionary bound) =>
-        bound["Type"]?.ToString() is { } type ? Core.Connectors.ConnectorCatalog.All.Where(t => string.Equals(t.Name, type, StringComparison.OrdinalIgnoreCase)) : Core.Connectors.ConnectorCatalog.All;
+    protected static IEnumerable<Core.Connectors.ConnectorType> Types(StackOpsEngine engine, IDictionary bound) =>
+        bound["Type"]?.ToString() is { } type ? engine.Connectors.Types().Where(t => string.Equals(t.Name, type, StringComparison.OrdinalIgnoreCase)) : engine.Connectors.Types();
 }
 
-public sealed class ConnectorTypeCompleter : CatalogCompleter
+public sealed class ConnectorTypeCompleter : ConnectorCatalogCompleter
 {
-    protected override IEnumerable<(string, string)> Candidates(IDictionary bound) => Core.Connectors.ConnectorCatalog.All.Select(t => (t.Name, t.Description));
+    protected override IEnumerable<(string, string)> Candidates(StackOpsEngine engine, string parameterName, IDictionary bound) =>
+        engine.Connectors.Types().Select(t => (t.Name, t.Description));
 }
 
-public sealed class AuthMethodCompleter : CatalogCompleter
+public sealed class AuthMethodCompleter : ConnectorCatalogCompleter
 {
-    protected override IEnumerable<(string, string)> Candidates(IDictionary bound) => Types(bound).SelectMany(t => t.AuthMethods).Select(m => (m.Name, m.Description));
+    protected override IEnumerable<(string, string)> Candidates(StackOpsEngine engine, string parameterName, IDictionary bound) =>
+        Types(engine, bound).SelectMany(t => t.AuthMethods).Select(m => (m.Name, m.Description));
 }
 
-public sealed class ResourceTypeCompleter : CatalogCompleter
+public sealed class ResourceTypeCompleter : ConnectorCatalogCompleter
 {
-    protected override IEnumerable<(string, string)> Candidates(IDictionary bound) => Types(bound).SelectMany(t => t.ResourceTypes).Select(r => (r.Name, r.Description));
+    protected override IEnumerable<(string, string)> Candidates(StackOpsEngine engine, string parameterName, IDictionary bound) =>
+        Types(engine, bound).SelectMany(t => t.ResourceTypes).Select(r => (r.Name, r.Description));
 }
 
 public sealed class ComponentTypeCompleter : IArgumentCompleter
