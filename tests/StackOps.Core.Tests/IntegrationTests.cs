@@ -33,7 +33,7 @@ public sealed class IntegrationTests : IDisposable
     {
         var alpha = Engine.Integrations.Register(TestIntegrations.Test("Alpha"));
 
-        Assert.Equal(("alpha", "1.0.0"), (alpha.Name, alpha.AbstractionsVersion));
+        Assert.Equal(("alpha", "1.1.0"), (alpha.Name, alpha.AbstractionsVersion));
         Assert.StartsWith("12.0.3", alpha.Version);
         Assert.Equal(["orchestrator/alpha"], alpha.Flavors);
         var flavor = Engine.Flavors.Get("orchestrator", "alpha");

@@ -1,3 +1,4 @@
+using StackOps.Abstractions;
 using StackOps.Core.Connectors.Providers;
 using StackOps.Core.Errors;
 using StackOps.Core.Flavors;

@@ -1,3 +1,4 @@
+using StackOps.Abstractions;
 using StackOps.Core.Secrets;
 
 namespace StackOps.Core.Errors;

@@ -1,5 +1,6 @@
 using System.Collections;
 using System.Text;
+using StackOps.Abstractions;
 using StackOps.Core.Errors;
 
 namespace StackOps.Core.Secrets;

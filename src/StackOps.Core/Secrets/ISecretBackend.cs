@@ -1,46 +1,7 @@
+using StackOps.Abstractions;
 using StackOps.Core.Model;
 
 namespace StackOps.Core.Secrets;
-
-/// <summary>What a backend can do; callers ask before they act, so a new vault only declares its own.</summary>
-[Flags]
-public enum SecretBackendCapabilities
-{
-    None = 0,
-    Read = 1,
-    Write = 2,
-    List = 4,
-}
-
-/// <summary>
-/// Where secret values live. Small on purpose: cloud vaults can be added by implementing it,
-/// without touching the callers. Errors are StackOpsExceptions that never hold a value.
-/// </summary>
-public interface ISecretBackend
-{
-    string Name { get; }
-    SecretBackendCapabilities Capabilities { get; }
-
-    /// <summary>The secret, or null when there is none of that name (names are case-insensitive).</summary>
-    Secret? Read(string name);
-
-    /// <summary>Whether a secret of that name exists, without reading its values when the backend can tell.</summary>
-    bool Exists(string name);
-
-    /// <summary>The names of the secrets (List capability).</summary>
-    IReadOnlyList<string> List();
-
-    /// <summary>A change of several secrets under the backend's lock, written atomically on commit (Write capability).</summary>
-    ISecretTransaction Begin();
-}
-
-public interface ISecretTransaction : IDisposable
-{
-    Secret? Read(string name);
-    void Put(Secret secret);
-    void Delete(string name);
-    void Commit();
-}
 
 /// <summary>The backend types StackOps knows.</summary>
 public static class SecretBackendTypes

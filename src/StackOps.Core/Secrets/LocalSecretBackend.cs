@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using StackOps.Abstractions;
 using StackOps.Core.Errors;
 using StackOps.Core.IO;
 
