@@ -21,6 +21,9 @@ public abstract class StackIntegration
 
     /// <summary>The rules it adds to Test-Stack (checked on every stack while it is registered).</summary>
     public virtual IReadOnlyList<IStackValidator> Validators => [];
+
+    /// <summary>The secret backend types it adds (recorded when it is registered; it is loaded when a backend of one is opened).</summary>
+    public virtual IReadOnlyList<SecretBackendTypeDefinition> SecretBackends => [];
 }
 
 /// <summary>
