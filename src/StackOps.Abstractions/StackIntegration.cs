@@ -24,6 +24,9 @@ public abstract class StackIntegration
 
     /// <summary>The service connector types it adds (since 1.1).</summary>
     public virtual IReadOnlyList<ConnectorTypeDefinition> ConnectorTypes => [];
+
+    /// <summary>The secret backend types it adds (recorded when it is registered; it is loaded when a backend of one is opened).</summary>
+    public virtual IReadOnlyList<SecretBackendTypeDefinition> SecretBackends => [];
 }
 
 /// <summary>

@@ -29,13 +29,13 @@ public sealed class StackOpsEngine
         Behaviour = new Components.ComponentBehaviour(this);
         Stacks = new StackService(this);
         Interchange = new StackInterchange(this);
-        Secrets = new SecretService(this);
+        Integrations = new Integrations.IntegrationService(location.UserHome);
+        Secrets = new SecretService(this, () => Integrations.SecretBackendTypes);
         Connectors = new ConnectorService(this);
         Pipelines = new PipelineService(this);
         Promotions = new PromotionService(this);
         CloudStacks = new Cloud.CloudStackService(this);
         CloudRegistrar = new Cloud.CloudStackRegistrar(this);
-        Integrations = new Integrations.IntegrationService(location.UserHome);
         Runs = new PipelineRuns(this);
         Messages = new MaskedLog(() => Log);
     }

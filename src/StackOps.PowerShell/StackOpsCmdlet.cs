@@ -31,7 +31,7 @@ public abstract class StackOpsCmdlet : PSCmdlet
     protected StackOpsEngine Attach(StackOpsEngine engine)
     {
         engine.Log = new CmdletLog(this);
-        engine.Secrets.HostBackends = backend => new Secrets.SecretManagementBackend(backend);
+        engine.Secrets.Types.Register(Secrets.SecretManagementBackend.Type);
         return engine;
     }
 

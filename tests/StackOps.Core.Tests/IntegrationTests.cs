@@ -1,3 +1,4 @@
+using StackOps.Abstractions;
 using StackOps.Core.Errors;
 using StackOps.Tests.Shared;
 
@@ -206,6 +207,87 @@ public sealed class IntegrationTests : IDisposable
         var slow = Engine.Runs.Run("training", "1.0.0", "run", ["sleep", "10"], log.Add, CancellationToken.None);
         Assert.False(slow.Succeeded);
         Assert.Contains("timeout_seconds", slow.Message);
+    }
+
+    /// <summary>Alpha registered, and a backend of its folder type registered in the store over a folder of the test's.</summary>
+    private string AlphaSecretBackend(string name = "team")
+    {
+        Engine.Integrations.Register(TestIntegrations.Test("Alpha"));
+        var folder = _store.File("alpha-secrets");
+        Engine.Secrets.RegisterBackend(name, "alpha-folder", vault: folder);
+        return folder;
+    }
+
+    [Fact]
+    public void AnIntegrationsSecretBackendKeepsSecretsAndResolvesReferencesThroughTheEngine()
+    {
+        var folder = AlphaSecretBackend();
+
+        var type = Assert.Single(Engine.Integrations.Get("alpha").SecretBackends);
+        Assert.Equal(("alpha-folder", SecretVaultSetting.Required), (type.Type, type.Vault));
+        Assert.Contains("integration: alpha", File.ReadAllText(_store.File("secret-backends/team.yaml")));
+        var listed = TestStore.Open(_store.Root).Secrets.Backends().Items.Single(b => b.Name == "team");
+        Assert.Equal(("alpha-folder", folder, "alpha", SecretBackendCapabilities.Read | SecretBackendCapabilities.Write | SecretBackendCapabilities.List), (listed.Type, listed.Vault, listed.Integration, listed.Capabilities));
+
+        Engine.Secrets.Create("db", new Dictionary<string, string> { ["password"] = "alpha-pa55word" }, backend: "team");
+        Assert.True(File.Exists(Path.Combine(folder, "db.json")));
+        Assert.Equal("alpha-pa55word", Engine.Secrets.Get("db", "team").Values["password"]);
+        Assert.Equal(["db"], Engine.Secrets.List("team"));
+
+        StackOn("alpha", new Dictionary<string, object?> { ["greeting"] = "{{ db.password }}" });
+        var runner = TestStore.Open(_store.Root).Secrets.Resolve("run", "team").Single(c => c.Name == "runner");
+        Assert.Equal("alpha-pa55word", runner.Configuration["greeting"]);
+        Assert.Equal(["greeting"], runner.SecretFields);
+    }
+
+    [Fact]
+    public void AnUnknownSecretBackendTypeOrAMissingIntegrationIsAClearError()
+    {
+        var unknown = Assert.Throws<StackOpsException>(() => Engine.Secrets.RegisterBackend("team", "alpha-folder", vault: "x"));
+        Assert.Equal("UnknownSecretBackendType", unknown.ErrorId);
+        Assert.Contains("use one of local, env, secretmanagement.", unknown.Message);
+        Assert.Contains("Register-StackIntegration", unknown.Message);
+        Engine.Integrations.Register(TestIntegrations.Test("Alpha"));
+        Assert.Equal("SecretVaultMissing", Assert.Throws<StackOpsException>(() => Engine.Secrets.RegisterBackend("team", "alpha-folder")).ErrorId);
+        AlphaSecretBackend();
+        Directory.Delete(Path.Combine(_store.Root, "integrations", "alpha"), recursive: true);
+
+        var again = TestStore.Open(_store.Root);
+        var listed = again.Secrets.Backends().Items.Single(b => b.Name == "team");
+        var missing = Assert.Throws<StackOpsException>(() => again.Secrets.Get("db", "team"));
+
+        Assert.Equal(SecretBackendCapabilities.None, listed.Capabilities);
+        Assert.Equal("IntegrationMissing", missing.ErrorId);
+        Assert.Contains("integration 'alpha'", missing.Message);
+        Assert.Contains("Register-StackIntegration", missing.Message);
+    }
+
+    [Fact]
+    public void AnIntegrationStaysWhileASecretBackendUsesItsType()
+    {
+        AlphaSecretBackend();
+
+        var inUse = Assert.Throws<StackOpsException>(() => Engine.Integrations.Unregister("alpha", Engine.Components.List().Items, secretBackends: Engine.Secrets.Backends().Items));
+
+        Assert.Equal("IntegrationInUse", inUse.ErrorId);
+        Assert.Contains("'team' (alpha-folder)", inUse.Message);
+        Engine.Secrets.UnregisterBackend("team");
+        Engine.Integrations.Unregister("alpha", Engine.Components.List().Items, secretBackends: Engine.Secrets.Backends().Items);
+        Assert.Empty(Engine.Integrations.List());
+    }
+
+    [Fact]
+    public void WhatAnIntegrationsSecretBackendThrowsIsAnErrorWithoutTheValue()
+    {
+        AlphaSecretBackend();
+        const string value = "refuse-this-pa55word";
+
+        var failed = Assert.Throws<StackOpsException>(() => Engine.Secrets.Create("db", new Dictionary<string, string> { ["password"] = value }, backend: "team"));
+
+        Assert.Equal("SecretBackendFailed", failed.ErrorId);
+        Assert.Contains("The secret backend 'team' (integration 'alpha') failed: InvalidOperationException: the folder backend does not store", failed.Message);
+        Assert.DoesNotContain(value, failed.ToString());
+        Assert.Null(failed.InnerException);
     }
 
     public void Dispose() => _store.Dispose();

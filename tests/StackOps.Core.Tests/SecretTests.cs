@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Json.Nodes;
+using StackOps.Abstractions;
 using StackOps.Core.Errors;
 using StackOps.Core.Model;
 using StackOps.Core.Secrets;

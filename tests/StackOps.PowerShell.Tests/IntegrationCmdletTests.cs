@@ -110,5 +110,22 @@ public sealed class IntegrationCmdletTests : IClassFixture<RegistryFixture>, IDi
         _ps.Fails("Unregister-StackIntegration gamma -Confirm:$false", $"IntegrationInUse,{Commands}.UnregisterStackIntegrationCommand");
     }
 
+    [Fact]
+    public void ASecretBackendOfAnIntegrationsTypeIsRegisteredListedAndUsed()
+    {
+        _ps.Fails("Register-StackSecretBackend team alpha-folder -Vault x", $"UnknownSecretBackendType,{Commands}.RegisterStackSecretBackendCommand");
+        _ps.Ok($"$null = Register-StackIntegration '{TestIntegrations.Test("Alpha")}'");
+        var folder = Path.Combine(_ps.Home, "alpha-secrets");
+
+        var backend = _ps.Ok($"Register-StackSecretBackend team alpha-folder -Vault '{folder}' -PassThru").Single();
+
+        Assert.Equal(("alpha-folder", "alpha"), ((string)backend.Properties["Type"].Value, (string)backend.Properties["Integration"].Value));
+        Assert.Equal("Read, Write, List", _ps.Ok("(Get-StackSecretBackend team).Capabilities").Single().ToString());
+        _ps.Ok("$null = New-StackSecret db -Value @{ password = (S 'alpha-ps-pa55') } -Backend team");
+        Assert.Equal("alpha-ps-pa55", _ps.Ok("(Get-StackSecret db -Backend team -AsPlainText).Values.password").Single().BaseObject);
+        Assert.True(File.Exists(Path.Combine(folder, "db.json")));
+        _ps.Fails("Unregister-StackIntegration alpha -Confirm:$false", $"IntegrationInUse,{Commands}.UnregisterStackIntegrationCommand");
+    }
+
     public void Dispose() => _ps.Dispose();
 }

@@ -1,3 +1,4 @@
+using StackOps.Abstractions;
 using StackOps.Core.Errors;
 using StackOps.Core.Secrets;
 using StackOps.Core.Store.Remote;

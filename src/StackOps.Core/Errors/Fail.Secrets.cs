@@ -1,3 +1,4 @@
+using StackOps.Abstractions;
 using StackOps.Core.Secrets;
 
 namespace StackOps.Core.Errors;
@@ -14,9 +15,10 @@ public static partial class Fail
     public static StackOpsException SecretBackendNotFound(string name, IEnumerable<string> known) =>
         new("SecretBackendNotFound", ErrorKind.NotFound, $"Secret backend '{name}' is not registered in this store (known: {string.Join(", ", known)}). Run Get-StackSecretBackend to list them, or Register-StackSecretBackend to add one.", name);
 
-    public static StackOpsException SecretBackendCannot(SecretBackendDefinition backend, SecretBackendCapabilities needed, string hint) =>
+    /// <summary>A backend without a capability; the target is the backend's definition when the caller has it, else its name.</summary>
+    public static StackOpsException SecretBackendCannot(string backend, string type, SecretBackendCapabilities needed, string hint, object? target = null) =>
         new(needed == SecretBackendCapabilities.Write ? "SecretBackendReadOnly" : "SecretBackendUnsupported", ErrorKind.InvalidOperation,
-            $"The secret backend '{backend.Name}' ({backend.Type}) cannot {needed.ToString().ToLowerInvariant()} secrets. {hint}", backend);
+            $"The secret backend '{backend}' ({type}) cannot {needed.ToString().ToLowerInvariant()} secrets. {hint}", target ?? backend);
 
     public static StackOpsException SecretsKeyMissing(string keyFile) =>
         new("SecretsKeyMissing", ErrorKind.NotFound, $"The local secrets are encrypted, but their key file '{keyFile}' is missing and ${LocalSecretBackend.KeyVariable} is not set. Restore the key file from your backup, or set ${LocalSecretBackend.KeyVariable} to the key (base64) the secrets were written with.", keyFile);

@@ -8,6 +8,7 @@ using StackOps.Core.Connectors;
 using StackOps.Core.Errors;
 using StackOps.Core.Flavors;
 using StackOps.Core.Model;
+using StackOps.Core.Secrets;
 using StackOps.Core.Yaml;
 
 namespace StackOps.Core.Integrations;
@@ -16,7 +17,16 @@ namespace StackOps.Core.Integrations;
 public sealed record IntegrationInfo(string Name, string Version, string Assembly, string AbstractionsVersion, IReadOnlyList<string> Requirements,
     IReadOnlyList<string> Flavors, string Path, int Validators = 0, IReadOnlyList<string>? ConnectorTypes = null)
 {
+    /// <summary>The secret backend types it adds.</summary>
+    public IReadOnlyList<IntegrationSecretBackendType> SecretBackends { get; init; } = [];
+
     public override string ToString() => $"{Name} {Version}";
+}
+
+/// <summary>A secret backend type an integration adds, as its manifest records it.</summary>
+public sealed record IntegrationSecretBackendType(string Type, string Description, SecretBackendCapabilities Capabilities, SecretVaultSetting Vault)
+{
+    public override string ToString() => Type;
 }
 
 /// <summary>
@@ -99,6 +109,11 @@ public sealed class IntegrationService
                                                    && (info.ConnectorTypes ?? []).Contains(t.Name, StringComparer.OrdinalIgnoreCase)) is { } typeTaken)
                 throw new StackOpsException("IntegrationFlavorConflict", ErrorKind.AlreadyExists,
                     $"Integration '{info.Name}' adds the connector type '{typeTaken.Name}', which integration '{typeTaken.Integration}' already adds. Unregister that one first, or rename the type.", info.Name);
+            if (List().Where(other => !string.Equals(other.Name, info.Name, StringComparison.OrdinalIgnoreCase))
+                    .SelectMany(other => other.SecretBackends.Select(t => (other.Name, t.Type)))
+                    .FirstOrDefault(t => info.SecretBackends.Any(mine => string.Equals(mine.Type, t.Type, StringComparison.OrdinalIgnoreCase))) is { Name: not null } clash)
+                throw new StackOpsException("IntegrationSecretBackendConflict", ErrorKind.AlreadyExists,
+                    $"Integration '{info.Name}' adds the secret backend type '{clash.Type}', which integration '{clash.Name}' already adds. Unregister that one first, or rename the type.", info.Name);
             var target = System.IO.Path.Combine(_root, info.Name);
             File.WriteAllText(System.IO.Path.Combine(staging, FlavorsFile), flavors);
             File.WriteAllText(System.IO.Path.Combine(staging, ConnectorTypesFile), connectorTypes);
@@ -116,18 +131,22 @@ public sealed class IntegrationService
         }
     }
 
-    /// <summary>Removes an integration; refused while a component of the store uses one of its flavors, or a connector one of its connector types.</summary>
-    public IntegrationInfo Unregister(string name, IEnumerable<StackComponent> components, IEnumerable<ServiceConnector> connectors)
+    /// <summary>Removes an integration; refused while a component of the store uses one of its flavors, a connector one of its connector types, or a registered secret backend one of its secret backend types.</summary>
+    public IntegrationInfo Unregister(string name, IEnumerable<StackComponent> components, IEnumerable<ServiceConnector>? connectors = null, IEnumerable<SecretBackendDefinition>? secretBackends = null)
     {
         var info = Get(name);
         var users = components.Where(c => info.Flavors.Contains($"{c.Type}/{c.Flavor}", StringComparer.OrdinalIgnoreCase)).ToList();
         if (users.Count > 0)
             throw new StackOpsException("IntegrationInUse", ErrorKind.InvalidOperation,
                 $"Integration '{info.Name}' gives the flavors of {string.Join(", ", users.Select(c => $"the {c.Type} '{c.Name}'"))}. Remove those components first (Remove-StackComponent).", info.Name);
-        var connectorUsers = connectors.Where(c => (info.ConnectorTypes ?? []).Contains(c.Type, StringComparer.OrdinalIgnoreCase)).ToList();
+        var connectorUsers = (connectors ?? []).Where(c => (info.ConnectorTypes ?? []).Contains(c.Type, StringComparer.OrdinalIgnoreCase)).ToList();
         if (connectorUsers.Count > 0)
             throw new StackOpsException("IntegrationInUse", ErrorKind.InvalidOperation,
                 $"Integration '{info.Name}' gives the type of the service connectors {string.Join(", ", connectorUsers.Select(c => $"'{c.Name}'"))}. Remove them first (Remove-ServiceConnector).", info.Name);
+        var backends = (secretBackends ?? []).Where(b => info.SecretBackends.Any(t => string.Equals(t.Type, b.Type, StringComparison.OrdinalIgnoreCase))).ToList();
+        if (backends.Count > 0)
+            throw new StackOpsException("IntegrationInUse", ErrorKind.InvalidOperation,
+                $"Integration '{info.Name}' gives the type of the secret backend(s) {string.Join(", ", backends.Select(b => $"'{b.Name}' ({b.Type})"))}. Unregister those first (Unregister-StackSecretBackend).", info.Name);
         Directory.Delete(info.Path, recursive: true);
         (_registered, _flavors) = Manifests();
         return info;
@@ -204,6 +223,28 @@ public sealed class IntegrationService
         catch (Exception e) when (e is not StackOpsException)
         {
             throw Broken(info.Name, $"its connector type '{type.Name}' failed to start: {e.GetType().Name}: {e.Message}");
+        }
+    }
+
+    /// <summary>The secret backend types of the registered integrations, from their manifests; an integration is loaded when a backend of one of its types is opened.</summary>
+    internal IEnumerable<RegisteredSecretBackendType> SecretBackendTypes =>
+        List().SelectMany(info => info.SecretBackends.Select(type => new RegisteredSecretBackendType(
+            new SecretBackendTypeDefinition(type.Type, type.Description, type.Capabilities, context => OpenSecretBackend(info, type.Type, context)) { Vault = type.Vault },
+            info.Name)));
+
+    /// <summary>A backend of an integration's type, its integration loaded (once per process) if it was not yet; what it throws becomes SecretBackendFailed.</summary>
+    private static ISecretBackend OpenSecretBackend(IntegrationInfo info, string type, SecretBackendContext context)
+    {
+        var integration = Load(info);
+        try
+        {
+            var definition = integration.SecretBackends.FirstOrDefault(d => string.Equals(d.Type, type, StringComparison.OrdinalIgnoreCase))
+                             ?? throw Broken(info.Name, $"it no longer adds the secret backend type '{type}' its registration records; register it again");
+            return new IntegrationSecretBackend(definition.Open(context), info.Name, context.Name);
+        }
+        catch (Exception e) when (e is not StackOpsException)
+        {
+            throw IntegrationSecretBackend.Failed(info.Name, context.Name, e);
         }
     }
 
@@ -309,10 +350,12 @@ public sealed class IntegrationService
         IReadOnlyList<ConnectorTypeDefinition> connectorTypes;
         IReadOnlyList<string> requirements;
         int validators;
+        IReadOnlyList<SecretBackendTypeDefinition> secretBackends;
         try
         {
             (name, version, definitions, connectorTypes, requirements, validators) =
                 (integration.Name, integration.Version, integration.Flavors, integration.ConnectorTypes, integration.Requirements, integration.Validators.Count);
+            secretBackends = integration.SecretBackends;
         }
         catch (Exception e)
         {
@@ -338,7 +381,7 @@ public sealed class IntegrationService
         var manifests = connectorTypes.Select(t => ConnectorTypeManifest.Of(t, main)).ToList();
         foreach (var manifest in manifests) manifest.ToConnectorType(name, main);
         var info = new IntegrationInfo(name, version, System.IO.Path.GetFileName(main), ReferencedAbstractions(main)!.ToString(3), requirements.ToList(),
-            definitions.Select(d => $"{ComponentTypes.Normalize(d.ComponentType)}/{d.Name}").ToList(), "", validators, manifests.Select(m => m.Name).ToList());
+            definitions.Select(d => $"{ComponentTypes.Normalize(d.ComponentType)}/{d.Name}").ToList(), "", validators, manifests.Select(m => m.Name).ToList()) { SecretBackends = DescribeSecretBackends(secretBackends, main) };
         return (info, documents.ToString(), JsonSerializer.Serialize(manifests, new JsonSerializerOptions { WriteIndented = true }));
     }
 
@@ -370,6 +413,24 @@ public sealed class IntegrationService
     }
 
     private sealed record AuthMethodManifest(string Name, string Description, string ConfigurationSchema, bool Expires, double? DefaultLifetimeSeconds);
+
+    /// <summary>The secret backend types as the manifest records them, each checked: a valid, new name and an implementation.</summary>
+    private static List<IntegrationSecretBackendType> DescribeSecretBackends(IReadOnlyList<SecretBackendTypeDefinition> definitions, string main)
+    {
+        var types = new List<IntegrationSecretBackendType>();
+        foreach (var definition in definitions)
+        {
+            NameRules.Validate("SecretBackendType", definition.Type);
+            if (Secrets.SecretBackendTypes.BuiltIn.Contains(definition.Type, StringComparer.OrdinalIgnoreCase))
+                throw Invalid(main, $"its secret backend type '{definition.Type}' has the name of a built-in type");
+            if (types.Any(t => string.Equals(t.Type, definition.Type, StringComparison.OrdinalIgnoreCase)))
+                throw Invalid(main, $"it adds the secret backend type '{definition.Type}' twice");
+            if (definition.Open is null)
+                throw Invalid(main, $"its secret backend type '{definition.Type}' has no implementation (SecretBackendTypeDefinition.Open)");
+            types.Add(new IntegrationSecretBackendType(definition.Type, definition.Description ?? "", definition.Capabilities, definition.Vault));
+        }
+        return types;
+    }
 
     private IReadOnlyList<Registered> ReadManifests()
     {

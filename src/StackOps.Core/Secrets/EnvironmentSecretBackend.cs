@@ -1,5 +1,6 @@
 using System.Collections;
 using System.Text;
+using StackOps.Abstractions;
 using StackOps.Core.Errors;
 
 namespace StackOps.Core.Secrets;
@@ -18,8 +19,12 @@ public sealed class EnvironmentSecretBackend : ISecretBackend
 
     public EnvironmentSecretBackend(string name) => Name = name;
 
+    public static readonly SecretBackendTypeDefinition Type = new(SecretBackendTypes.Environment,
+        $"Read-only: {Prefix}<NAME>__<KEY> environment variables (CI).", SecretBackendCapabilities.Read | SecretBackendCapabilities.List,
+        context => new EnvironmentSecretBackend(context.Name));
+
     public string Name { get; }
-    public SecretBackendCapabilities Capabilities => SecretBackendCapabilities.Read | SecretBackendCapabilities.List;
+    public SecretBackendCapabilities Capabilities => Type.Capabilities;
 
     /// <summary>The variable that holds a key of a secret.</summary>
     public static string VariableName(string secret, string key) => Prefix + Normalize(secret) + Separator + Normalize(key);

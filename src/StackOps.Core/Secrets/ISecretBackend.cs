@@ -1,48 +1,10 @@
+using StackOps.Abstractions;
+using StackOps.Core.Errors;
 using StackOps.Core.Model;
 
 namespace StackOps.Core.Secrets;
 
-/// <summary>What a backend can do; callers ask before they act, so a new vault only declares its own.</summary>
-[Flags]
-public enum SecretBackendCapabilities
-{
-    None = 0,
-    Read = 1,
-    Write = 2,
-    List = 4,
-}
-
-/// <summary>
-/// Where secret values live. Small on purpose: cloud vaults can be added by implementing it,
-/// without touching the callers. Errors are StackOpsExceptions that never hold a value.
-/// </summary>
-public interface ISecretBackend
-{
-    string Name { get; }
-    SecretBackendCapabilities Capabilities { get; }
-
-    /// <summary>The secret, or null when there is none of that name (names are case-insensitive).</summary>
-    Secret? Read(string name);
-
-    /// <summary>Whether a secret of that name exists, without reading its values when the backend can tell.</summary>
-    bool Exists(string name);
-
-    /// <summary>The names of the secrets (List capability).</summary>
-    IReadOnlyList<string> List();
-
-    /// <summary>A change of several secrets under the backend's lock, written atomically on commit (Write capability).</summary>
-    ISecretTransaction Begin();
-}
-
-public interface ISecretTransaction : IDisposable
-{
-    Secret? Read(string name);
-    void Put(Secret secret);
-    void Delete(string name);
-    void Commit();
-}
-
-/// <summary>The backend types StackOps knows.</summary>
+/// <summary>The names of StackOps's own backend types (integrations add others, see <see cref="SecretBackendTypeRegistry"/>).</summary>
 public static class SecretBackendTypes
 {
     /// <summary>Encrypted files in the user's StackOps home (AES-256-GCM).</summary>
@@ -52,7 +14,22 @@ public static class SecretBackendTypes
     /// <summary>A vault registered with Microsoft.PowerShell.SecretManagement (provided by the PowerShell host).</summary>
     public const string SecretManagement = "secretmanagement";
 
-    public static readonly IReadOnlyList<string> All = [Local, Environment, SecretManagement];
+    /// <summary>The names no integration may give its own types.</summary>
+    public static readonly IReadOnlyList<string> BuiltIn = [Local, Environment, SecretManagement];
+
+    /// <summary>
+    /// secretmanagement as the engine knows it without a PowerShell host: backends of it can be
+    /// registered and listed, and opening one says it needs PowerShell. The host registers the same
+    /// descriptor with an Open that reads the vault.
+    /// </summary>
+    public static readonly SecretBackendTypeDefinition SecretManagementWithoutHost = new(SecretManagement,
+        "A vault registered with Microsoft.PowerShell.SecretManagement, read-only; -Vault is its name, as Get-SecretVault lists it.",
+        SecretBackendCapabilities.Read | SecretBackendCapabilities.List,
+        context => throw new StackOpsException("SecretManagementUnavailable", ErrorKind.InvalidOperation,
+            $"The secret backend '{context.Name}' reads a SecretManagement vault, which only works inside PowerShell with the Microsoft.PowerShell.SecretManagement module.", context.Name))
+    {
+        Vault = SecretVaultSetting.Required,
+    };
 }
 
 /// <summary>
@@ -62,7 +39,7 @@ public static class SecretBackendTypes
 public sealed class SecretBackendDefinition
 {
     public SecretBackendDefinition(string name, string type, string? vault = null, bool isDefault = false, string? description = null,
-        bool isBuiltIn = false, StoreScope scope = StoreScope.User, string? path = null)
+        bool isBuiltIn = false, StoreScope scope = StoreScope.User, string? path = null, string? integration = null)
     {
         Name = name;
         Type = type;
@@ -72,12 +49,15 @@ public sealed class SecretBackendDefinition
         IsBuiltIn = isBuiltIn;
         Scope = scope;
         Path = path;
+        Integration = integration;
     }
 
     public string Name { get; }
     public string Type { get; }
-    /// <summary>The SecretManagement vault, for the secretmanagement type.</summary>
+    /// <summary>Its vault setting: the SecretManagement vault for the secretmanagement type; what an integration's type makes of it.</summary>
     public string? Vault { get; }
+    /// <summary>The integration that adds its type, null for StackOps's own types.</summary>
+    public string? Integration { get; }
     /// <summary>Whether the store resolves references through this backend (unless $env:STACKOPS_SECRET_BACKEND or -Backend says otherwise).</summary>
     public bool IsDefault { get; }
     public string? Description { get; }
@@ -90,7 +70,7 @@ public sealed class SecretBackendDefinition
     public SecretBackendCapabilities Capabilities { get; private init; }
 
     public SecretBackendDefinition With(bool? isDefault = null, string? path = null, SecretBackendCapabilities? capabilities = null) =>
-        new(Name, Type, Vault, isDefault ?? IsDefault, Description, IsBuiltIn, Scope, path ?? Path) { Capabilities = capabilities ?? Capabilities };
+        new(Name, Type, Vault, isDefault ?? IsDefault, Description, IsBuiltIn, Scope, path ?? Path, Integration) { Capabilities = capabilities ?? Capabilities };
 
     public override string ToString() => Name;
 }

@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using StackOps.Abstractions;
 using StackOps.Core.Errors;
 using StackOps.Core.IO;
 
@@ -23,6 +24,7 @@ public sealed class LocalSecretBackend : ISecretBackend
     private const int KeyBytes = 32, NonceBytes = 12, TagBytes = 16;
     /// <summary>A secret file holds a few keys (a certificate, a kubeconfig at most): a larger one is not StackOps'.</summary>
     private const int MaxFileBytes = 1024 * 1024;
+    private const SecretBackendCapabilities All = SecretBackendCapabilities.Read | SecretBackendCapabilities.Write | SecretBackendCapabilities.List;
 
     /// <summary>The backend over a user's StackOps home; another folder of it (the server connection's) keeps its own files under the same key.</summary>
     public LocalSecretBackend(string name, string userHome, string folder = "secrets")
@@ -32,10 +34,15 @@ public sealed class LocalSecretBackend : ISecretBackend
         KeyFile = Path.Combine(userHome, "secrets.key");
     }
 
+    /// <summary>The local type over a user's StackOps home.</summary>
+    public static SecretBackendTypeDefinition Type(string userHome) =>
+        new(SecretBackendTypes.Local, "Encrypted files in the user's StackOps home (AES-256-GCM).",
+            All, context => new LocalSecretBackend(context.Name, userHome));
+
     public string Name { get; }
     public string Folder { get; }
     public string KeyFile { get; }
-    public SecretBackendCapabilities Capabilities => SecretBackendCapabilities.Read | SecretBackendCapabilities.Write | SecretBackendCapabilities.List;
+    public SecretBackendCapabilities Capabilities => All;
 
     public Secret? Read(string name)
     {

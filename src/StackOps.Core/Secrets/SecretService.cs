@@ -1,3 +1,4 @@
+using StackOps.Abstractions;
 using StackOps.Core.Errors;
 using StackOps.Core.Model;
 using StackOps.Core.Store;
@@ -16,10 +17,14 @@ public sealed class SecretService
 
     private readonly StackOpsEngine _engine;
 
-    internal SecretService(StackOpsEngine engine) => _engine = engine;
+    internal SecretService(StackOpsEngine engine, Func<IEnumerable<RegisteredSecretBackendType>> integrationTypes)
+    {
+        _engine = engine;
+        Types = new SecretBackendTypeRegistry([LocalSecretBackend.Type(engine.Location.UserHome), EnvironmentSecretBackend.Type, SecretBackendTypes.SecretManagementWithoutHost], integrationTypes);
+    }
 
-    /// <summary>Opens the backend types that only a host provides (secretmanagement, in PowerShell).</summary>
-    public Func<SecretBackendDefinition, ISecretBackend>? HostBackends { get; set; }
+    /// <summary>The backend types: StackOps's own, the host's (secretmanagement, in PowerShell) and the registered integrations'.</summary>
+    public SecretBackendTypeRegistry Types { get; }
 
     /// <summary>The backend a host prefers to the store's default (the action: env); $env:STACKOPS_SECRET_BACKEND still comes first.</summary>
     public string? PreferredBackend { get; set; }
@@ -31,6 +36,9 @@ public sealed class SecretService
     /// connectors' secrets live in). It counts as built in: no store document can name or replace it.
     /// </summary>
     public void Host(SecretBackendDefinition definition, Func<ISecretBackend> open) => _hosted.Add((definition, open));
+
+    private Func<ISecretBackend>? Hosted(SecretBackendDefinition backend) =>
+        _hosted.FirstOrDefault(h => h.Definition.Name == backend.Name && h.Definition.Type == backend.Type).Open;
 
     // ---- Backends ------------------------------------------------------------------------------
 
@@ -60,12 +68,9 @@ public sealed class SecretService
         NameRules.Validate("SecretBackend", name);
         if (IsBuiltInName(name))
             throw new StackOpsException("BuiltInSecretBackend", ErrorKind.InvalidOperation, $"'{name}' is a built-in secret backend; give yours another name.", name);
-        type = SecretBackendTypes.All.FirstOrDefault(t => string.Equals(t, type, StringComparison.OrdinalIgnoreCase))
-               ?? throw new StackOpsException("UnknownSecretBackendType", ErrorKind.InvalidArgument, $"'{type}' is not a secret backend type; use one of {string.Join(", ", SecretBackendTypes.All)}.", type);
-        if (type == SecretBackendTypes.SecretManagement && string.IsNullOrWhiteSpace(vault))
-            throw new StackOpsException("SecretVaultMissing", ErrorKind.InvalidArgument, $"A secretmanagement backend reads one SecretManagement vault: give it with -Vault (Get-SecretVault lists yours).", name);
-        if (type != SecretBackendTypes.SecretManagement && vault is not null)
-            throw new StackOpsException("SecretVaultNotApplicable", ErrorKind.InvalidArgument, $"Only a secretmanagement backend reads a vault; a {type} backend takes no -Vault.", name);
+        var known = Types.Get(type);
+        type = known.Definition.Type;
+        SecretBackendTypeRegistry.CheckVault(name, known.Definition, vault);
         return _engine.Change((transaction, view) =>
         {
             if (view.SecretBackend(name) is not null && !force)
@@ -73,7 +78,7 @@ public sealed class SecretService
             if (makeDefault)
                 foreach (var other in view.SecretBackends().Items.Where(b => b.IsDefault && !string.Equals(b.Name, name, StringComparison.OrdinalIgnoreCase)))
                     StackOpsEngine.Write(transaction, other.With(isDefault: false));
-            var backend = new SecretBackendDefinition(name, type, vault, makeDefault, description, scope: _engine.Store.Scope);
+            var backend = new SecretBackendDefinition(name, type, vault, makeDefault, description, scope: _engine.Store.Scope, integration: known.Integration);
             var path = StackOpsEngine.Write(transaction, backend);
             _engine.Messages.Verbose($"Registered the {type} secret backend '{name}' in {path}{(makeDefault ? " as this store's default" : "")}.");
             return backend.With(path: path, capabilities: CapabilitiesOf(backend));
@@ -93,22 +98,20 @@ public sealed class SecretService
         });
     }
 
-    /// <summary>Opens a backend; the secretmanagement type needs the PowerShell host.</summary>
-    public ISecretBackend Open(SecretBackendDefinition backend) => _hosted.FirstOrDefault(h => h.Definition.Name == backend.Name && h.Definition.Type == backend.Type).Open?.Invoke() ?? backend.Type switch
+    /// <summary>Opens a backend through its type (the secretmanagement type needs the PowerShell host; an integration's is loaded, once, now).</summary>
+    public ISecretBackend Open(SecretBackendDefinition backend)
     {
-        SecretBackendTypes.Local => new LocalSecretBackend(backend.Name, _engine.Location.UserHome),
-        SecretBackendTypes.Environment => new EnvironmentSecretBackend(backend.Name),
-        _ => HostBackends?.Invoke(backend) ?? throw new StackOpsException("SecretManagementUnavailable", ErrorKind.InvalidOperation,
-            $"The secret backend '{backend.Name}' reads a SecretManagement vault, which only works inside PowerShell with the Microsoft.PowerShell.SecretManagement module.", backend),
-    };
+        if (Hosted(backend) is { } hosted) return hosted();
+        var type = Types.Of(backend).Definition;
+        SecretBackendTypeRegistry.CheckVault(backend.Name, type, backend.Vault);
+        return type.Open(new SecretBackendContext(backend.Name, backend.Vault));
+    }
 
     private ISecretBackend Open(string? backend) => Open(Backend(backend));
 
-    private static IEnumerable<SecretBackendDefinition> BuiltInBackends() =>
-    [
-        new(SecretBackendTypes.Local, SecretBackendTypes.Local, description: "Encrypted files in the user's StackOps home (AES-256-GCM).", isBuiltIn: true),
-        new(SecretBackendTypes.Environment, SecretBackendTypes.Environment, description: $"Read-only: {EnvironmentSecretBackend.Prefix}<NAME>__<KEY> environment variables (CI).", isBuiltIn: true),
-    ];
+    private static SecretBackendDefinition BuiltIn(SecretBackendTypeDefinition type) => new(type.Type, type.Type, description: type.Description, isBuiltIn: true);
+
+    private IEnumerable<SecretBackendDefinition> BuiltInBackends() => [BuiltIn(Types.Get(SecretBackendTypes.Local).Definition), BuiltIn(Types.Get(SecretBackendTypes.Environment).Definition)];
 
     private IEnumerable<SecretBackendDefinition> BuiltIns() => BuiltInBackends().Concat(_hosted.Select(h => h.Definition));
 
@@ -125,9 +128,15 @@ public sealed class SecretService
         return defaults.Count == 1 ? defaults[0].Name : SecretBackendTypes.Local;
     }
 
+    /// <summary>What a backend can do, as its type declares (an integration's is not loaded to list it); the host's own backends are asked.</summary>
     private SecretBackendCapabilities CapabilitiesOf(SecretBackendDefinition backend)
     {
-        try { return Open(backend).Capabilities; }
+        try
+        {
+            return Hosted(backend) is { } hosted
+                ? hosted().Capabilities
+                : Types.Find(backend.Type)?.Definition.Capabilities ?? SecretBackendCapabilities.None;
+        }
         catch (StackOpsException) { return SecretBackendCapabilities.None; }
     }
 
@@ -140,7 +149,7 @@ public sealed class SecretService
             SecretBackendTypes.SecretManagement => $"Manage its secrets with Set-Secret / Remove-Secret -Vault {backend.Vault}.",
             _ => "Choose another backend with -Backend.",
         };
-        throw Fail.SecretBackendCannot(backend, needed, hint);
+        throw Fail.SecretBackendCannot(backend.Name, backend.Type, needed, hint, backend);
     }
 
     // ---- Secrets -------------------------------------------------------------------------------
@@ -312,7 +321,7 @@ public sealed class SecretService
     internal static void AdmitEnvironment()
     {
         var environment = new EnvironmentSecretBackend(SecretBackendTypes.Environment);
-        Admit(environment.List().Select(name => environment.Read(name)!).ToList(), BuiltInBackends().Single(b => b.Type == SecretBackendTypes.Environment));
+        Admit(environment.List().Select(name => environment.Read(name)!).ToList(), BuiltIn(EnvironmentSecretBackend.Type));
     }
 
     /// <summary>The secret's key for a referenced key: exact, else the one key that differs only in case (the env backend upper-cases).</summary>

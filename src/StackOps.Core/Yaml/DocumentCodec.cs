@@ -186,12 +186,9 @@ public static class DocumentCodec
     {
         var name = Name(reader, metadata, "secret backend");
         var type = reader.String(spec, "type", "spec", required: true)!;
-        if (!SecretBackendTypes.All.Contains(type))
-            throw reader.Invalid(reader.Find(spec, "type")!, "spec.type", $"'{type}' is not a secret backend type (one of {string.Join(", ", SecretBackendTypes.All)})");
         var vault = reader.String(spec, "vault", "spec");
-        if ((type == SecretBackendTypes.SecretManagement) != (vault is not null))
-            throw reader.Invalid(spec, "spec.vault", type == SecretBackendTypes.SecretManagement ? "a secretmanagement backend names its vault" : $"only a secretmanagement backend has a vault");
-        return new SecretBackendDefinition(name, type, vault, reader.Boolean(spec, "default", "spec"), reader.String(metadata, "description", "metadata"), scope: scope, path: path);
+        return new SecretBackendDefinition(name, type, vault, reader.Boolean(spec, "default", "spec"), reader.String(metadata, "description", "metadata"), scope: scope, path: path,
+            integration: reader.String(spec, "integration", "spec"));
     }
 
     private static ServiceConnector ReadConnector(DocumentReader reader, YamlMappingNode metadata, YamlMappingNode spec, StoreScope scope, string? path)
@@ -470,6 +467,7 @@ public static class DocumentCodec
     {
         var spec = new Dictionary<string, object?> { ["type"] = backend.Type };
         if (backend.Vault is not null) spec["vault"] = backend.Vault;
+        if (backend.Integration is not null) spec["integration"] = backend.Integration;
         if (backend.IsDefault) spec["default"] = true;
         return spec;
     }

@@ -93,6 +93,13 @@ public sealed class SecretBackendNameCompleter : StoreCompleter
         engine.Secrets.Backends().Items.Select(b => (b.Name, $"{b.Type}{(b.IsDefault ? " (default)" : "")}: {b.Description ?? b.Vault}"));
 }
 
+/// <summary>StackOps's secret backend types and those of the registered integrations (read from their manifests).</summary>
+public sealed class SecretBackendTypeCompleter : StoreCompleter
+{
+    protected override IEnumerable<(string, string)> Candidates(StackOpsEngine engine, string parameterName, IDictionary bound) =>
+        engine.Secrets.Types.All.Select(t => (t.Definition.Type, t.Integration is null ? t.Definition.Description : $"{t.Definition.Description} (integration '{t.Integration}')"));
+}
+
 public sealed class ServiceConnectorNameCompleter : StoreCompleter
 {
     protected override IEnumerable<(string, string)> Candidates(StackOpsEngine engine, string parameterName, IDictionary bound) =>

@@ -1,6 +1,7 @@
 using System.Collections;
 using System.Management.Automation;
 using System.Security;
+using StackOps.Abstractions;
 using StackOps.Core.Errors;
 using StackOps.Core.Secrets;
 
@@ -13,17 +14,20 @@ namespace StackOps.PowerShell.Secrets;
 /// username and password; a string, SecureString or byte[] secret gives the single key 'value'.
 /// Read-only here: secrets are managed with Set-Secret and Remove-Secret in their vault.
 /// </summary>
-internal sealed class SecretManagementBackend(SecretBackendDefinition definition) : ISecretBackend
+internal sealed class SecretManagementBackend(SecretBackendContext context) : ISecretBackend
 {
     public const string ModuleName = "Microsoft.PowerShell.SecretManagement";
     public const string SingleValueKey = "value";
 
+    /// <summary>The secretmanagement type, its vaults read through the current runspace.</summary>
+    public static readonly SecretBackendTypeDefinition Type = SecretBackendTypes.SecretManagementWithoutHost with { Open = context => new SecretManagementBackend(context) };
+
     private bool _moduleChecked;
 
-    public string Name => definition.Name;
-    public SecretBackendCapabilities Capabilities => SecretBackendCapabilities.Read | SecretBackendCapabilities.List;
+    public string Name => context.Name;
+    public SecretBackendCapabilities Capabilities => Type.Capabilities;
 
-    private string Vault => definition.Vault!;
+    private string Vault => context.Vault!;
 
     public Secret? Read(string name)
     {
@@ -47,7 +51,7 @@ internal sealed class SecretManagementBackend(SecretBackendDefinition definition
             .Order(StringComparer.OrdinalIgnoreCase).ToList();
 
     public ISecretTransaction Begin() =>
-        throw Fail.SecretBackendCannot(definition, SecretBackendCapabilities.Write, $"Manage its secrets with {ModuleName}\\Set-Secret -Vault {Vault}.");
+        throw Fail.SecretBackendCannot(Name, Type.Type, SecretBackendCapabilities.Write, $"Manage its secrets with {ModuleName}\\Set-Secret -Vault {Vault}.");
 
     private static string Text(object? value) => value switch
     {
@@ -72,7 +76,7 @@ internal sealed class SecretManagementBackend(SecretBackendDefinition definition
         catch (RuntimeException e)
         {
             throw new StackOpsException("SecretManagementError", ErrorKind.InvalidOperation,
-                $"The SecretManagement vault '{Vault}' (secret backend '{Name}') failed: {SecretMasker.Shared.Apply(e.Message)} Check the vault with Test-SecretVault -Name {Vault}.", definition);
+                $"The SecretManagement vault '{Vault}' (secret backend '{Name}') failed: {SecretMasker.Shared.Apply(e.Message)} Check the vault with Test-SecretVault -Name {Vault}.", Name);
         }
     }
 
@@ -83,7 +87,7 @@ internal sealed class SecretManagementBackend(SecretBackendDefinition definition
         var found = shell.AddCommand("Microsoft.PowerShell.Core\\Get-Module").AddParameter("Name", ModuleName).AddParameter("ListAvailable").Invoke();
         if (found.Count == 0)
             throw new StackOpsException("SecretManagementUnavailable", ErrorKind.NotFound,
-                $"The secret backend '{Name}' reads the SecretManagement vault '{Vault}', but the {ModuleName} module is not installed. Install it (Install-PSResource {ModuleName}, with a vault extension such as Microsoft.PowerShell.SecretStore), register the vault with Register-SecretVault, or use another backend with -Backend.", definition);
+                $"The secret backend '{Name}' reads the SecretManagement vault '{Vault}', but the {ModuleName} module is not installed. Install it (Install-PSResource {ModuleName}, with a vault extension such as Microsoft.PowerShell.SecretStore), register the vault with Register-SecretVault, or use another backend with -Backend.", Name);
         _moduleChecked = true;
     }
 }

@@ -1,5 +1,6 @@
 using System.Collections;
 using System.Security;
+using StackOps.Abstractions;
 using StackOps.Core.Secrets;
 
 namespace StackOps.PowerShell;

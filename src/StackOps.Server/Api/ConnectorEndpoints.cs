@@ -1,3 +1,4 @@
+using StackOps.Abstractions;
 using StackOps.Core;
 using StackOps.Core.Access;
 using StackOps.Core.Connectors;

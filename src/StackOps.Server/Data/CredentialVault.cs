@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using Dapper;
+using StackOps.Abstractions;
 using StackOps.Core.Errors;
 using StackOps.Core.Secrets;
 

@@ -42,7 +42,7 @@ public sealed class GetStackIntegrationCommand : StoreCmdlet
         WriteObject(Select(Name, () => Engine.Integrations.List(), i => i.Name, Engine.Integrations.Get), enumerateCollection: true);
 }
 
-/// <summary>Removes a registered integration; refused while a component of the store uses one of its flavors.</summary>
+/// <summary>Removes a registered integration; refused while a component of the store uses one of its flavors, or a secret backend one of its types.</summary>
 [Cmdlet(VerbsLifecycle.Unregister, "StackIntegration", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
 [OutputType(typeof(IntegrationInfo))]
 public sealed class UnregisterStackIntegrationCommand : StoreCmdlet
@@ -56,7 +56,7 @@ public sealed class UnregisterStackIntegrationCommand : StoreCmdlet
     {
         var info = Engine.Integrations.Get(Name);
         if (!ShouldProcess(info.Name, "Unregister integration")) return;
-        var removed = Engine.Integrations.Unregister(info.Name, Reported(Engine.Components.List()), Reported(Engine.Connectors.List()));
+        var removed = Engine.Integrations.Unregister(info.Name, Reported(Engine.Components.List()), Reported(Engine.Connectors.List()), Reported(Engine.Secrets.Backends()));
         if (PassThru) WriteObject(removed);
     });
 }

@@ -1,5 +1,6 @@
 using System.Management.Automation;
 using StackOps.Core.Secrets;
+using StackOps.PowerShell.Completion;
 
 namespace StackOps.PowerShell.Commands;
 
@@ -11,11 +12,12 @@ public sealed class RegisterStackSecretBackendCommand : StoreCmdlet
     [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
     public string Name { get; set; } = "";
 
+    /// <summary>local, env, secretmanagement, or a type a registered integration adds.</summary>
     [Parameter(Mandatory = true, Position = 1, ValueFromPipelineByPropertyName = true)]
-    [ValidateSet(SecretBackendTypes.Local, SecretBackendTypes.Environment, SecretBackendTypes.SecretManagement, IgnoreCase = true)]
+    [ArgumentCompleter(typeof(SecretBackendTypeCompleter))]
     public string Type { get; set; } = "";
 
-    /// <summary>The SecretManagement vault (Get-SecretVault), for the secretmanagement type.</summary>
+    /// <summary>The SecretManagement vault (Get-SecretVault), for the secretmanagement type; what an integration's type makes of it, for one that takes a vault.</summary>
     [Parameter(ValueFromPipelineByPropertyName = true)]
     public string? Vault { get; set; }
 

@@ -1,6 +1,7 @@
 using System.Collections;
 using System.Management.Automation;
 using System.Security;
+using StackOps.Abstractions;
 using StackOps.Core.Errors;
 using StackOps.Core.Secrets;
 using StackOps.PowerShell.Completion;

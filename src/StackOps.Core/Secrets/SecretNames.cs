@@ -4,38 +4,6 @@ using StackOps.Core.Model;
 
 namespace StackOps.Core.Secrets;
 
-/// <summary>
-/// A named set of key → value pairs with optional labels. <see cref="ToString"/> and every
-/// other member that a log, an error or a formatter may show give names only, never values.
-/// </summary>
-public sealed class Secret
-{
-    public Secret(string name, IReadOnlyDictionary<string, string> values, IReadOnlyDictionary<string, string>? labels = null,
-        DateTimeOffset? created = null, DateTimeOffset? updated = null)
-    {
-        Name = name;
-        Values = new SortedDictionary<string, string>(values.ToDictionary(p => p.Key, p => p.Value), StringComparer.Ordinal);
-        Labels = labels ?? new Dictionary<string, string>();
-        Created = created;
-        Updated = updated;
-    }
-
-    public string Name { get; }
-    public IReadOnlyList<string> Keys => Values.Keys.ToList();
-    public IReadOnlyDictionary<string, string> Labels { get; }
-    public DateTimeOffset? Created { get; }
-    public DateTimeOffset? Updated { get; }
-
-    /// <summary>The clear values: for the adapters to turn into SecureStrings or environment variables, never to print.</summary>
-    public IReadOnlyDictionary<string, string> Values { get; }
-
-    public Secret With(string? name = null, IReadOnlyDictionary<string, string>? values = null, IReadOnlyDictionary<string, string>? labels = null,
-        DateTimeOffset? created = null, DateTimeOffset? updated = null) =>
-        new(name ?? Name, values ?? Values, labels ?? Labels, created ?? Created, updated ?? Updated);
-
-    public override string ToString() => Name;
-}
-
 /// <summary>The rules for secret names and keys.</summary>
 public static partial class SecretNames
 {
