@@ -21,11 +21,17 @@ function Median([double[]] $Values) { ($Values | Sort-Object)[[int][Math]::Floor
 # This pwsh again: `dotnet pwsh` runs pwsh.dll through dotnet, an installed pwsh is its own program.
 $self = [Environment]::GetCommandLineArgs()[0]
 $pwsh, $pwshArguments = if ($self -like '*.dll') { 'dotnet', @($self) } else { (Get-Process -Id $PID).Path, @() }
-$empty = @(); $withModule = @()
+# PowerShell's own floor for any module: a new pwsh importing a manifest that declares nothing.
+$emptyModule = Join-Path ([IO.Path]::GetTempPath()) "stackops-bench-empty-$PID/Empty.psd1"
+$null = New-Item -ItemType Directory (Split-Path $emptyModule) -Force
+Set-Content $emptyModule "@{ ModuleVersion = '0.1.0'; GUID = '$([guid]::NewGuid())' }"
+$empty = @(); $withEmptyModule = @(); $withModule = @()
 foreach ($round in 1..$Rounds) {
     $empty += (Measure-Command { & $pwsh @pwshArguments -NoProfile -NonInteractive -Command 'exit' }).TotalMilliseconds
+    $withEmptyModule += (Measure-Command { & $pwsh @pwshArguments -NoProfile -NonInteractive -Command "Import-Module '$emptyModule'; exit" }).TotalMilliseconds
     $withModule += (Measure-Command { & $pwsh @pwshArguments -NoProfile -NonInteractive -Command "Import-Module '$Module'; exit" }).TotalMilliseconds
 }
+Remove-Item (Split-Path $emptyModule) -Recurse -Force
 $inProcess = (Measure-Command { Import-Module $Module }).TotalMilliseconds
 
 # Import with integrations registered (none used), against the same import with none, alternating.
@@ -64,7 +70,7 @@ finally { Pop-Location }
 
 [ordered]@{
     Stacks = $count
-    ImportEmptyMs = Median $empty; ImportWithModuleMs = Median $withModule; ImportInProcessMs = $inProcess
+    ImportEmptyMs = Median $empty; ImportEmptyModuleMs = Median $withEmptyModule; ImportWithModuleMs = Median $withModule; ImportInProcessMs = $inProcess
     Integrations = $registered.Count; ImportWithoutIntegrationsMs = Median $withoutIntegrations; ImportWithIntegrationsMs = Median $withIntegrations
     GetStackMs = Median $lists; FirstObjectMs = Median $firsts; FormatTableMs = Median $tables; GetStackComponentMs = Median $components
 } | ConvertTo-Json -Compress

@@ -30,7 +30,9 @@ internal static class ListingBench
             double F(string name) => figures.GetProperty(name).GetDouble();
             Console.WriteLine($"Real pwsh ({figures.GetProperty("Stacks").GetInt32():N0} stacks listed, 30,000 components)     median");
             Console.WriteLine($"  new pwsh -NoProfile, nothing             {F("ImportEmptyMs"),8:0.0} ms");
+            Console.WriteLine($"  new pwsh -NoProfile, an empty module     {F("ImportEmptyModuleMs"),8:0.0} ms  (PowerShell's floor: +{F("ImportEmptyModuleMs") - F("ImportEmptyMs"):0.0} ms)");
             Console.WriteLine($"  new pwsh -NoProfile, Import-Module       {F("ImportWithModuleMs"),8:0.0} ms");
+            Console.WriteLine($"  StackOps over the empty module           {F("ImportWithModuleMs") - F("ImportEmptyModuleMs"),8:0.0} ms");
             Console.WriteLine($"  the same, no integration / {figures.GetProperty("Integrations").GetInt32()} registered {F("ImportWithoutIntegrationsMs"),6:0} / {F("ImportWithIntegrationsMs"),4:0} ms ({F("ImportWithIntegrationsMs") / F("ImportWithoutIntegrationsMs"):0.00}×)");
             Console.WriteLine($"  Import-Module in a running pwsh          {F("ImportInProcessMs"),8:0.0} ms");
             Console.WriteLine($"  Get-Stack, all (warm)                    {F("GetStackMs"),8:0.0} ms");

@@ -19,6 +19,14 @@ if (args is ["copy"])
     ImageCopyBench.Run();
     return 0;
 }
+if (args is ["first-import", var module])
+{
+    // One process, one figure: the first import of a module in the hosted engine, after the engine's own start-up.
+    Bench.Open(null).Dispose();
+    var without = Bench.Median(5, () => Bench.Open(null).Dispose());
+    Console.WriteLine((Bench.Time(() => Bench.Open(module).Dispose()) - without).ToString(System.Globalization.CultureInfo.InvariantCulture));
+    return 0;
+}
 if (args is ["listing"])
 {
     ListingBench.Run(typeof(Bench).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().Single(a => a.Key == "ModuleManifest").Value!);
@@ -55,6 +63,10 @@ try
     Console.WriteLine($"  first import cost (first with − without):                    {coldImport,8:0.0} ms");
     Console.WriteLine($"  later import cost (median with − without):                   {warmWith - warmWithout,8:0.0} ms");
     Console.WriteLine($"  new runspace + import + first Get-Stack:                     {firstCommand,8:0.0} ms");
+    var (floor, ours) = FirstImports(manifest);
+    Console.WriteLine($"  first import, new processes alternating (median of 5):");
+    Console.WriteLine($"    an empty module (PowerShell's floor)                       {floor,8:0.0} ms");
+    Console.WriteLine($"    StackOps                                                   {ours,8:0.0} ms  (+{ours - floor:0.0} ms over the floor)");
     Console.WriteLine();
 
     // 2. The store: 1,000 stacks over 5,000 components, written directly as the store's YAML documents.
@@ -119,6 +131,33 @@ finally
 {
     Directory.Delete(store, recursive: true);
 }
+
+/// <summary>The hosted engine's first import of an empty module and of StackOps, each in a new process of this program, alternating.</summary>
+static (double Floor, double Ours) FirstImports(string manifest)
+{
+    var folder = Directory.CreateTempSubdirectory("stackops-bench-empty-").FullName;
+    var empty = Path.Combine(folder, "Empty.psd1");
+    File.WriteAllText(empty, $"@{{ ModuleVersion = '0.1.0'; GUID = '{Guid.NewGuid()}' }}");
+    double Once(string module)
+    {
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true };
+        foreach (var argument in new[] { typeof(Bench).Assembly.Location, "first-import", module }) start.ArgumentList.Add(argument);
+        using var process = Process.Start(start)!;
+        var output = process.StandardOutput.ReadToEnd();
+        process.WaitForExit();
+        return double.Parse(output.Trim(), System.Globalization.CultureInfo.InvariantCulture);
+    }
+    var floors = new List<double>();
+    var ours = new List<double>();
+    for (var round = 0; round < 5; round++)
+    {
+        floors.Add(Once(empty));
+        ours.Add(Once(manifest));
+    }
+    Directory.Delete(folder, recursive: true);
+    return (floors.Order().ElementAt(2), ours.Order().ElementAt(2));
+}
+
 
 internal static class Bench
 {
