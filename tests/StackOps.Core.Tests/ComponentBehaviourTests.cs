@@ -129,6 +129,35 @@ public sealed class ComponentBehaviourTests : IDisposable
         Assert.DoesNotContain("explode", error.Message);
     }
 
+    [Theory]
+    [InlineData("[{\"Name\":\"shelf\"}]")]
+    [InlineData("[null]")]
+    [InlineData("[{\"Name\":\"shelf\",\"AuthMethods\":[{\"Name\":\"token\"}],\"ResourceTypes\":[{}]}]")]
+    [InlineData("{}")]
+    [InlineData(null, "SecretBackends", "[null]")]
+    [InlineData(null, "ConnectorTypes", "[null]")]
+    [InlineData(null, "Flavors", "[null]")]
+    [InlineData(null, "Requirements", "null")]
+    public void ADamagedManifestLeavesItsIntegrationOutInsteadOfBreakingCommands(string? connectorTypes, string? property = null, string? value = null)
+    {
+        var gamma = Engine.Integrations.Register(TestIntegrations.Test("Gamma"));
+        if (connectorTypes is not null) File.WriteAllText(Path.Combine(gamma.Path, "connector-types.json"), connectorTypes);
+        var manifest = Path.Combine(gamma.Path, "integration.json");
+        if (property is not null)
+        {
+            var json = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(manifest))!.AsObject();
+            json[property] = System.Text.Json.Nodes.JsonNode.Parse(value!);
+            File.WriteAllText(manifest, json.ToJsonString());
+        }
+
+        var damaged = TestStore.Open(_store.Root);
+
+        Assert.Empty(damaged.Integrations.List());
+        Assert.Equal("UnknownConnectorType", Throws(() => damaged.Connectors.Type("shelf")).ErrorId);
+        Assert.NotEmpty(damaged.Connectors.Types());
+        Assert.NotEmpty(damaged.Secrets.Backends().Items);
+    }
+
     public void Dispose()
     {
         _store.Dispose();

@@ -403,10 +403,13 @@ public sealed class IntegrationService
         /// <summary>The engine's connector type; each auth method's schema read by the flavor schema parser.</summary>
         public ConnectorType ToConnectorType(string integration, string source)
         {
+            if (AuthMethods is not { Count: > 0 } || ResourceTypes is not { Count: > 0 } || AuthMethods.Any(m => m is null) || ResourceTypes.Any(r => r is null))
+                throw Invalid(source, $"its connector type '{Name}' needs auth methods and resource types");
+            NameRules.Validate("Connector type", Name);
             foreach (var resourceType in ResourceTypes) NameRules.Validate("Resource type", resourceType.Name);
-            return new(Name, Description,
-                AuthMethods.Select(m => new ConnectorAuthMethod(NameRules.Validate("Auth method", m.Name), m.Description,
-                    DocumentCodec.ReadSchema(m.ConfigurationSchema, $"{source}: connector type {Name}, auth method {m.Name}"), expires: m.Expires,
+            return new(Name, Description ?? "",
+                AuthMethods.Select(m => new ConnectorAuthMethod(NameRules.Validate("Auth method", m.Name), m.Description ?? "",
+                    DocumentCodec.ReadSchema(m.ConfigurationSchema ?? "", $"{source}: connector type {Name}, auth method {m.Name}"), expires: m.Expires,
                     defaultLifetime: m.DefaultLifetimeSeconds is { } seconds ? TimeSpan.FromSeconds(seconds) : null)).ToList(),
                 ResourceTypes.Select(r => new ConnectorResourceType(r.Name, r.Description ?? "", r.SupportsInstances, r.IdFormat ?? "")).ToList(), integration);
         }
@@ -459,10 +462,14 @@ public sealed class IntegrationService
         if (!File.Exists(manifest) || !File.Exists(file)) return null;
         try
         {
-            if (JsonSerializer.Deserialize<IntegrationInfo>(IO.SafeFiles.ReadText(manifest, 1 << 20, "IntegrationInvalid")) is not { Name: not null, Flavors: not null } parsed) return null;
-            var info = parsed with { Path = folder };
+            if (JsonSerializer.Deserialize<IntegrationInfo>(IO.SafeFiles.ReadText(manifest, 1 << 20, "IntegrationInvalid")) is not
+                { Name: not null, Version: not null, Assembly: not null, Flavors: not null, Requirements: not null } parsed
+                || parsed.Flavors.Any(f => f is null) || parsed.ConnectorTypes?.Any(t => t is null) == true
+                || parsed.SecretBackends?.Any(b => b?.Type is null) == true) return null;
+            var info = parsed with { Path = folder, SecretBackends = parsed.SecretBackends ?? [] };
             var types = File.Exists(connectorTypes)
-                ? (JsonSerializer.Deserialize<List<ConnectorTypeManifest>>(IO.SafeFiles.ReadText(connectorTypes, 1 << 20, "IntegrationInvalid")) ?? []).Select(t => t.ToConnectorType(info.Name, connectorTypes)).ToList()
+                ? (JsonSerializer.Deserialize<List<ConnectorTypeManifest?>>(IO.SafeFiles.ReadText(connectorTypes, 1 << 20, "IntegrationInvalid")) ?? [])
+                    .Select(t => (t ?? throw Invalid(connectorTypes, "a connector type is empty")).ToConnectorType(info.Name, connectorTypes)).ToList()
                 : [];
             return new(info, DocumentCodec.ReadAll(IO.SafeFiles.ReadText(file, 1 << 20, "IntegrationInvalid"), file, path: file).OfType<Flavor>().Select(f => f.FromIntegration(info.Name)).ToList(), types);
         }
