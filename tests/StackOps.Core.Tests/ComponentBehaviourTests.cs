@@ -114,6 +114,8 @@ public sealed class ComponentBehaviourTests : IDisposable
         File.WriteAllLines(list, ["ml/trainer", "ml/server"]);
         Engine.Components.Create("container_registry", "listed", "shelf-registry", Settings(("uri", "shelf.example.com"), ("repositories_file", list)));
         Assert.Equal(["ml/trainer", "ml/server"], Engine.Behaviour.Items(null, "listed").Select(i => i.Path));
+        Engine.Components.Create("container_registry", "careless", "shelf-registry", Settings(("uri", "shelf.example.com"), ("repositories_file", list + ".null")));
+        Assert.Equal("ComponentFailed", Throws(() => Engine.Behaviour.Items(null, "careless")).ErrorId);
 
         Assert.Equal("IntegrationInUse", Throws(() => Engine.Integrations.Unregister("gamma", [], Engine.Connectors.List().Items)).ErrorId);
     }

@@ -49,7 +49,7 @@ public sealed class ComponentBehaviour
         var check = component.Type == ComponentTypes.ArtifactStore
             ? Call(component, flavor, ArtifactStore(component, flavor).CheckAsync)
             : Call(component, flavor, ContainerRegistry(component, flavor).CheckAsync);
-        return new ComponentTestResult(component.Type, component.Name, component.Flavor, check.Reachable, SecretMasker.Shared.Apply(check.Message));
+        return new ComponentTestResult(component.Type, component.Name, component.Flavor, check.Reachable, SecretMasker.Shared.Apply(check.Message ?? ""));
     }
 
     /// <summary>What a component holds: an artifact store's entries under a path, a container registry's repositories.</summary>
@@ -60,13 +60,13 @@ public sealed class ComponentBehaviour
         {
             var store = ArtifactStore(component, flavor);
             var entries = Call(component, flavor, cancellation => store.ListAsync(ArtifactPath(path), cancellation));
-            return entries.Select(e => new ComponentItem(component.Type, component.Name, e.Path, e.Size, e.LastModified)).ToList();
+            return entries.OfType<ArtifactEntry>().Select(e => new ComponentItem(component.Type, component.Name, e.Path ?? "", e.Size, e.LastModified)).ToList();
         }
         if (path is not null)
             throw new StackOpsException("PathNotApplicable", ErrorKind.InvalidArgument,
                 $"-Path lists folders of artifact stores; the {component.Type} '{component.Name}' holds repositories. Leave -Path out.", path);
         var registry = ContainerRegistry(component, flavor);
-        return Call(component, flavor, registry.RepositoriesAsync).Select(r => new ComponentItem(component.Type, component.Name, r)).ToList();
+        return Call(component, flavor, registry.RepositoriesAsync).OfType<string>().Select(r => new ComponentItem(component.Type, component.Name, r)).ToList();
     }
 
     /// <summary>
@@ -152,7 +152,7 @@ public sealed class ComponentBehaviour
         using var cancellation = new CancellationTokenSource(_engine.Connectors.Timeout * 4);
         try
         {
-            return call(cancellation.Token).GetAwaiter().GetResult();
+            return call(cancellation.Token).GetAwaiter().GetResult() ?? throw new InvalidOperationException("its implementation returned nothing");
         }
         catch (Exception e) when (e is not StackOpsException)
         {

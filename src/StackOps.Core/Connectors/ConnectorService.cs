@@ -440,8 +440,8 @@ public sealed class ConnectorService
     private ConnectorResources List(ConnectorSession session, ConnectorResourceType type)
     {
         var listing = Call(session, provider => provider.ListAsync(session, type.Definition, CancellationToken(session)));
-        return new ConnectorResources(session.Name, session.Type, type.Name, listing.ResourceIds ?? [],
-            listing.Error is null ? null : SecretMasker.Shared.Apply(listing.Error), listing.Contents);
+        return new ConnectorResources(session.Name, session.Type, type.Name, listing.ResourceIds?.OfType<string>().ToList() ?? [],
+            listing.Error is null ? null : SecretMasker.Shared.Apply(listing.Error), listing.Contents?.OfType<string>().ToList());
     }
 
     private ConnectorCredential Issue(ConnectorSession session, ConnectorResourceType type, string? resourceId)
@@ -463,7 +463,7 @@ public sealed class ConnectorService
                 : throw new StackOpsException("ConnectorTypeUnavailable", ErrorKind.InvalidOperation, $"The {session.Type} connector type cannot be used in this build.", session.Connector)).GetAwaiter().GetResult();
         try
         {
-            return call(_engine.Integrations.ConnectorProvider(session.ConnectorType)).GetAwaiter().GetResult();
+            return call(_engine.Integrations.ConnectorProvider(session.ConnectorType)).GetAwaiter().GetResult() ?? throw new InvalidOperationException("the provider returned nothing");
         }
         catch (Exception e) when (e is not StackOpsException)
         {

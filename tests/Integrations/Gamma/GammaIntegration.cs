@@ -121,6 +121,7 @@ internal sealed class ShelfRegistry(string file) : IContainerRegistry
     public Task<ComponentCheck> CheckAsync(CancellationToken cancellation) =>
         Task.FromResult(new ComponentCheck(File.Exists(file), File.Exists(file) ? $"{file} lists the repositories" : $"{file} does not exist"));
 
+    /// <summary>The file's lines; nothing at all (null, as a careless implementation might) when the file is named *.null.</summary>
     public Task<IReadOnlyList<string>> RepositoriesAsync(CancellationToken cancellation) =>
-        Task.FromResult<IReadOnlyList<string>>(File.ReadAllLines(file).Where(l => l.Length > 0).ToList());
+        Task.FromResult<IReadOnlyList<string>>(file.EndsWith(".null", StringComparison.Ordinal) ? null! : File.ReadAllLines(file).Where(l => l.Length > 0).ToList());
 }
