@@ -116,7 +116,10 @@ internal static class StackValidator
 
         var components = resolved.Select(r => r.Component).ToList();
         var description = new StackDescription(stack.Name, components.Select(c => new ComponentDescription(c.Type, c.Name, c.Flavor, c.Configuration)).ToList());
-        findings.AddRange(Findings(stack, components, BuiltInValidators.For(stack, findFlavor).SelectMany(v => v.Validate(description)).Select(p => ((string?)null, p))));
+        // The rules look flavors up by component; each was found above, so they are not looked up again.
+        var flavors = resolved.ToDictionary(r => (r.Component.Type, r.Component.Flavor), r => r.Flavor);
+        findings.AddRange(Findings(stack, components, BuiltInValidators.For(stack, (type, flavor) => flavors.GetValueOrDefault((type, flavor)))
+            .SelectMany(v => v.Validate(description)).Select(p => ((string?)null, p))));
         if (moreChecks is not null) findings.AddRange(moreChecks(components));
         if (integrationProblems is not null) findings.AddRange(Findings(stack, components, integrationProblems(description).Select(p => ((string?)p.Integration, p.Problem))));
         return new StackValidationResult(stack.Name, findings);
