@@ -12,7 +12,12 @@ public abstract class StoreCmdlet : StackOpsCmdlet
 {
     /// <summary>Repository: the nearest .stackops folder; User: $env:STACKOPS_HOME. Default: the repository's when there is one.</summary>
     [Parameter]
-    public StoreScope? Scope { get; set; }
+    public StoreScope? Scope { get => (StoreScope?)_scope; set => _scope = value; }
+
+    // Parameters of the engine's enum types keep their value boxed: a field of such a type would make
+    // loading the cmdlet's type (Import-Module loads every exported one) load StackOps.Core, which
+    // can wait for the first command.
+    private object? _scope;
 
     protected override StoreScope? RequestedScope => Scope;
 

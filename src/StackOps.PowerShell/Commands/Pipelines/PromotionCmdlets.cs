@@ -261,7 +261,10 @@ public sealed class GetStackPromotionCommand : StoreCmdlet
     [Parameter(ParameterSetName = History), ArgumentCompleter(typeof(StageNameCompleter))]
     public string? Stage { get; set; }
 
-    [Parameter(ParameterSetName = History)] public PromotionState? State { get; set; }
+    [Parameter(ParameterSetName = History)] public PromotionState? State { get => (PromotionState?)_state; set => _state = value; }
+
+    // Boxed, as StoreCmdlet.Scope is.
+    private object? _state;
 
     [Parameter(ParameterSetName = History)] public string? Version { get; set; }
 

@@ -18,11 +18,14 @@ public sealed class CopyStackStoreCommand : StackOpsCmdlet
 {
     /// <summary>The store to copy: Repository (the nearest .stackops), User, or Server.</summary>
     [Parameter(Mandatory = true, Position = 0)]
-    public StoreScope From { get; set; }
+    public StoreScope From { get => (StoreScope)_from; set => _from = value; }
+
+    // Boxed, as StoreCmdlet.Scope is.
+    private object _from = default(StoreScope), _to = default(StoreScope);
 
     /// <summary>The store to copy into.</summary>
     [Parameter(Mandatory = true, Position = 1)]
-    public StoreScope To { get; set; }
+    public StoreScope To { get => (StoreScope)_to; set => _to = value; }
 
     /// <summary>Replaces the target's documents that differ from the source's.</summary>
     [Parameter] public SwitchParameter Force { get; set; }

@@ -21,27 +21,22 @@ public abstract class NewPrincipalCommand : ServerCmdlet
     }
 }
 
-public abstract class GetPrincipalCommand : ServerGetCmdlet<PrincipalBody>
+public abstract class GetPrincipalCommand : ServerGetCmdlet
 {
     protected abstract string Kind { get; }
 
-    protected override IReadOnlyList<PrincipalBody> All() => Server.Principals(Kind);
-
-    protected override PrincipalBody Find(string name) => Server.Principal(name, Kind);
-
-    protected override string NameOf(PrincipalBody item) => item.Name;
+    protected override IEnumerable<object> Selected(string[]? names) =>
+        Select(names, () => Server.Principals(Kind), principal => principal.Name, name => Server.Principal(name, Kind));
 }
 
-public abstract class RemovePrincipalCommand : ServerRemoveCmdlet<PrincipalBody>
+public abstract class RemovePrincipalCommand : ServerRemoveCmdlet
 {
     protected abstract string Kind { get; }
 
-    protected override PrincipalBody Find(string name) => Server.Principal(name, Kind);
-
-    protected override (string Target, string Action) Describe(PrincipalBody item) =>
-        (item.Name, $"Remove the {PrincipalKinds.Describe(Kind).Noun}, its API keys and its grants");
-
-    protected override PrincipalBody Remove(PrincipalBody item) => Server.RemovePrincipal(item.Name);
+    protected override void RemoveNamed(string name) =>
+        Remove(name, found => Server.Principal(found, Kind),
+            principal => (principal.Name, $"Remove the {PrincipalKinds.Describe(Kind).Noun}, its API keys and its grants"),
+            principal => Server.RemovePrincipal(principal.Name));
 }
 
 /// <summary>Creates users on the team server: people, who then get an API key (New-StackApiKey) and grants (Grant-StackPermission).</summary>

@@ -26,23 +26,16 @@ public sealed class NewStackRoleCommand : ServerCmdlet
 /// <summary>Lists the roles: the built-in admin, connector-admin, editor and viewer, and the custom ones, with their permissions.</summary>
 [Cmdlet(VerbsCommon.Get, "StackRole")]
 [OutputType(typeof(RoleBody))]
-public sealed class GetStackRoleCommand : ServerGetCmdlet<RoleBody>
+public sealed class GetStackRoleCommand : ServerGetCmdlet
 {
-    protected override IReadOnlyList<RoleBody> All() => Server.Roles();
-
-    protected override RoleBody Find(string name) => Server.Role(name);
-
-    protected override string NameOf(RoleBody item) => item.Name;
+    protected override IEnumerable<object> Selected(string[]? names) => Select(names, Server.Roles, role => role.Name, Server.Role);
 }
 
 /// <summary>Removes custom roles that no grant uses (built-in roles stay).</summary>
 [Cmdlet(VerbsCommon.Remove, "StackRole", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High)]
 [OutputType(typeof(RoleBody))]
-public sealed class RemoveStackRoleCommand : ServerRemoveCmdlet<RoleBody>
+public sealed class RemoveStackRoleCommand : ServerRemoveCmdlet
 {
-    protected override RoleBody Find(string name) => Server.Role(name);
-
-    protected override (string Target, string Action) Describe(RoleBody item) => (item.Name, "Remove the role");
-
-    protected override RoleBody Remove(RoleBody item) => Server.RemoveRole(item.Name);
+    protected override void RemoveNamed(string name) =>
+        Remove(name, Server.Role, role => (role.Name, "Remove the role"), role => Server.RemoveRole(role.Name));
 }

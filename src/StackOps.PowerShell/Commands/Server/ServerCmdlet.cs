@@ -20,22 +20,23 @@ public abstract class ServerCmdlet : StackOpsCmdlet, IDisposable
     public void Dispose() => _server?.Dispose();
 }
 
+// The Get and Remove bases are not generic over the server's types (they live in StackOps.Core):
+// Import-Module loads every exported cmdlet type, and a base type naming an engine type would load
+// the engine at import instead of at the first command.
+
 /// <summary>Lists named objects of the server; -Name takes wildcards.</summary>
-public abstract class ServerGetCmdlet<T> : ServerCmdlet
+public abstract class ServerGetCmdlet : ServerCmdlet
 {
     [Parameter(Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
     [SupportsWildcards]
     public string[]? Name { get; set; }
 
-    protected abstract IReadOnlyList<T> All();
-
-    protected abstract T Find(string name);
-
-    protected abstract string NameOf(T item);
+    /// <summary>The objects <paramref name="names"/> select, by <see cref="StackOpsCmdlet.Select{T}"/> over this kind's listing and lookup.</summary>
+    protected abstract IEnumerable<object> Selected(string[]? names);
 
     protected override void Process()
     {
-        foreach (var item in Select(Name, All, NameOf, Find)) WriteObject(item);
+        foreach (var item in Selected(Name)) WriteObject(item);
     }
 }
 
@@ -43,7 +44,7 @@ public abstract class ServerGetCmdlet<T> : ServerCmdlet
 /// Removes named objects of the server: exact names (any case), so a pattern never removes what nobody
 /// named; each one confirmed (-WhatIf, -Confirm), and written with -PassThru.
 /// </summary>
-public abstract class ServerRemoveCmdlet<T> : ServerCmdlet
+public abstract class ServerRemoveCmdlet : ServerCmdlet
 {
     [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
     public string[] Name { get; set; } = [];
@@ -51,24 +52,22 @@ public abstract class ServerRemoveCmdlet<T> : ServerCmdlet
     /// <summary>Writes each removed object.</summary>
     [Parameter] public SwitchParameter PassThru { get; set; }
 
-    protected abstract T Find(string name);
+    /// <summary>Removes the object named <paramref name="name"/>, by <see cref="Remove{T}"/>.</summary>
+    protected abstract void RemoveNamed(string name);
 
-    /// <summary>What ShouldProcess names: the object as found, and what removing it does.</summary>
-    protected abstract (string Target, string Action) Describe(T item);
-
-    protected abstract T Remove(T item);
+    /// <param name="describe">What ShouldProcess names: the object as found, and what removing it does.</param>
+    protected void Remove<T>(string name, Func<string, T> find, Func<T, (string Target, string Action)> describe, Func<T, T> remove)
+    {
+        var item = find(name);
+        var (target, action) = describe(item);
+        if (!ShouldProcess(target, action)) return;
+        var removed = remove(item);
+        if (PassThru) WriteObject(removed);
+    }
 
     protected override void Process()
     {
-        foreach (var name in Name)
-            Try(name, () =>
-            {
-                var item = Find(name);
-                var (target, action) = Describe(item);
-                if (!ShouldProcess(target, action)) return;
-                var removed = Remove(item);
-                if (PassThru) WriteObject(removed);
-            });
+        foreach (var name in Name) Try(name, () => RemoveNamed(name));
     }
 }
 

@@ -47,23 +47,16 @@ public sealed class NewStackTrustPolicyCommand : ServerCmdlet
 /// <summary>Lists the trust policies: which CI jobs act as which principal.</summary>
 [Cmdlet(VerbsCommon.Get, "StackTrustPolicy")]
 [OutputType(typeof(TrustPolicyBody))]
-public sealed class GetStackTrustPolicyCommand : ServerGetCmdlet<TrustPolicyBody>
+public sealed class GetStackTrustPolicyCommand : ServerGetCmdlet
 {
-    protected override IReadOnlyList<TrustPolicyBody> All() => Server.TrustPolicies();
-
-    protected override TrustPolicyBody Find(string name) => Server.TrustPolicy(name);
-
-    protected override string NameOf(TrustPolicyBody item) => item.Name;
+    protected override IEnumerable<object> Selected(string[]? names) => Select(names, Server.TrustPolicies, policy => policy.Name, Server.TrustPolicy);
 }
 
 /// <summary>Removes trust policies: those jobs no longer sign in without a key.</summary>
 [Cmdlet(VerbsCommon.Remove, "StackTrustPolicy", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High)]
 [OutputType(typeof(TrustPolicyBody))]
-public sealed class RemoveStackTrustPolicyCommand : ServerRemoveCmdlet<TrustPolicyBody>
+public sealed class RemoveStackTrustPolicyCommand : ServerRemoveCmdlet
 {
-    protected override TrustPolicyBody Find(string name) => Server.TrustPolicy(name);
-
-    protected override (string Target, string Action) Describe(TrustPolicyBody item) => (item.ToString(), "Remove the trust policy");
-
-    protected override TrustPolicyBody Remove(TrustPolicyBody item) => Server.RemoveTrustPolicy(item.Name);
+    protected override void RemoveNamed(string name) =>
+        Remove(name, Server.TrustPolicy, policy => (policy.ToString(), "Remove the trust policy"), policy => Server.RemoveTrustPolicy(policy.Name));
 }

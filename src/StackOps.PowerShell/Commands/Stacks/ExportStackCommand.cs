@@ -19,7 +19,10 @@ public sealed class ExportStackCommand : StoreCmdlet
     [Parameter(Position = 1)]
     public string? Path { get; set; }
 
-    [Parameter] public ExportFormat Format { get; set; } = ExportFormat.StackOps;
+    [Parameter] public ExportFormat Format { get => (ExportFormat)_format; set => _format = value; }
+
+    // Boxed, as StoreCmdlet.Scope is.
+    private object _format = ExportFormat.StackOps;
 
     /// <summary>Overwrites an existing file.</summary>
     [Parameter] public SwitchParameter Force { get; set; }

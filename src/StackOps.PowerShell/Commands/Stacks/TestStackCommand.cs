@@ -19,7 +19,10 @@ public sealed class TestStackCommand : StoreCmdlet
     [Parameter] public SwitchParameter Quiet { get; set; }
 
     /// <summary>How far secret references are checked: None, SecretExists, or SecretAndKeyExists (the default).</summary>
-    [Parameter] public SecretValidation SecretValidation { get; set; } = SecretValidation.SecretAndKeyExists;
+    [Parameter] public SecretValidation SecretValidation { get => (SecretValidation)_secretValidation; set => _secretValidation = value; }
+
+    // Boxed, as StoreCmdlet.Scope is.
+    private object _secretValidation = SecretValidation.SecretAndKeyExists;
 
     /// <summary>Counts warnings (a credential in clear text) as errors.</summary>
     [Parameter] public SwitchParameter Strict { get; set; }
