@@ -4,9 +4,9 @@ using StackOps.Core.Model;
 namespace StackOps.Core.Tests;
 
 /// <summary>
-/// Listings of a directory store stream their stacks and reuse what they read before while a file is
-/// unchanged, and never serve a stale document: any write to a file — the same size, its time of
-/// last write set back, replaced by a rename — is read again.
+/// Listings of a directory store stream their stacks and reuse the stacks and components they read
+/// before while a file is unchanged, and never serve a stale document: any write to a file — the same
+/// size, its time of last write set back, replaced by a rename — is read again.
 /// </summary>
 public sealed class ListingTests : IDisposable
 {
@@ -69,5 +69,46 @@ public sealed class ListingTests : IDisposable
         var stack = Engine.Stacks.List().Items.Single(s => s.Name == "alpha");
         Assert.Throws<NotSupportedException>(() => ((IDictionary<string, string>)stack.Labels)["tier"] = "changed");
         Assert.Throws<NotSupportedException>(() => ((IDictionary<string, string>)stack.Components)["orchestrator"] = "changed");
+    }
+
+    private StackComponent Orchestrator() => Engine.Components.List().Items.Single(c => c.Name == "k8s");
+
+    private void CreateOrchestrator() =>
+        Engine.Components.Create("orchestrator", "k8s", "kubernetes", new Dictionary<string, object?>
+        {
+            ["kubernetes_context"] = "aaaa",
+            ["pod_settings"] = new Dictionary<string, object?> { ["node_selectors"] = new Dictionary<string, object?> { ["pool"] = "gpu" }, ["tolerations"] = new List<object?> { "spot" } },
+        });
+
+    [Fact]
+    public void AnUnchangedComponentIsReusedWithItsDefaultsAndAChangedOneIsReadAgain()
+    {
+        CreateOrchestrator();
+        var first = Orchestrator();
+        Assert.Same(first, Orchestrator());
+        Assert.Equal("zenml", first.EffectiveConfiguration["kubernetes_namespace"]);
+
+        var file = _store.File("components/orchestrator/k8s.yaml");
+        var written = File.GetLastWriteTimeUtc(file);
+        File.WriteAllText(file, File.ReadAllText(file).Replace("aaaa", "bbbb"));
+        File.SetLastWriteTimeUtc(file, written);
+        var changed = Orchestrator();
+        Assert.Equal("bbbb", changed.Configuration["kubernetes_context"]);
+        Assert.Equal("bbbb", changed.EffectiveConfiguration["kubernetes_context"]);
+    }
+
+    [Fact]
+    public void AListedComponentCannotBeChangedByWhoeverHoldsIt()
+    {
+        CreateOrchestrator();
+        var component = Orchestrator();
+        var podSettings = (IDictionary<string, object?>)component.Configuration["pod_settings"]!;
+        Assert.Throws<NotSupportedException>(() => ((IDictionary<string, object?>)component.Configuration)["kubernetes_context"] = "changed");
+        Assert.Throws<NotSupportedException>(() => ((IDictionary<string, object?>)component.EffectiveConfiguration)["kubernetes_namespace"] = "changed");
+        Assert.Throws<NotSupportedException>(() => podSettings["tolerations"] = null);
+        Assert.Throws<NotSupportedException>(() => ((IDictionary<string, object?>)podSettings["node_selectors"]!)["pool"] = "cpu");
+        Assert.Throws<NotSupportedException>(() => ((IList<object?>)podSettings["tolerations"]!).Add("on-demand"));
+        Assert.Throws<NotSupportedException>(() => ((IDictionary<string, string>)component.Labels)["team"] = "changed");
+        Assert.Equal("aaaa", Orchestrator().Configuration["kubernetes_context"]);
     }
 }

@@ -169,7 +169,15 @@ public sealed class ComponentService
         return flavor is null ? component : Effective(flavor, component);
     }
 
-    private static StackComponent Effective(Flavor flavor, StackComponent component) =>
-        new(component.Type, component.Name, component.Flavor, component.Configuration, component.Labels, component.Connector,
+    /// <summary>Components with their flavor's defaults, kept while the component (a listing's, its file unchanged) and its flavor are the same objects.</summary>
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<StackComponent, Tuple<Flavor, StackComponent>> WithDefaults = new();
+
+    private static StackComponent Effective(Flavor flavor, StackComponent component)
+    {
+        if (WithDefaults.TryGetValue(component, out var known) && ReferenceEquals(known.Item1, flavor)) return known.Item2;
+        var effective = new StackComponent(component.Type, component.Name, component.Flavor, component.Configuration, component.Labels, component.Connector,
             component.Scope, component.Path, component.ConfigurationLines, ConfigurationValidator.WithDefaults(flavor, component.Configuration));
+        WithDefaults.AddOrUpdate(component, Tuple.Create(flavor, effective));
+        return effective;
+    }
 }

@@ -9,11 +9,10 @@ public sealed class Stack
         string? description = null, StoreScope scope = StoreScope.User, string? path = null, bool isActive = false)
     {
         Name = name;
-        // Read-only all the way: a listing hands the same parsed stack to every caller while its file is unchanged.
+        // Read-only all the way (ReadOnlyValues).
         Components = new System.Collections.ObjectModel.ReadOnlyDictionary<string, string>(
             new SortedDictionary<string, string>(components.ToDictionary(p => p.Key, p => p.Value), ComponentTypeOrder.Instance));
-        Labels = labels as System.Collections.ObjectModel.ReadOnlyDictionary<string, string>
-            ?? new System.Collections.ObjectModel.ReadOnlyDictionary<string, string>(labels?.ToDictionary(p => p.Key, p => p.Value, StringComparer.Ordinal) ?? []);
+        Labels = ReadOnlyValues.Labels(labels);
         Description = description;
         Scope = scope;
         Path = path;

@@ -14,13 +14,14 @@ public sealed class StackComponent
         Type = type;
         Name = name;
         Flavor = flavor;
-        Configuration = configuration;
-        Labels = labels ?? new Dictionary<string, string>();
+        Configuration = ReadOnlyValues.Configuration(configuration);
+        Labels = ReadOnlyValues.Labels(labels);
         Connector = connector;
         Scope = scope;
         Path = path;
         ConfigurationLines = configurationLines ?? new Dictionary<string, int>();
-        EffectiveConfiguration = effectiveConfiguration ?? configuration;
+        EffectiveConfiguration = effectiveConfiguration is null || ReferenceEquals(effectiveConfiguration, configuration)
+            ? Configuration : ReadOnlyValues.Configuration(effectiveConfiguration);
     }
 
     public string Type { get; }

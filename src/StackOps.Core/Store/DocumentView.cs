@@ -188,21 +188,19 @@ internal sealed class DocumentView
     }
 
     /// <summary>
-    /// Stacks parsed from a stored document: a directory store gives the same document again while
-    /// its file is unchanged, and a stack, read-only all the way, can then be handed out again.
+    /// Stacks and components parsed from a stored document: a directory store gives the same document
+    /// again while its file is unchanged, and both, read-only all the way (ReadOnlyValues), can then be
+    /// handed out again.
     /// </summary>
-    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<StoredDocument, Tuple<StoreScope, Stack>> ParsedStacks = new();
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<StoredDocument, Tuple<StoreScope, object>> Parsed = new();
 
     private T Parse<T>(StoredDocument stored) where T : class
     {
-        if (typeof(T) == typeof(Stack))
-        {
-            if (ParsedStacks.TryGetValue(stored, out var known) && known.Item1 == _scope) return (T)(object)known.Item2;
-            var stack = ParseChecked<Stack>(stored);
-            ParsedStacks.AddOrUpdate(stored, Tuple.Create(_scope, stack));
-            return (T)(object)stack;
-        }
-        return ParseChecked<T>(stored);
+        if (typeof(T) != typeof(Stack) && typeof(T) != typeof(StackComponent)) return ParseChecked<T>(stored);
+        if (Parsed.TryGetValue(stored, out var known) && known.Item1 == _scope && known.Item2 is T item) return item;
+        var parsed = ParseChecked<T>(stored);
+        Parsed.AddOrUpdate(stored, Tuple.Create(_scope, (object)parsed));
+        return parsed;
     }
 
     private T ParseChecked<T>(StoredDocument stored) where T : class
