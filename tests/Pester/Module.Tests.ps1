@@ -39,17 +39,4 @@ Describe 'The StackOps module' {
     It 'has the about_StackOps topic' {
         Get-Help about_StackOps | Out-String | Should -Match 'Initialize-StackRepository'
     }
-
-    It 'loads its engine at the first command that needs it, not at import' {
-        # Shells that import StackOps in their profile pay the import at every start.
-        $self = [Environment]::GetCommandLineArgs()[0]
-        $pwsh, $pwshArguments = if ($self -like '*.dll') { 'dotnet', @($self) } else { (Get-Process -Id $PID).Path, @() }
-        $engineLoaded = '([AppDomain]::CurrentDomain.GetAssemblies().GetName().Name -match ''^StackOps\.(Core|Abstractions)$'').Count'
-        Enter-TestStore | Out-Null
-        try {
-            $counts = & $pwsh @pwshArguments -NoProfile -NonInteractive -Command "Import-Module '$ModuleManifest'; `$null = Get-Command -Module StackOps; $engineLoaded; `$null = Get-StackFlavor; $engineLoaded"
-        }
-        finally { Exit-TestStore }
-        $counts | Should -Be @('0', '2')
-    }
 }

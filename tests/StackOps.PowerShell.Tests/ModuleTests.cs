@@ -28,6 +28,42 @@ public sealed class ModuleTests : IDisposable
         Assert.Equal("0.1.0", _ps.Ok("(Get-Module StackOps).Version.ToString()").Single().BaseObject);
     }
 
+    /// <summary>
+    /// Import-Module loads every exported type of the cmdlet assembly and reads its constructors and
+    /// attributes; none of that may need the engine, which loads at the first command instead (shells
+    /// that import StackOps in their profile pay the import at every start). The cmdlet assembly is
+    /// loaded here into a context of its own that records what it asks for.
+    /// </summary>
+    [Fact]
+    public void ImportingTheCmdletsNeedsNeitherTheEngineNorTheAbstractions()
+    {
+        var context = new RecordingLoadContext();
+        try
+        {
+            var cmdlets = context.LoadFromAssemblyPath(Path.Combine(PowerShellSession.ModuleFolder, "StackOps.PowerShell.dll"));
+            var found = cmdlets.ExportedTypes.Where(t => !t.IsAbstract && !t.IsInterface && !t.IsValueType && t.GetConstructor(Type.EmptyTypes) is not null)
+                .Count(t => t.IsSubclassOf(typeof(Cmdlet)) && t.GetCustomAttributes(typeof(CmdletAttribute), false).Length == 1);
+
+            Assert.Equal(89, found);
+            Assert.DoesNotContain(context.Requested, name => name.StartsWith("StackOps.", StringComparison.Ordinal));
+            // The check can fail: a parameter's type is the engine's.
+            _ = cmdlets.GetType("StackOps.PowerShell.StoreCmdlet", throwOnError: true)!.GetProperty("Scope")!.PropertyType;
+            Assert.Contains("StackOps.Core", context.Requested);
+        }
+        finally { context.Unload(); }
+    }
+
+    private sealed class RecordingLoadContext() : System.Runtime.Loader.AssemblyLoadContext(isCollectible: true)
+    {
+        public List<string> Requested { get; } = [];
+
+        protected override Assembly? Load(AssemblyName name)
+        {
+            Requested.Add(name.Name!);
+            return null;
+        }
+    }
+
     [Fact]
     public void TestModuleManifestPassesAndLinksTheLicenseAndTheChangelog()
     {
