@@ -81,11 +81,12 @@ public sealed class ListingTests : IDisposable
         });
 
     [Fact]
-    public void AnUnchangedComponentIsReusedWithItsDefaultsAndAChangedOneIsReadAgain()
+    public void AnUnchangedComponentIsReusedWithItsDefaultsByListingsAndLookupsAndAChangedOneIsReadAgain()
     {
         CreateOrchestrator();
         var first = Orchestrator();
         Assert.Same(first, Orchestrator());
+        Assert.Same(first, Engine.Components.Get("orchestrator", "k8s"));
         Assert.Equal("zenml", first.EffectiveConfiguration["kubernetes_namespace"]);
 
         var file = _store.File("components/orchestrator/k8s.yaml");
@@ -95,6 +96,7 @@ public sealed class ListingTests : IDisposable
         var changed = Orchestrator();
         Assert.Equal("bbbb", changed.Configuration["kubernetes_context"]);
         Assert.Equal("bbbb", changed.EffectiveConfiguration["kubernetes_context"]);
+        Assert.Same(changed, Engine.Components.Get("orchestrator", "k8s"));
     }
 
     [Fact]
@@ -110,5 +112,13 @@ public sealed class ListingTests : IDisposable
         Assert.Throws<NotSupportedException>(() => ((IList<object?>)podSettings["tolerations"]!).Add("on-demand"));
         Assert.Throws<NotSupportedException>(() => ((IDictionary<string, string>)component.Labels)["team"] = "changed");
         Assert.Equal("aaaa", Orchestrator().Configuration["kubernetes_context"]);
+    }
+
+    [Fact]
+    public void AFlavorCannotBeChangedByWhoeverHoldsIt()
+    {
+        var builtIn = Engine.Flavors.Get("orchestrator", "kubernetes");
+        Assert.Throws<NotSupportedException>(() => ((IList<Flavors.ConfigurationField>)builtIn.Configuration).RemoveAt(0));
+        Assert.Throws<NotSupportedException>(() => ((IList<string>)builtIn.Requirements.Components).Add("container_registry"));
     }
 }

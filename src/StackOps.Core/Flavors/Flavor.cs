@@ -16,10 +16,10 @@ public sealed class Flavor
         IsLocal = isLocal;
         LocalWhen = localWhen;
         Requirements = requirements;
-        Configuration = configuration;
+        Configuration = Model.ReadOnlyValues.List(configuration);
         IsBuiltIn = isBuiltIn;
         Path = path;
-        Schema = new(configuration, $"the {type} flavor '{name}'", $"Run Get-StackFlavor -Type {type} -Name {name} to see its schema.");
+        Schema = new(Configuration, $"the {type} flavor '{name}'", $"Run Get-StackFlavor -Type {type} -Name {name} to see its schema.");
     }
 
     public string Name { get; }
@@ -94,7 +94,7 @@ public sealed class FlavorRequirements
 
     public FlavorRequirements(IReadOnlyList<string> components, bool rejectLocalComponents)
     {
-        Components = components;
+        Components = Model.ReadOnlyValues.List(components);
         RejectLocalComponents = rejectLocalComponents;
     }
 
@@ -124,11 +124,11 @@ public sealed class ConfigurationField
         Name = name;
         Type = type;
         Required = required;
-        Default = defaultValue;
+        Default = Model.ReadOnlyValues.Value(defaultValue);
         Description = description;
         Secret = secret;
         ClearText = clearText;
-        Values = values;
+        Values = Model.ReadOnlyValues.List(values);
     }
 
     public string Name { get; }

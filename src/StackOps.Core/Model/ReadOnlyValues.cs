@@ -3,9 +3,10 @@ using System.Collections.ObjectModel;
 namespace StackOps.Core.Model;
 
 /// <summary>
-/// Stacks and components are read-only all the way down: a listing hands the same parsed object to
-/// every caller while its file is unchanged, so nobody may change what another caller sees (a
-/// PowerShell user could otherwise add to a dictionary the next listing returns).
+/// Stacks, components and flavors are read-only all the way down: a listing hands the same parsed
+/// object to every caller while its file is unchanged (and the built-in flavors are one object per
+/// process), so nobody may change what another caller sees (a PowerShell user could otherwise add to
+/// a dictionary or list the next listing returns).
 /// </summary>
 internal static class ReadOnlyValues
 {
@@ -19,7 +20,11 @@ internal static class ReadOnlyValues
     private static ReadOnlyMap Map(IEnumerable<KeyValuePair<string, object?>> pairs, IEqualityComparer<string>? comparer) =>
         new(pairs.ToDictionary(p => p.Key, p => Value(p.Value), comparer ?? StringComparer.Ordinal));
 
-    private static object? Value(object? value) => value switch
+    /// <summary>A list copied read-only, unless it already is.</summary>
+    public static IReadOnlyList<T> List<T>(IReadOnlyList<T> items) => items as ReadOnlyCollection<T> ?? items.ToList().AsReadOnly();
+
+    /// <summary>A configuration value: a nested map or list copied read-only, anything else as it is.</summary>
+    public static object? Value(object? value) => value switch
     {
         ReadOnlyMap or ReadOnlyList => value,
         IDictionary<string, object?> map => Map(map, (map as Dictionary<string, object?>)?.Comparer),

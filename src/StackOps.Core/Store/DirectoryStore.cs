@@ -40,7 +40,7 @@ public sealed class DirectoryStore : IStackStore
     private string JournalPath => Path.Combine(Root, StoreJournal.FileName);
     private string TemporaryFolder => Path.Combine(Root, SafeFiles.TemporaryFolderName);
 
-    public StoredDocument? Read(DocumentKey key) => Guard(() => Find(key) is { } path ? Load(key, path) : null);
+    public StoredDocument? Read(DocumentKey key) => Guard(() => Find(key) is { } path ? LoadUnlessUnchanged(key, new FileInfo(path)) : null);
 
     public IReadOnlyList<StoredDocument> ReadAll(string kind, string? type = null) => Guard(() => ReadEach(kind, type).ToList());
 
@@ -63,7 +63,7 @@ public sealed class DirectoryStore : IStackStore
             {
                 var key = new DocumentKey(kind, Path.GetFileNameWithoutExtension(file.Name), folderType);
                 StoredDocument? document;
-                try { document = Guard(() => LoadListed(key, file)); }
+                try { document = Guard(() => LoadUnlessUnchanged(key, file)); }
                 catch (StackOpsException problem) { document = new StoredDocument(key, file.FullName, "", problem); }
                 if (document is not null) yield return document;
             }
@@ -80,25 +80,26 @@ public sealed class DirectoryStore : IStackStore
     }
 
     /// <summary>
-    /// A listed document: a regular file whose size and times of last write and status change are
-    /// those of the text this process read from it before is that text again (listings of a large
-    /// store then read only what changed); anything else is read as <see cref="Load"/> reads it.
+    /// A document read outside a change: a regular file whose size and times of last write and status
+    /// change are those of the text this process read from it before is that text again (listings of
+    /// a large store then read only what changed, and lookups parse nothing new); anything else is
+    /// read as <see cref="Load"/> reads it.
     /// </summary>
-    private StoredDocument? LoadListed(DocumentKey key, FileInfo file)
+    private StoredDocument? LoadUnlessUnchanged(DocumentKey key, FileInfo file)
     {
         if ((file.Attributes & FileAttributes.ReparsePoint) != 0 || SafeFiles.Stamp(file) is not { } stamp) return Load(key, file.FullName);
-        if (ListedDocuments.TryGetValue(file.FullName, out var known) && known.Stamp == stamp) return known.Document;
+        if (ReadDocuments.TryGetValue(file.FullName, out var known) && known.Stamp == stamp) return known.Document;
         var document = Load(key, file.FullName);
         if (document is not null)
         {
-            if (ListedDocuments.Count >= MaxListedDocuments) ListedDocuments.Clear();
-            ListedDocuments[file.FullName] = (stamp, document);
+            if (ReadDocuments.Count >= MaxReadDocuments) ReadDocuments.Clear();
+            ReadDocuments[file.FullName] = (stamp, document);
         }
         return document;
     }
 
-    private const int MaxListedDocuments = 200_000;
-    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, ((long, long, long, long) Stamp, StoredDocument Document)> ListedDocuments = new(StringComparer.Ordinal);
+    private const int MaxReadDocuments = 200_000;
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, ((long, long, long, long) Stamp, StoredDocument Document)> ReadDocuments = new(StringComparer.Ordinal);
 
     public IStoreTransaction Begin() => Guard(() =>
     {

@@ -188,15 +188,15 @@ internal sealed class DocumentView
     }
 
     /// <summary>
-    /// Stacks and components parsed from a stored document: a directory store gives the same document
-    /// again while its file is unchanged, and both, read-only all the way (ReadOnlyValues), can then be
-    /// handed out again.
+    /// Stacks, components and flavors parsed from a stored document: a directory store gives the same
+    /// document again while its file is unchanged, and they, read-only all the way (ReadOnlyValues),
+    /// can then be handed out again.
     /// </summary>
     private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<StoredDocument, Tuple<StoreScope, object>> Parsed = new();
 
     private T Parse<T>(StoredDocument stored) where T : class
     {
-        if (typeof(T) != typeof(Stack) && typeof(T) != typeof(StackComponent)) return ParseChecked<T>(stored);
+        if (typeof(T) != typeof(Stack) && typeof(T) != typeof(StackComponent) && typeof(T) != typeof(Flavor)) return ParseChecked<T>(stored);
         if (Parsed.TryGetValue(stored, out var known) && known.Item1 == _scope && known.Item2 is T item) return item;
         var parsed = ParseChecked<T>(stored);
         Parsed.AddOrUpdate(stored, Tuple.Create(_scope, (object)parsed));
