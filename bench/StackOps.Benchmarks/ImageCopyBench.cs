@@ -15,7 +15,7 @@ using StackOps.Tests.Shared;
 /// </summary>
 internal static class ImageCopyBench
 {
-    private const int Layers = 5, LayerBytes = 40 * 1024 * 1024, Rounds = 5;
+    private const int Layers = 5, LayerBytes = 40 * 1024 * 1024, Rounds = 9;
     private const string Repository = "bench/trainer";
 
     public static void Run()
