@@ -60,7 +60,8 @@ try {
     $firsts = foreach ($round in 1..$Rounds) {
         $watch = [Diagnostics.Stopwatch]::StartNew()
         $script:first = $null
-        Get-Stack | ForEach-Object { if ($null -eq $script:first) { $script:first = $watch.Elapsed.TotalMilliseconds } }
+        # The first stack read from the store: the built-in default one comes before it and is read from nowhere.
+        Get-Stack | ForEach-Object { if ($null -eq $script:first -and $_.Name -ne 'default') { $script:first = $watch.Elapsed.TotalMilliseconds } }
         $script:first
     }
     $tables = foreach ($round in 1..[Math]::Max(3, $Rounds / 2)) { (Measure-Command { Get-Stack | Format-Table | Out-String -Width 120 }).TotalMilliseconds }

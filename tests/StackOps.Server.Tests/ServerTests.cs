@@ -363,3 +363,33 @@ public sealed class PostgresServerTests(PostgresFixture postgres) : ServerTests
         Assert.Equal(["after", "before", "default"], engine.Stacks.List().Items.Select(s => s.Name).Order());
     }
 }
+
+/// <summary>The client's streamed listings, against answers no server should give.</summary>
+public sealed class StreamedListingTests
+{
+    private const string Document = """{"kind":"Stack","name":"alpha","text":"apiVersion: stackops.io/v1","version":1,"updatedBy":"admin","updatedAt":"2026-12-04T00:00:00Z"}""";
+
+    private sealed class Answering(string body) : HttpMessageHandler
+    {
+        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken) =>
+            Task.FromResult(new HttpResponseMessage(System.Net.HttpStatusCode.OK) { Content = new StringContent(body, System.Text.Encoding.UTF8, "application/json") });
+    }
+
+    private static IEnumerable<DocumentBody> Listing(string body) =>
+        new ServerClient(new Uri("http://127.0.0.1:1/"), "test-key", handler: new Answering(body)).Each<DocumentBody>("documents/Stack");
+
+    [Fact]
+    public void EachDocumentIsGivenAsItArrivesAndAnAnswerCutOffIsAnErrorAfterThem()
+    {
+        using var documents = Listing($"[{Document},{{\"kind\":\"St").GetEnumerator();
+        Assert.True(documents.MoveNext());
+        Assert.Equal("alpha", documents.Current.Name);
+        var error = Assert.Throws<StackOpsException>(() => documents.MoveNext());
+        Assert.Equal("ServerAnswerInvalid", error.ErrorId);
+        Assert.DoesNotContain("test-key", error.Message);
+    }
+
+    [Fact]
+    public void ANullInTheListIsNotADocument() =>
+        Assert.Equal("ServerAnswerInvalid", Assert.Throws<StackOpsException>(() => Listing($"[{Document},null]").ToList()).ErrorId);
+}

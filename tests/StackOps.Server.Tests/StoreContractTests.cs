@@ -160,4 +160,25 @@ public sealed class RemoteStoreContractTests : StoreContractTests
         _server.Dispose();
         _sqlite.Dispose();
     }
+
+    [Fact]
+    public void AStackTheServerSendsUnchangedIsParsedOnceAndAChangedOneIsReadAgain()
+    {
+        void Put(string tier)
+        {
+            using var transaction = Store.Begin();
+            transaction.Put(new DocumentKey("Stack", "alpha"),
+                $"apiVersion: stackops.io/v1\nkind: Stack\nmetadata:\n  name: alpha\n  labels:\n    tier: {tier}\nspec:\n  components:\n    orchestrator: default\n    artifact_store: default\n");
+            transaction.Commit();
+        }
+        Stack Alpha() => Engine.Stacks.List().Items.Single(s => s.Name == "alpha");
+
+        Put("aaaa");
+        var first = Alpha();
+        Assert.Same(first, Alpha());
+        Assert.Same(first, _server.Engine(ServerHost.AdminKey).Stacks.List().Items.Single(s => s.Name == "alpha"));
+
+        Put("bbbb");
+        Assert.Equal("bbbb", Alpha().Labels["tier"]);
+    }
 }

@@ -26,14 +26,18 @@ public sealed class DocumentService(ServerDatabase database, AccessData access, 
         DocumentCodec.PipelineKind, DocumentCodec.PipelineVersionKind, DocumentCodec.LifecycleKind, DocumentCodec.PromotionKind,
     ];
 
-    public IReadOnlyList<DocumentBody> List(Caller caller, string kind, string? type)
+    /// <summary>The documents of a kind that the caller may read, each as it is read (the answer streams): the kind and the caller are checked first.</summary>
+    public IEnumerable<DocumentBody> List(Caller caller, string kind, string? type)
     {
         CheckKind(kind);
-        var policy = access.Policy(caller.Name);
+        return Readable(access.Policy(caller.Name), kind, type);
+    }
+
+    private IEnumerable<DocumentBody> Readable(AccessPolicy policy, string kind, string? type)
+    {
         using var connection = database.Open();
-        return new DocumentRows(connection, null).All(kind, type)
-            .Where(row => policy.Allows(ResourceKinds.Of(row.Kind), ResourceName(row), AccessActions.Read))
-            .Select(Body).ToList();
+        foreach (var row in new DocumentRows(connection, null).Each(kind, type))
+            if (policy.Allows(ResourceKinds.Of(row.Kind), ResourceName(row), AccessActions.Read)) yield return Body(row);
     }
 
     public DocumentBody? Get(Caller caller, DocumentKey key)
@@ -207,11 +211,35 @@ public sealed class DocumentService(ServerDatabase database, AccessData access, 
 
 public static class DocumentEndpoints
 {
+    /// <summary>A JSON array written as its elements are read, sent in parts of a few dozen (the first part at once).</summary>
+    private static async Task WriteStreamed(HttpContext context, IEnumerable<DocumentBody> documents)
+    {
+        context.Response.ContentType = "application/json; charset=utf-8";
+        await using var writer = new System.Text.Json.Utf8JsonWriter(context.Response.BodyWriter);
+        writer.WriteStartArray();
+        var written = 0;
+        foreach (var document in documents)
+        {
+            System.Text.Json.JsonSerializer.Serialize(writer, document, Core.Store.Remote.ServerJson.Options);
+            if (++written % 64 == 1) await Send(writer, context);
+        }
+        writer.WriteEndArray();
+        await Send(writer, context);
+    }
+
+    /// <summary>What the writer holds, sent to the client now (flushing the writer only hands it to the response's pipe).</summary>
+    private static async Task Send(System.Text.Json.Utf8JsonWriter writer, HttpContext context)
+    {
+        await writer.FlushAsync(context.RequestAborted);
+        await context.Response.BodyWriter.FlushAsync(context.RequestAborted);
+    }
+
     public static void MapDocuments(this WebApplication app)
     {
         app.MapGet($"/{ServerRoutes.Documents}/{{kind}}", (HttpContext context, DocumentService documents, string kind, string? type) =>
-            Results.Json(documents.List(context.Caller(), kind, type), Core.Store.Remote.ServerJson.Options))
-            .WithName("ListDocuments").WithSummary("The documents of a kind (of a type) that the caller may read.");
+                WriteStreamed(context, documents.List(context.Caller(), kind, type)))
+            .Produces<List<DocumentBody>>()
+            .WithName("ListDocuments").WithSummary("The documents of a kind (of a type) that the caller may read, streamed: the first arrives before the last is read.");
         app.MapGet($"/{ServerRoutes.Documents}/{{kind}}/{{name}}", (HttpContext context, DocumentService documents, string kind, string name, string? type) =>
             documents.Get(context.Caller(), new DocumentKey(kind, name, type)) is { } body
                 ? Results.Json(body, Core.Store.Remote.ServerJson.Options)

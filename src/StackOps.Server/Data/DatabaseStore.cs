@@ -23,10 +23,13 @@ public sealed class DocumentRows(DbConnection connection, DbTransaction? transac
         connection.QuerySingleOrDefault<DocumentRow>($"SELECT {Columns} FROM documents WHERE kind = @kind AND type_key = @type AND name_key = @name",
             new { kind = key.Kind, type = TypeKey(key.Type), name = key.Name.ToLowerInvariant() }, transaction);
 
-    public IReadOnlyList<DocumentRow> All(string kind, string? type) => type is null
-        ? connection.Query<DocumentRow>($"SELECT {Columns} FROM documents WHERE kind = @kind ORDER BY type_key, name_key", new { kind }, transaction).ToList()
+    public IReadOnlyList<DocumentRow> All(string kind, string? type) => Each(kind, type).ToList();
+
+    /// <summary>The documents of a kind (of a type) in order, each as the database gives it: the connection stays busy until the last is read.</summary>
+    public IEnumerable<DocumentRow> Each(string kind, string? type) => type is null
+        ? connection.Query<DocumentRow>($"SELECT {Columns} FROM documents WHERE kind = @kind ORDER BY type_key, name_key", new { kind }, transaction, buffered: false)
         : connection.Query<DocumentRow>($"SELECT {Columns} FROM documents WHERE kind = @kind AND type_key = @type ORDER BY name_key",
-            new { kind, type = TypeKey(type) }, transaction).ToList();
+            new { kind, type = TypeKey(type) }, transaction, buffered: false);
 
     /// <summary>Writes a document: a new row at version 1 owned by the principal, or the next version of the existing one (its stored name's case follows the new text).</summary>
     public DocumentRow Put(DocumentKey key, string text, string principal, DateTimeOffset at)

@@ -24,8 +24,11 @@ public sealed class RemoteStore(ServerClient client) : IStackStore
     public StoredDocument? Read(DocumentKey key) =>
         Client.Find<DocumentBody>($"{ServerRoutes.Documents}/{ServerClient.Escape(key.Kind)}/{ServerClient.Escape(key.Name)}{TypeQuery(key.Type)}") is { } body ? ToStored(body) : null;
 
-    public IReadOnlyList<StoredDocument> ReadAll(string kind, string? type = null) =>
-        Client.Get<List<DocumentBody>>($"{ServerRoutes.Documents}/{ServerClient.Escape(kind)}{TypeQuery(type)}").Select(ToStored).ToList();
+    public IReadOnlyList<StoredDocument> ReadAll(string kind, string? type = null) => ReadEach(kind, type).ToList();
+
+    /// <summary>The documents as the server streams them, each given as soon as it has arrived.</summary>
+    public IEnumerable<StoredDocument> ReadEach(string kind, string? type = null) =>
+        Client.Each<DocumentBody>($"{ServerRoutes.Documents}/{ServerClient.Escape(kind)}{TypeQuery(type)}").Select(ToStored);
 
     public IStoreTransaction Begin() => new Transaction(this);
 
@@ -35,8 +38,24 @@ public sealed class RemoteStore(ServerClient client) : IStackStore
 
     private static string TypeQuery(string? type) => type is null ? "" : $"?type={ServerClient.Escape(type)}";
 
-    private StoredDocument ToStored(DocumentBody body) =>
-        new(new DocumentKey(body.Kind, body.Name, body.Type), PathOf(new DocumentKey(body.Kind, body.Name, body.Type)), body.Text, Version: body.Version);
+    /// <summary>
+    /// A document as the server sent it; when it sent the same version and text before, the document
+    /// read then, so that what was parsed from it is reused (a listing of thousands of stacks parses
+    /// only what changed). The server still sends every document and decides what the caller may read.
+    /// </summary>
+    private StoredDocument ToStored(DocumentBody body)
+    {
+        var key = new DocumentKey(body.Kind, body.Name, body.Type);
+        var path = PathOf(key);
+        if (Known.TryGetValue(path, out var known) && known.Version == body.Version && known.Text == body.Text) return known;
+        var document = new StoredDocument(key, path, body.Text, Version: body.Version);
+        if (Known.Count >= MaxKnown) Known.Clear();
+        Known[path] = document;
+        return document;
+    }
+
+    private const int MaxKnown = 200_000;
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, StoredDocument> Known = new(StringComparer.Ordinal);
 
     private sealed class Transaction(RemoteStore store) : IStoreTransaction
     {

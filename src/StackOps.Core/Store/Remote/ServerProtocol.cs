@@ -32,6 +32,9 @@ public static class ServerJson
     {
         DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
     };
+
+    /// <summary>For answers read as they arrive: a reader fills its whole buffer before it gives anything, so a small one gives the first element sooner.</summary>
+    public static readonly JsonSerializerOptions Streamed = new(Options) { DefaultBufferSize = 4096 };
 }
 
 /// <summary>A stored document with its version and who changed it last.</summary>
