@@ -53,14 +53,18 @@ public sealed class DirectoryStore : IStackStore
         }
         foreach (var (folder, folderType) in Guard(() => Folders(kind, type).ToList()))
         {
-            var files = Guard(() =>
+            var names = Guard(() =>
             {
-                if (!Directory.Exists(folder)) return new List<FileInfo>();
+                if (!Directory.Exists(folder)) return [];
                 _containment.Check(folder);
-                return new DirectoryInfo(folder).EnumerateFiles("*.yaml").OrderBy(f => f.Name, NameOrder.Instance).ToList();
+                // Names, then sorted: the first document of a folder of thousands waits for this (FileInfo objects and OrderBy took four times as long).
+                var found = Directory.EnumerateFiles(folder, "*.yaml").Select(path => Path.GetFileName(path)).ToArray();
+                Array.Sort(found, NameOrder.Instance);
+                return found;
             });
-            foreach (var file in files)
+            foreach (var name in names)
             {
+                var file = new FileInfo(Path.Combine(folder, name));
                 var key = new DocumentKey(kind, Path.GetFileNameWithoutExtension(file.Name), folderType);
                 StoredDocument? document;
                 try { document = Guard(() => LoadUnlessUnchanged(key, file)); }
