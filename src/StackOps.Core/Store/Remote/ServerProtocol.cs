@@ -34,7 +34,7 @@ public static class ServerJson
     };
 
     /// <summary>For answers read as they arrive: a reader fills its whole buffer before it gives anything, so a small one gives the first element sooner.</summary>
-    public static readonly JsonSerializerOptions Streamed = new(Options) { DefaultBufferSize = 4096 };
+    public static readonly JsonSerializerOptions Streamed = new(Options) { DefaultBufferSize = 1024 };
 }
 
 /// <summary>A stored document with its version and who changed it last.</summary>
