@@ -92,18 +92,10 @@ public sealed class DirectoryStore : IStackStore
     private StoredDocument? LoadUnlessUnchanged(DocumentKey key, FileInfo file)
     {
         if ((file.Attributes & FileAttributes.ReparsePoint) != 0 || SafeFiles.Stamp(file) is not { } stamp) return Load(key, file.FullName);
-        if (ReadDocuments.TryGetValue(file.FullName, out var known) && known.Stamp == stamp) return known.Document;
-        var document = Load(key, file.FullName);
-        if (document is not null)
-        {
-            if (ReadDocuments.Count >= MaxReadDocuments) ReadDocuments.Clear();
-            ReadDocuments[file.FullName] = (stamp, document);
-        }
-        return document;
+        return ReadDocuments.Get(file.FullName, stamp, () => Load(key, file.FullName));
     }
 
-    private const int MaxReadDocuments = 200_000;
-    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, ((long, long, long, long) Stamp, StoredDocument Document)> ReadDocuments = new(StringComparer.Ordinal);
+    private static readonly KnownDocuments<(long, long, long, long)> ReadDocuments = new();
 
     public IStoreTransaction Begin() => Guard(() =>
     {

@@ -47,15 +47,10 @@ public sealed class RemoteStore(ServerClient client) : IStackStore
     {
         var key = new DocumentKey(body.Kind, body.Name, body.Type);
         var path = PathOf(key);
-        if (Known.TryGetValue(path, out var known) && known.Version == body.Version && known.Text == body.Text) return known;
-        var document = new StoredDocument(key, path, body.Text, Version: body.Version);
-        if (Known.Count >= MaxKnown) Known.Clear();
-        Known[path] = document;
-        return document;
+        return Known.Get(path, (body.Version, body.Text), () => new StoredDocument(key, path, body.Text, Version: body.Version))!;
     }
 
-    private const int MaxKnown = 200_000;
-    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, StoredDocument> Known = new(StringComparer.Ordinal);
+    private static readonly KnownDocuments<(long Version, string Text)> Known = new();
 
     private sealed class Transaction(RemoteStore store) : IStoreTransaction
     {
