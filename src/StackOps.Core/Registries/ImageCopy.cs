@@ -11,13 +11,14 @@ public sealed record ImageCopyProgress(string Activity, int BlobsDone, int Blobs
 /// <summary>
 /// Copies an image by digest between registries (or repositories of one registry) through the
 /// distribution API: blobs the target already has are skipped, blobs within one registry are
-/// mounted rather than uploaded, the others stream from source to target a few at a time; each
+/// mounted rather than uploaded, the others stream from source to target six at a time; each
 /// manifest is pushed after its blobs and an index after its manifests, and every pushed digest
 /// is checked against the source's. With a tag, the image is also tagged in the target repository.
 /// </summary>
 public sealed class ImageCopy(RegistryClient source, string sourceRepository, RegistryClient target, string targetRepository, IProgress<ImageCopyProgress>? progress = null)
 {
-    private const int Parallelism = 4;
+    // skopeo's (containers/image's) limit too. Below the number of layers, the last ones stream alone and leave a core idle.
+    private const int Parallelism = 6;
 
     private int _copied, _mounted, _skipped, _done, _total;
     private long _bytes;
