@@ -9,6 +9,8 @@
 param(
     [Parameter(Mandatory)] [string] $Module,
     [Parameter(Mandatory)] [string] $Store,
+    # A manifest and one cmdlet that does nothing: PowerShell's floor for a binary module.
+    [Parameter(Mandatory)] [string] $OneCmdletModule,
     # Integrations' build outputs (separated by ';'), registered in a home of their own for the import figure with integrations.
     [string] $Integrations = '',
     [int] $Rounds = 10
@@ -21,17 +23,31 @@ function Median([double[]] $Values) { ($Values | Sort-Object)[[int][Math]::Floor
 # This pwsh again: `dotnet pwsh` runs pwsh.dll through dotnet, an installed pwsh is its own program.
 $self = [Environment]::GetCommandLineArgs()[0]
 $pwsh, $pwshArguments = if ($self -like '*.dll') { 'dotnet', @($self) } else { (Get-Process -Id $PID).Path, @() }
+# pwsh records the methods it compiled while starting in the StartupProfileData file of its cache folder, and the next
+# pwsh compiles them ahead on another core (.NET's multicore JIT). With one shared folder, a pwsh that imports the
+# module would start with the profile of the pwsh before it: fast after one that imported something, slow after one
+# that did not. So each kind of process has a cache folder of its own ($env:XDG_CACHE_HOME, read by pwsh on Linux
+# and macOS), warmed by one run: each starts like the same command run again by a user. Emptied before every run,
+# the folders give the first run on a machine.
+$caches = Join-Path ([IO.Path]::GetTempPath()) "stackops-bench-caches-$PID"
+$savedCache = $env:XDG_CACHE_HOME
+function Measure-NewPwsh([string] $Command, [string] $Kind, [switch] $Cold) {
+    $env:XDG_CACHE_HOME = Join-Path $caches $Kind
+    if ($Cold) { Remove-Item $env:XDG_CACHE_HOME -Recurse -Force -ErrorAction Ignore }
+    try { (Measure-Command { & $pwsh @pwshArguments -NoProfile -NonInteractive -Command $Command }).TotalMilliseconds }
+    finally { $env:XDG_CACHE_HOME = $savedCache }
+}
 # PowerShell's own floor for any module: a new pwsh importing a manifest that declares nothing.
-$emptyModule = Join-Path ([IO.Path]::GetTempPath()) "stackops-bench-empty-$PID/Empty.psd1"
+$emptyModule = Join-Path $caches 'Empty/Empty.psd1'
 $null = New-Item -ItemType Directory (Split-Path $emptyModule) -Force
 Set-Content $emptyModule "@{ ModuleVersion = '0.1.0'; GUID = '$([guid]::NewGuid())' }"
-$empty = @(); $withEmptyModule = @(); $withModule = @()
-foreach ($round in 1..$Rounds) {
-    $empty += (Measure-Command { & $pwsh @pwshArguments -NoProfile -NonInteractive -Command 'exit' }).TotalMilliseconds
-    $withEmptyModule += (Measure-Command { & $pwsh @pwshArguments -NoProfile -NonInteractive -Command "Import-Module '$emptyModule'; exit" }).TotalMilliseconds
-    $withModule += (Measure-Command { & $pwsh @pwshArguments -NoProfile -NonInteractive -Command "Import-Module '$Module'; exit" }).TotalMilliseconds
+$kinds = [ordered]@{
+    Nothing = 'exit'; EmptyModule = "Import-Module '$emptyModule'; exit"; OneCmdletModule = "Import-Module '$OneCmdletModule'; exit"; Module = "Import-Module '$Module'; exit"
 }
-Remove-Item (Split-Path $emptyModule) -Recurse -Force
+$times = @{}
+foreach ($kind in $kinds.Keys) { $times[$kind] = @(); $times["$kind-Cold"] = @(); $null = Measure-NewPwsh $kinds[$kind] $kind }
+foreach ($round in 1..$Rounds) { foreach ($kind in $kinds.Keys) { $times[$kind] += Measure-NewPwsh $kinds[$kind] $kind } }
+foreach ($round in 1..$Rounds) { foreach ($kind in $kinds.Keys) { $times["$kind-Cold"] += Measure-NewPwsh $kinds[$kind] "$kind-Cold" -Cold } }
 $inProcess = (Measure-Command { Import-Module $Module }).TotalMilliseconds
 
 # Import with integrations registered (none used), against the same import with none, alternating.
@@ -42,14 +58,14 @@ $env:STACKOPS_HOME = $integrationHome
 $registered = @($Integrations -split ';' | Where-Object { $_ })
 foreach ($integration in $registered) { $null = Register-StackIntegration $integration }
 $withoutIntegrations = @(); $withIntegrations = @()
-foreach ($round in 1..$Rounds) {
+foreach ($round in 0..$Rounds) {
     $env:STACKOPS_HOME = $emptyHome
-    $withoutIntegrations += (Measure-Command { & $pwsh @pwshArguments -NoProfile -NonInteractive -Command "Import-Module '$Module'; exit" }).TotalMilliseconds
+    $without = Measure-NewPwsh $kinds.Module 'Module'
     $env:STACKOPS_HOME = $integrationHome
-    $withIntegrations += (Measure-Command { & $pwsh @pwshArguments -NoProfile -NonInteractive -Command "Import-Module '$Module'; exit" }).TotalMilliseconds
+    $with = Measure-NewPwsh $kinds.Module 'ModuleWithIntegrations'
+    if ($round -gt 0) { $withoutIntegrations += $without; $withIntegrations += $with }
 }
-Remove-Item $integrationHome, $emptyHome -Recurse -Force
-
+Remove-Item $integrationHome, $emptyHome, $caches -Recurse -Force
 
 $env:STACKOPS_HOME = $Store
 Remove-Item Env:STACKOPS_ACTIVE_STACK -ErrorAction Ignore
@@ -71,7 +87,10 @@ finally { Pop-Location }
 
 [ordered]@{
     Stacks = $count
-    ImportEmptyMs = Median $empty; ImportEmptyModuleMs = Median $withEmptyModule; ImportWithModuleMs = Median $withModule; ImportInProcessMs = $inProcess
+    ImportEmptyMs = Median $times.Nothing; ImportEmptyModuleMs = Median $times.EmptyModule; ImportOneCmdletModuleMs = Median $times.OneCmdletModule; ImportWithModuleMs = Median $times.Module
+    ImportEmptyColdMs = Median $times['Nothing-Cold']; ImportEmptyModuleColdMs = Median $times['EmptyModule-Cold']
+    ImportOneCmdletModuleColdMs = Median $times['OneCmdletModule-Cold']; ImportWithModuleColdMs = Median $times['Module-Cold']
+    ImportInProcessMs = $inProcess
     Integrations = $registered.Count; ImportWithoutIntegrationsMs = Median $withoutIntegrations; ImportWithIntegrationsMs = Median $withIntegrations
     GetStackMs = Median $lists; FirstObjectMs = Median $firsts; FormatTableMs = Median $tables; GetStackComponentMs = Median $components
 } | ConvertTo-Json -Compress
