@@ -9,6 +9,8 @@
 param(
     [Parameter(Mandatory)] [string] $Module,
     [Parameter(Mandatory)] [string] $Store,
+    # A manifest that declares nothing: PowerShell's floor for any module.
+    [Parameter(Mandatory)] [string] $EmptyModule,
     # A manifest and one cmdlet that does nothing: PowerShell's floor for a binary module.
     [Parameter(Mandatory)] [string] $OneCmdletModule,
     # Integrations' build outputs (separated by ';'), registered in a home of their own for the import figure with integrations.
@@ -30,6 +32,7 @@ $pwsh, $pwshArguments = if ($self -like '*.dll') { 'dotnet', @($self) } else { (
 # and macOS), warmed by one run: each starts like the same command run again by a user. Emptied before every run,
 # the folders give the first run on a machine.
 $caches = Join-Path ([IO.Path]::GetTempPath()) "stackops-bench-caches-$PID"
+$null = New-Item -ItemType Directory $caches -Force
 $savedCache = $env:XDG_CACHE_HOME
 function Measure-NewPwsh([string] $Command, [string] $Kind, [switch] $Cold) {
     $env:XDG_CACHE_HOME = Join-Path $caches $Kind
@@ -37,12 +40,8 @@ function Measure-NewPwsh([string] $Command, [string] $Kind, [switch] $Cold) {
     try { (Measure-Command { & $pwsh @pwshArguments -NoProfile -NonInteractive -Command $Command }).TotalMilliseconds }
     finally { $env:XDG_CACHE_HOME = $savedCache }
 }
-# PowerShell's own floor for any module: a new pwsh importing a manifest that declares nothing.
-$emptyModule = Join-Path $caches 'Empty/Empty.psd1'
-$null = New-Item -ItemType Directory (Split-Path $emptyModule) -Force
-Set-Content $emptyModule "@{ ModuleVersion = '0.1.0'; GUID = '$([guid]::NewGuid())' }"
 $kinds = [ordered]@{
-    Nothing = 'exit'; EmptyModule = "Import-Module '$emptyModule'; exit"; OneCmdletModule = "Import-Module '$OneCmdletModule'; exit"; Module = "Import-Module '$Module'; exit"
+    Nothing = 'exit'; EmptyModule = "Import-Module '$EmptyModule'; exit"; OneCmdletModule = "Import-Module '$OneCmdletModule'; exit"; Module = "Import-Module '$Module'; exit"
 }
 $times = @{}
 foreach ($kind in $kinds.Keys) { $times[$kind] = @(); $times["$kind-Cold"] = @(); $null = Measure-NewPwsh $kinds[$kind] $kind }

@@ -49,15 +49,15 @@ internal static class ImageCopyBench
                 if (copied != digest) throw new InvalidOperationException($"{name} left {copied}, not the source's {digest}.");
                 stored[name] = target.StoredBlobs();
             }
-        var pipe = Median(times[ways[2].Name]);
-        var skopeo = Median(times[ways[1].Name]);
+        var pipe = Bench.Median(times[ways[2].Name]);
+        var skopeo = Bench.Median(times[ways[1].Name]);
         Console.WriteLine($"  {"",-32} {"median",8}  {"MB/s",5}  {"CPU",8}  {"blobs",5}  {"MB stored",9}  runs");
         foreach (var (name, _) in ways)
         {
-            var median = Median(times[name]);
-            Console.WriteLine($"  {name,-32} {median,6:0} ms  {200 / (median / 1000),5:0}  {Median(cpu[name]),5:0} ms  {stored[name].Blobs,5}  {stored[name].Bytes / 1048576.0,9:0.0}  {string.Join(", ", times[name].Select(t => $"{t:0}"))}");
+            var median = Bench.Median(times[name]);
+            Console.WriteLine($"  {name,-32} {median,6:0} ms  {200 / (median / 1000),5:0}  {Bench.Median(cpu[name]),5:0} ms  {stored[name].Blobs,5}  {stored[name].Bytes / 1048576.0,9:0.0}  {string.Join(", ", times[name].Select(t => $"{t:0}"))}");
         }
-        var ours = Median(times[ways[0].Name]);
+        var ours = Bench.Median(times[ways[0].Name]);
 
         // A promotion between two stacks on one registry: every blob is mounted from the source repository, nothing is uploaded.
         var (blobsBefore, bytesBefore) = source.StoredBlobs();
@@ -149,5 +149,4 @@ internal static class ImageCopyBench
         return (ticks[0] + ticks[1] + ticks[2] + ticks[5] + ticks[6]) * 10.0;
     }
 
-    private static double Median(List<double> samples) => samples.Order().ElementAt(samples.Count / 2);
 }

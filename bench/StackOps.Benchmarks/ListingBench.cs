@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Reflection;
 using System.Text.Json;
 
 /// <summary>
@@ -11,16 +10,15 @@ internal static class ListingBench
 {
     public static void Run(string manifest)
     {
-        var root = typeof(ListingBench).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().Single(a => a.Key == "RepositoryRoot").Value!;
+        var root = Bench.Built("RepositoryRoot");
         var store = Directory.CreateTempSubdirectory("stackops-bench-listing-").FullName;
         try
         {
             Bench.Generate(store, stacks: 10_000, components: 30_000);
             var start = new ProcessStartInfo("dotnet") { WorkingDirectory = root, RedirectStandardOutput = true, RedirectStandardError = true };
-            var integrations = typeof(ListingBench).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().Single(a => a.Key == "Integrations").Value!;
-            var oneCmdletModule = typeof(ListingBench).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().Single(a => a.Key == "OneCmdletModule").Value!;
+            var integrations = Bench.Built("Integrations");
             foreach (var argument in new[] { "pwsh", "-NoProfile", "-NonInteractive", "-File", Path.Combine(root, "bench", "Measure-InPwsh.ps1"), "-Module", manifest, "-Store", store,
-                         "-OneCmdletModule", oneCmdletModule, "-Integrations", integrations })
+                         "-EmptyModule", Bench.Built("EmptyModule"), "-OneCmdletModule", Bench.Built("OneCmdletModule"), "-Integrations", integrations })
                 start.ArgumentList.Add(argument);
             using var pwsh = Process.Start(start)!;
             var errors = pwsh.StandardError.ReadToEndAsync();

@@ -29,10 +29,10 @@ if (args is ["first-import", var module])
 }
 if (args is ["listing"])
 {
-    ListingBench.Run(typeof(Bench).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().Single(a => a.Key == "ModuleManifest").Value!);
+    ListingBench.Run(Bench.Built("ModuleManifest"));
     return 0;
 }
-var manifest = typeof(Bench).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().Single(a => a.Key == "ModuleManifest").Value!;
+var manifest = Bench.Built("ModuleManifest");
 var store = Directory.CreateTempSubdirectory("stackops-bench-").FullName;
 Environment.SetEnvironmentVariable("STACKOPS_HOME", store);
 Environment.SetEnvironmentVariable("STACKOPS_ACTIVE_STACK", null);
@@ -136,10 +136,6 @@ finally
 /// <summary>The hosted engine's first import of an empty manifest, of a one-cmdlet binary module and of StackOps, each in a new process of this program, alternating.</summary>
 static (double EmptyModule, double OneCmdletModule, double Ours) FirstImports(string manifest)
 {
-    var oneCmdlet = typeof(Bench).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().Single(a => a.Key == "OneCmdletModule").Value!;
-    var folder = Directory.CreateTempSubdirectory("stackops-bench-empty-").FullName;
-    var empty = Path.Combine(folder, "Empty.psd1");
-    File.WriteAllText(empty, $"@{{ ModuleVersion = '0.1.0'; GUID = '{Guid.NewGuid()}' }}");
     double Once(string module)
     {
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true };
@@ -149,14 +145,12 @@ static (double EmptyModule, double OneCmdletModule, double Ours) FirstImports(st
         process.WaitForExit();
         return double.Parse(output.Trim(), System.Globalization.CultureInfo.InvariantCulture);
     }
-    var modules = new[] { empty, oneCmdlet, manifest };
+    var modules = new[] { Bench.Built("EmptyModule"), Bench.Built("OneCmdletModule"), manifest };
     var times = modules.Select(_ => new List<double>()).ToArray();
     for (var round = 0; round < Bench.FirstImportRounds; round++)
         for (var kind = 0; kind < modules.Length; kind++)
             times[kind].Add(Once(modules[kind]));
-    Directory.Delete(folder, recursive: true);
-    double Median(List<double> samples) => Bench.P(samples.Order().ToArray(), 50);
-    return (Median(times[0]), Median(times[1]), Median(times[2]));
+    return (Bench.Median(times[0]), Bench.Median(times[1]), Bench.Median(times[2]));
 }
 
 
@@ -244,6 +238,12 @@ internal static class Bench
     }
 
     public static double Median(int count, Action action) => P(Samples(count, action), 50);
+
+    public static double Median(IEnumerable<double> samples) => P(samples.Order().ToArray(), 50);
+
+    /// <summary>A path or value the build wrote into this assembly (the module, the server, the floor modules).</summary>
+    public static string Built(string key) =>
+        typeof(Bench).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().Single(a => a.Key == key).Value!;
 
     public static double P(double[] sorted, int percentile) => sorted[Math.Min(sorted.Length - 1, (int)Math.Ceiling(percentile / 100.0 * sorted.Length) - 1)];
 

@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
-using System.Reflection;
 using StackOps.Core;
 using StackOps.Core.Access;
 using StackOps.Core.Errors;
@@ -156,7 +155,7 @@ internal static class ServerBench
     private static Instance Start(string database)
     {
         var port = FreePort();
-        var server = typeof(ServerBench).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().Single(a => a.Key == "Server").Value!;
+        var server = Bench.Built("Server");
         var start = new ProcessStartInfo("dotnet") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (var argument in new[] { server, "--urls", $"http://127.0.0.1:{port}", "--Database", database, "--AdminApiKey", AdminKey })
             start.ArgumentList.Add(argument);
