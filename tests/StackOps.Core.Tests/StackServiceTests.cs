@@ -76,6 +76,16 @@ public sealed class StackServiceTests : IDisposable
     }
 
     [Fact]
+    public void AnErrorQuotesTheBeginningOfAHugeValueAndItsLength()
+    {
+        var huge = "a\n" + new string('x', 100_000);
+        var error = Assert.Throws<StackOpsException>(() => _store.Engine.Stacks.Create(huge, Local()));
+        Assert.StartsWith("'a\\u000axxx", error.Message);
+        Assert.Contains("... (100,002 characters)' is not a valid stack name: it is longer than 128 characters.", error.Message);
+        Assert.True(error.Message.Length < 500, error.Message);
+    }
+
+    [Fact]
     public void NamesAreUniqueIgnoringCase()
     {
         _store.Engine.Stacks.Create("dev", Local());

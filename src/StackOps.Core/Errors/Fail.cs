@@ -1,3 +1,4 @@
+using System.Globalization;
 using StackOps.Core.Model;
 
 namespace StackOps.Core.Errors;
@@ -70,11 +71,19 @@ public static partial class Fail
         _ => what,
     };
 
+    public const int PrintableLength = 200;
+
     /// <summary>
     /// Shows control characters (a newline in a name) and anything beyond ASCII (a right-to-left
     /// override, a zero-width space, a look-alike letter) as escapes, so a message stays on one
-    /// line and shows exactly what was given.
+    /// line and shows exactly what was given. A value longer than <see cref="PrintableLength"/>
+    /// shows its beginning and its length, so a pasted file or a 5,000-character name does not
+    /// bury the message that says what to do.
     /// </summary>
-    public static string Printable(string value) =>
-        string.Concat(value.Select(c => c is < ' ' or > '~' ? $"\\u{(int)c:x4}" : c.ToString()));
+    public static string Printable(string value)
+    {
+        var shown = value.Length > PrintableLength ? value[..PrintableLength] : value;
+        var text = string.Concat(shown.Select(c => c is < ' ' or > '~' ? $"\\u{(int)c:x4}" : c.ToString()));
+        return shown.Length < value.Length ? string.Create(CultureInfo.InvariantCulture, $"{text}... ({value.Length:N0} characters)") : text;
+    }
 }

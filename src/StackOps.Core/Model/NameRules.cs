@@ -25,7 +25,7 @@ public static class NameRules
     public static string? Problem(string? name)
     {
         if (string.IsNullOrEmpty(name)) return "it is empty";
-        if (name.Length > MaxLength) return $"it is {name.Length} characters long";
+        if (name.Length > MaxLength) return $"it is longer than {MaxLength} characters";
         if (!char.IsAsciiLetterOrDigit(name[0])) return $"it starts with {Describe(name[0])}";
         foreach (var c in name)
             if (!char.IsAsciiLetterOrDigit(c) && c is not ('-' or '_' or '.')) return $"it contains {Describe(c)}";
